@@ -1,0 +1,74 @@
+# The « Cloud au centre » assistant. Two commands do everything on a fresh machine:
+#   make run    — install, train when needed, start the assistant (and every registered service)
+#   make test   — install, train when needed, run the whole test suite
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export PYTHONDONTWRITEBYTECODE := 1
+
+# Parts (webchat/, console/, tchap/, channels/, deploy/…) register themselves in their make.mk:
+#   TEST_TARGETS += test-<part>      RUN_SERVICES += <part>/serve.sh
+TEST_TARGETS :=
+RUN_SERVICES :=
+include $(sort $(wildcard */make.mk))
+
+.PHONY: help venv train train-force run test test-core lint validate test-actions test-stories \
+        eval eval-gate test-e2e shell lock clean
+
+help:
+	@echo "make run    démarre l'assistant (installe et entraîne si besoin)"
+	@echo "make test   lance toute la suite de tests (installe et entraîne si besoin)"
+	@echo "make train | make eval | make shell | make lint"
+
+venv:
+	@ops/ensure-venv.sh
+
+train: venv
+	@ops/train-if-needed.sh
+
+train-force: venv
+	@ops/train-if-needed.sh --force
+
+run: train
+	@ops/run.sh $(RUN_SERVICES)
+
+shell: train
+	@. ops/env.sh && $(RASA) shell --model models --endpoints endpoints.yml
+
+# Order as in RasaHQ/rasa-demo: lint → validate → action tests → train → conversation tests.
+test: test-core $(TEST_TARGETS)
+	@echo "Tous les tests sont passés."
+
+test-core: lint validate test-actions train test-stories eval-gate test-e2e
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/yamllint --strict -c .yamllint.yml config.yml endpoints.yml credentials.yml domain data tests/stories eval
+
+validate: venv
+	$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warnings
+
+test-actions: venv
+	$(PY) -m pytest -q tests/actions tests/data
+
+test-stories: train
+	$(RASA) test core --model models --stories tests/stories --endpoints endpoints.yml \
+	  --fail-on-prediction-errors --out results/stories
+
+eval: train
+	$(PY) eval/evaluate.py --split test
+
+# make test fails below these floors (FAQ accuracy, out-of-scope rejection) on the held-out test set.
+eval-gate: train
+	$(PY) eval/evaluate.py --split test --min-faq-accuracy 0.95 --min-oos-rejection 0.90
+
+test-e2e: train
+	$(PY) -m pytest -q tests/e2e
+
+lock: venv
+	@{ head -n 2 requirements.txt; $(VENV)/bin/pip freeze --exclude-editable; } > requirements.txt.new && mv requirements.txt.new requirements.txt
+
+clean:
+	rm -rf results .pytest_cache

@@ -1,0 +1,296 @@
+"""Understand free-text answers to the scope check: entity type, new project (yes/no), rebuild share.
+
+Everything here is pure and deterministic, so that « je suis au CNRS », « non c'est une refonte » or
+« les deux tiers » are understood the same way whatever the NLU model predicted. Two modes:
+- ``requested=True``: the text answers the question just asked, short answers are accepted
+  (« oui », « 70 », « autre »);
+- ``requested=False``: only unambiguous phrases are used (« c'est un nouveau projet », « 70 % »,
+  « ministère »), e.g. to pre-fill the check from « je suis dans un ministère et c'est un nouveau
+  projet, suis-je concerné ? ».
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Tuple
+
+from actions.operators import Operator, find_operator
+from actions.text_normalization import contains_phrase, normalize
+
+ADMINISTRATION_CENTRALE = "administration_centrale"
+OPERATEUR = "operateur"
+COLLECTIVITE = "collectivite"
+AUTRE = "autre"
+ENTITY_TYPES = (ADMINISTRATION_CENTRALE, OPERATEUR, COLLECTIVITE, AUTRE)
+
+# Checked in this order: a named operator or « sous tutelle » wins over the ministry it belongs to,
+# a ministry wins over the territorial word it may contain (« direction générale des collectivités »).
+_ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
+    (
+        OPERATEUR,
+        (
+            "operateur", "operateurs", "operatrice", "operateur de l etat", "etablissement public",
+            "etablissements publics", "sous tutelle", "sous la tutelle", "organisme sous tutelle",
+            "organisme public", "universite", "universites", "epic", "epa", "epscp",
+        ),
+    ),
+    (
+        ADMINISTRATION_CENTRALE,
+        (
+            "administration centrale", "administrations centrales", "ministere", "ministeres",
+            "ministeriel", "ministerielle", "direction generale", "secretariat general",
+            "direction interministerielle", "delegation interministerielle", "service a competence nationale",
+            "premier ministre", "matignon", "bercy", "dinum", "dgfip", "dgddi", "dgcl", "dgos", "insee",
+            "sgdsn", "anssi",
+        ),
+    ),
+    (
+        COLLECTIVITE,
+        (
+            "collectivite", "collectivites", "collectivite territoriale", "collectivites territoriales",
+            "territoriale", "mairie", "commune", "communes", "municipalite", "ville de", "departement",
+            "conseil departemental", "region", "conseil regional", "metropole", "intercommunalite",
+            "intercommunal", "intercommunale", "communaute de communes", "communaute d agglomeration",
+            "agglomeration", "epci", "syndicat mixte",
+        ),
+    ),
+    (
+        AUTRE,
+        (
+            "entreprise", "societe", "association", "prive", "privee", "start up", "startup",
+            "prestataire", "esn", "ssii", "editeur", "particulier", "citoyen", "fondation",
+        ),
+    ),
+)
+# Words that mean « the fourth choice » only when they are the whole answer to the question.
+_OTHER_SHORT_ANSWERS = ("autre", "autres", "aucun", "aucune", "ni l un ni l autre", "autre chose")
+_NEGATIONS = ("pas", "ni", "plus", "jamais", "non")
+
+
+@dataclass(frozen=True)
+class EntityAnswer:
+    """The entity type understood, and the operator of the PLF annex when one was named."""
+
+    entity_type: str
+    operator: Optional[Operator] = None
+
+
+def _negated(normalized_text: str, phrase: str) -> bool:
+    """True when every occurrence of ``phrase`` follows a negation a few words before it."""
+    words = normalized_text.split()
+    phrase_words = phrase.split()
+    found_positive = False
+    for index in range(len(words) - len(phrase_words) + 1):
+        if words[index : index + len(phrase_words)] != phrase_words:
+            continue
+        window = words[max(0, index - 4) : index]
+        if not any(word in _NEGATIONS for word in window):
+            found_positive = True
+    return not found_positive
+
+
+def _mentions(normalized_text: str, phrases: Iterable[str]) -> bool:
+    return any(
+        contains_phrase(normalized_text, phrase) and not _negated(normalized_text, phrase) for phrase in phrases
+    )
+
+
+def parse_entity_type(text: str, requested: bool) -> Optional[EntityAnswer]:
+    """Entity type named in ``text``; an operator of the PLF 2025 list is recognised by name or acronym."""
+    normalized = normalize(text)
+    if not normalized:
+        return None
+    if normalized.replace(" ", "_") in ENTITY_TYPES:
+        return EntityAnswer(normalized.replace(" ", "_"))
+    operator = find_operator(text)
+    if operator is not None:
+        return EntityAnswer(OPERATEUR, operator)
+    for entity_type, phrases in _ENTITY_KEYWORDS:
+        if _mentions(normalized, phrases):
+            return EntityAnswer(entity_type)
+    if requested and normalized in _OTHER_SHORT_ANSWERS:
+        return EntityAnswer(AUTRE)
+    return None
+
+
+# --- new project: yes / no -------------------------------------------------------------------------
+
+_YES = (
+    "oui", "ouais", "ouai", "ouep", "yes", "yep", "si", "exact", "exactement", "tout a fait", "absolument",
+    "bien sur", "effectivement", "affirmatif", "c est ca", "c est bien ca", "evidemment", "certainement",
+    "d accord", "ok", "okay", "carrement", "tout a fait", "oui oui",
+)
+_NO = ("non", "nan", "no", "nope", "pas du tout", "absolument pas", "negatif", "pas vraiment", "aucunement")
+# Phrases that settle the question on their own, even when it was not asked yet.
+_NEW_PROJECT_PHRASES = (
+    "nouveau projet", "projet nouveau", "nouvelle application", "nouveau service", "nouveau systeme",
+    "nouveau si", "projet neuf", "tout nouveau", "toute nouvelle", "creation", "from scratch",
+)
+_EXISTING_SYSTEM_PHRASES = (
+    "refonte", "refondre", "existant", "existante", "migration", "migrer", "modernisation", "reecriture",
+)
+# Looser words, only trusted as an answer to « s'agit-il d'un nouveau projet ? ».
+_NEW_PROJECT_ANSWERS = ("nouveau", "nouvelle", "neuf", "neuve")
+_EXISTING_SYSTEM_ANSWERS = ("evolution", "moderniser", "remplacement", "remplacer", "reecrire", "mise a jour")
+_NOT_NEW_PHRASES = (
+    "pas nouveau", "pas un nouveau", "pas une nouvelle", "pas tout nouveau", "n est pas nouveau",
+    "pas de nouveau", "pas une creation", "pas neuf",
+)
+
+
+def parse_new_project(text: str, requested: bool) -> Optional[bool]:
+    """True for a new project, False for work on an existing system, None when unclear or contradictory."""
+    normalized = normalize(text)
+    if not normalized:
+        return None
+    says_not_new = any(contains_phrase(normalized, phrase) for phrase in _NOT_NEW_PHRASES)
+    says_new = not says_not_new and _mentions(normalized, _NEW_PROJECT_PHRASES)
+    says_existing = says_not_new or _mentions(normalized, _EXISTING_SYSTEM_PHRASES)
+    if requested:
+        says_new = says_new or (not says_not_new and _mentions(normalized, _YES + _NEW_PROJECT_ANSWERS))
+        says_existing = says_existing or any(
+            contains_phrase(normalized, phrase) for phrase in _NO + _EXISTING_SYSTEM_ANSWERS
+        )
+    if says_new == says_existing:
+        return None
+    return says_new
+
+
+# --- share of the existing system being rebuilt ------------------------------------------------------
+
+_UNITS = {
+    "zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
+    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15,
+    "seize": 16,
+}
+_TENS = {"vingt": 20, "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60}
+_NUMBER_WORDS = set(_UNITS) | set(_TENS) | {"et", "cent", "cents", "quatre"}
+
+_FRACTIONS: Tuple[Tuple[str, float], ...] = (
+    ("trois quarts", 75.0), ("trois quart", 75.0), ("deux tiers", 200 / 3), ("un tiers", 100 / 3),
+    ("un quart", 25.0), ("la moitie", 50.0), ("moitie", 50.0), ("la totalite", 100.0), ("totalite", 100.0),
+    ("entierement", 100.0), ("integralement", 100.0), ("tout le systeme", 100.0), ("en totalite", 100.0),
+    ("cent pour cent", 100.0),
+)
+_DONT_KNOW = ("je ne sais pas", "je sais pas", "sais pas", "aucune idee", "ne sais pas", "inconnu", "nsp")
+
+GREATER = ">"
+GREATER_OR_EQUAL = ">="
+LESS = "<"
+LESS_OR_EQUAL = "<="
+EQUAL = "="
+_COMPARATORS: Tuple[Tuple[str, str], ...] = (
+    ("plus de", GREATER), ("plus que", GREATER), ("superieur a", GREATER), ("superieure a", GREATER),
+    ("au dela de", GREATER), ("au moins", GREATER_OR_EQUAL), ("minimum", GREATER_OR_EQUAL),
+    ("moins de", LESS), ("moins que", LESS), ("inferieur a", LESS), ("inferieure a", LESS),
+    ("en dessous de", LESS), ("au plus", LESS_OR_EQUAL), ("au maximum", LESS_OR_EQUAL),
+    ("maximum", LESS_OR_EQUAL), ("pas plus de", LESS_OR_EQUAL),
+)
+
+
+@dataclass(frozen=True)
+class PercentageAnswer:
+    """A share of the existing system, or the reason it could not be used.
+
+    ``value`` is what the slot stores. For a range answer (« plus de 50 % ») it is the nearest whole
+    percentage on the stated side of the bound: only its side of 50 % matters for the rule.
+    ``error`` is one of: ``empty``, ``unparsable``, ``out_of_range``, ``ambiguous_range``, ``unknown``.
+    """
+
+    value: Optional[float] = None
+    error: Optional[str] = None
+
+
+def _words_to_number(words: List[str]) -> Optional[int]:
+    """« soixante dix » → 70, « quatre vingt quinze » → 95, « cent » → 100; None if not a number."""
+    if not words or any(word not in _NUMBER_WORDS for word in words):
+        return None
+    total = 0
+    current = 0
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word in ("cent", "cents"):
+            current = (current or 1) * 100
+        elif word == "quatre" and index + 1 < len(words) and words[index + 1] in ("vingt", "vingts"):
+            current += 80
+            index += 1
+        elif word in _TENS:
+            current += _TENS[word]
+        elif word in _UNITS:
+            current += _UNITS[word]
+        index += 1
+    total += current
+    return total
+
+
+_PERCENT_NUMBER = re.compile(r"(-?\d{1,4}(?:[.,]\d+)?)\s*(?:%|pour ?cents?|pourcents?|pct)")
+_BARE_NUMBER = re.compile(
+    r"^(?:environ |à peu près |a peu pres |approximativement |presque |près de |pres de |~ ?)?(-?\d{1,4}(?:[.,]\d+)?)$"
+)
+
+
+def _number_from_text(raw: str, normalized: str, requested: bool) -> Tuple[Optional[float], str]:
+    """First number given as a percentage (digits, words, fractions) and the normalised text before it."""
+    flat = raw.lower().replace("\u202f", " ").replace("\xa0", " ")
+    match = _PERCENT_NUMBER.search(flat)
+    if match:
+        return float(match.group(1).replace(",", ".")), normalize(flat[: match.start()])
+    for phrase, value in _FRACTIONS:
+        if contains_phrase(normalized, phrase):
+            return value, normalized[: normalized.find(phrase)].strip()
+    words = normalized.split()
+    for start in range(len(words)):
+        for end in range(len(words), start, -1):
+            number = _words_to_number(words[start:end])
+            followed_by_percent = words[end : end + 2] == ["pour", "cent"] or words[end : end + 1] == ["%"]
+            if number is not None and (followed_by_percent or (requested and end - start == len(words))):
+                return float(number), " ".join(words[:start])
+    if requested:
+        bare = _BARE_NUMBER.match(flat.strip().rstrip("%").strip())
+        if bare:
+            return float(bare.group(1).replace(",", ".")), ""
+    return None, ""
+
+
+def _comparator_before(prefix: str) -> str:
+    """Comparator phrase ending the text before the number: « plus de » 60 %, « au moins » 70 %."""
+    for phrase, comparator in sorted(_COMPARATORS, key=lambda item: -len(item[0])):
+        if re.search(rf"(?<!\w){re.escape(phrase)}(?: (?:la|le|l|les|environ))?$", prefix):
+            return comparator
+    return EQUAL
+
+
+def _resolve_range(value: float, comparator: str) -> PercentageAnswer:
+    """Turn « plus de 60 % » into a usable value, or say the answer does not settle the 50 % rule."""
+    if comparator == EQUAL:
+        return PercentageAnswer(value)
+    if comparator == GREATER and value >= 50:
+        return PercentageAnswer(min(100.0, float(int(value) + 1)))
+    if comparator == GREATER_OR_EQUAL and value > 50:
+        return PercentageAnswer(value)
+    if comparator == LESS and value <= 50:
+        return PercentageAnswer(max(0.0, float(int(value) - 1) if value == int(value) else float(int(value))))
+    if comparator == LESS_OR_EQUAL and value <= 50:
+        return PercentageAnswer(value)
+    return PercentageAnswer(error="ambiguous_range")
+
+
+def parse_percentage(text: str, requested: bool) -> PercentageAnswer:
+    """Share (0–100) of the existing system being rebuilt, read from the raw text."""
+    normalized = normalize(text)
+    if not normalized:
+        return PercentageAnswer(error="empty")
+    value, prefix = _number_from_text(text, normalized, requested)
+    if value is None:
+        if any(contains_phrase(normalized, phrase) for phrase in _DONT_KNOW):
+            return PercentageAnswer(error="unknown")
+        majority = ("la majorite", "majeure partie", "l essentiel", "plus de la moitie")
+        minority = ("une petite partie", "minorite", "moins de la moitie", "une partie minoritaire")
+        if any(contains_phrase(normalized, phrase) for phrase in majority):
+            return PercentageAnswer(51.0)
+        if any(contains_phrase(normalized, phrase) for phrase in minority):
+            return PercentageAnswer(49.0)
+        return PercentageAnswer(error="unparsable")
+    if value < 0 or value > 100:
+        return PercentageAnswer(error="out_of_range")
+    return _resolve_range(value, _comparator_before(prefix))

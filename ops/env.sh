@@ -1,0 +1,34 @@
+# Defaults for the variables that endpoints.yml and credentials.yml expand (Rasa fails on an unset one).
+# Sourced by the other ops scripts; any variable already set in the environment wins.
+# Local secrets can be put in .env (ignored by git, see .env.example).
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ -f "$repo_root/.env" ]; then
+  set -a; . "$repo_root/.env"; set +a
+fi
+export RASA_PORT="${RASA_PORT:-5005}"
+export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export STATE_DIR="${STATE_DIR:-$repo_root/var}"
+export TRACKER_DB="${TRACKER_DB:-$STATE_DIR/tracker.db}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://localhost:$ACTIONS_PORT/webhook}"
+export RASA_CORS="${RASA_CORS:-*}"
+export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"
+# Rasa's callback channel is how the Tchap bridge receives replies (including support-agent replies).
+export TCHAP_CALLBACK_URL="${TCHAP_CALLBACK_URL:-http://localhost:5056/rasa/callback}"
+# Mattermost channel settings (see docs/mattermost.md); empty token = every webhook is refused.
+export MATTERMOST_URL="${MATTERMOST_URL:-http://localhost:8065}"
+export MATTERMOST_BOT_TOKEN="${MATTERMOST_BOT_TOKEN:-}"
+export MATTERMOST_WEBHOOK_TOKEN="${MATTERMOST_WEBHOOK_TOKEN:-}"
+export MATTERMOST_SLASH_TOKEN="${MATTERMOST_SLASH_TOKEN:-}"
+export MATTERMOST_ACTIONS_URL="${MATTERMOST_ACTIONS_URL:-$RASA_URL/webhooks/mattermost/actions}"
+export PATH="$repo_root/.venv/bin:$PATH"
+
+# The Rasa HTTP API token: from the environment, else generated once into .secrets/rasa_token.
+rasa_token_file="$repo_root/.secrets/rasa_token"
+if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
+  if [ ! -s "$rasa_token_file" ]; then
+    mkdir -p "$(dirname "$rasa_token_file")"
+    (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > "$rasa_token_file")
+  fi
+  RASA_AUTH_TOKEN="$(cat "$rasa_token_file")"
+fi
+export RASA_AUTH_TOKEN

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make run`: start the action server and Rasa (state in var/), then every registered service
+# (webchat page, support console, Tchap bridge…) given as arguments; Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. ops/env.sh
+state="$STATE_DIR"
+mkdir -p "$state/log"
+ops/stack.sh start "$state"
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  ops/stack.sh stop "$state"
+}
+trap cleanup INT TERM EXIT
+for service in "$@"; do
+  name="$(basename "$(dirname "$service")")"
+  echo "Démarrage de $service (journal : $state/log/$name.log)"
+  setsid bash "$service" > "$state/log/$name.log" 2>&1 < /dev/null &
+  pids+=("$!")
+done
+cat <<TXT
+
+L'assistant « Cloud au centre » tourne :
+  - Rasa (API HTTP, canaux rest et socketio) : $RASA_URL   (jeton de l'API : .secrets/rasa_token)
+  - serveur d'actions : http://localhost:$ACTIONS_PORT
+  - journaux : $state/rasa.log, $state/actions.log, $state/log/
+Essai : curl -s -XPOST $RASA_URL/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{"sender":"moi","message":"Bonjour"}'
+Ctrl-C pour tout arrêter.
+TXT
+while true; do
+  for pid in "$(cat "$state/rasa.pid")" "$(cat "$state/actions.pid")"; do
+    kill -0 "$pid" 2>/dev/null || { echo "Un serveur s'est arrêté (voir $state/*.log)." >&2; exit 1; }
+  done
+  sleep 2
+done
