@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make run-prod`: the whole production profile in the foreground (deploy/prod.sh start), then every
+# registered service (webchat page, support console…) given as arguments, pointed at nginx.
+# Ctrl-C stops everything, PostgreSQL and Redis included (their data stays in $PROD_DIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. deploy/prod-env.sh
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  local pid
+  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  deploy/prod.sh stop
+}
+trap cleanup INT TERM EXIT
+deploy/prod.sh start
+for service in "$@"; do
+  name="$(basename "$(dirname "$service")")"
+  echo "Démarrage de $service (journal : $PROD_DIR/log/$name.log)"
+  setsid bash "$service" > "$PROD_DIR/log/$name.log" 2>&1 < /dev/null &
+  pids+=("$!")
+done
+cat <<TXT
+
+Profil de production « Cloud au centre » démarré (tout sur 127.0.0.1) :
+  - URL publique de Rasa (nginx, canaux rest et socketio, API HTTP) : $RASA_URL
+  - instances Rasa : ports $PROD_RASA_PORTS ; serveur d'actions : $PROD_ACTIONS_PORT
+  - PostgreSQL (tracker store) : $PG_HOST:$PG_PORT ; Redis (lock store) : $REDIS_HOST:$REDIS_PORT
+  - données et journaux : $PROD_DIR (jeton de l'API : .secrets/rasa_token)
+Essai : curl -s -XPOST $RASA_URL/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{"sender":"moi","message":"Bonjour"}'
+Ctrl-C pour tout arrêter.
+TXT
+while true; do
+  alive=0
+  for pidfile in "$PROD_DIR"/rasa-*.pid; do
+    kill -0 "$(cat "$pidfile")" 2>/dev/null && alive=$((alive + 1))
+  done
+  [ "$alive" -gt 0 ] || { echo "Plus aucune instance Rasa ne tourne (voir $PROD_DIR/log/)." >&2; exit 1; }
+  kill -0 "$(cat "$PROD_DIR/actions.pid")" 2>/dev/null \
+    || { echo "Le serveur d'actions s'est arrêté (voir $PROD_DIR/log/actions.log)." >&2; exit 1; }
+  sleep 2
+done
