@@ -1,0 +1,527 @@
+"""The bridge: a Matrix bot (matrix-nio) on one side, Rasa's `callback` channel on the other.
+
+Matrix → Rasa: each new text message meant for the bot is POSTed to
+`$RASA_URL/webhooks/callback/webhook` as {"sender": "tchap:<room>:<user>", "message": text}.
+Rasa → Matrix: Rasa POSTs every bot message (also support-agent takeover replies) to our HTTP
+endpoint; `recipient_id` tells which room and person it is for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    LoginResponse,
+    MatrixRoom,
+    MegolmEvent,
+    RoomEncryptedMedia,
+    RoomMemberEvent,
+    RoomMessageMedia,
+    RoomMessageText,
+    SyncError,
+    SyncResponse,
+    WhoamiResponse,
+)
+from nio.crypto import ENCRYPTION_ENABLED
+
+from .config import BridgeConfig, ConfigError, server_name_of
+from .formatting import choose_button, clean_buttons, message_content
+from .state import BridgeState
+
+logger = logging.getLogger("tchap.bridge")
+
+CONVERSATION_PREFIX = "tchap:"
+MAX_CALLBACK_TEXT = 20000
+SYNC_FILTER = {"room": {"timeline": {"limit": 100}}}
+
+MESSAGE_TOO_LONG = (
+    "Votre message est trop long ({length} caractères ; {limit} au maximum). Pouvez-vous le raccourcir ?"
+)
+MESSAGE_NOT_TEXT = "Je ne sais lire que les messages texte : écrivez-moi votre question."
+MESSAGE_UNDECRYPTABLE = (
+    "Je n'ai pas pu déchiffrer votre message (il a sans doute été envoyé avant mon arrivée "
+    "dans le salon). Pouvez-vous le renvoyer ?"
+)
+MESSAGE_EMPTY_MENTION = (
+    "Oui ? Posez-moi votre question sur la doctrine « cloud au centre » en me mentionnant."
+)
+MESSAGE_RASA_DOWN = (
+    "L'assistant est momentanément indisponible. Réessayez dans quelques minutes, ou écrivez à "
+    "infonuage.dinum@modernisation.gouv.fr."
+)
+WELCOME_DIRECT = (
+    "Bonjour, je suis l'assistant « Cloud au centre » : posez-moi vos questions sur la doctrine cloud "
+    "de l'État (circulaires 6282/SG et 6404/SG), ou demandez-moi si votre projet est concerné."
+)
+WELCOME_GROUP = (
+    "Bonjour, je suis l'assistant « Cloud au centre ». Dans ce salon, mentionnez-moi ({name}) pour me "
+    "poser une question sur la doctrine cloud de l'État ; je réponds à chacun séparément."
+)
+
+
+class LoginExpired(RuntimeError):
+    """The homeserver no longer accepts our access token."""
+
+
+def conversation_id(room_id: str, user_id: str) -> str:
+    """One Rasa conversation per (room, person)."""
+    return f"{CONVERSATION_PREFIX}{room_id}:{user_id}"
+
+
+def parse_conversation_id(value: Any) -> tuple[str, str] | None:
+    """Inverse of conversation_id: (room id, user id), or None when it is not one of ours."""
+    if not isinstance(value, str) or not value.startswith(CONVERSATION_PREFIX):
+        return None
+    room_id, sep, user_local = value[len(CONVERSATION_PREFIX) :].partition(":@")
+    if not sep or not room_id.startswith("!") or ":" not in user_local:
+        return None
+    return room_id, "@" + user_local
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Drop the quoted « > <@someone> … » lines that clients put in front of a reply."""
+    lines = body.split("\n")
+    while lines and lines[0].startswith(">"):
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
+def is_mentioned(content: dict[str, Any], body: str, bot_user: str, display_name: str) -> bool:
+    """True when a group-room message is addressed to the bot (m.mentions, pill, MXID or name)."""
+    mentions = content.get("m.mentions")
+    if isinstance(mentions, dict) and bot_user in (mentions.get("user_ids") or []):
+        return True
+    formatted = content.get("formatted_body")
+    if isinstance(formatted, str) and (
+        f"matrix.to/#/{bot_user}" in formatted or f"matrix.to/#/{bot_user.replace('@', '%40')}" in formatted
+    ):
+        return True
+    if bot_user.lower() in body.lower():
+        return True
+    return (
+        bool(display_name)
+        and re.search(rf"(?<!\w){re.escape(display_name)}(?!\w)", body, re.IGNORECASE) is not None
+    )
+
+
+def strip_mention(body: str, bot_user: str, display_name: str) -> str:
+    """Remove the bot's MXID anywhere and its display name at the start (« Assistant : … »)."""
+    text = re.sub(re.escape(bot_user), " ", body, flags=re.IGNORECASE)
+    if display_name:
+        text = re.sub(rf"^\s*{re.escape(display_name)}(?!\w)", " ", text, flags=re.IGNORECASE)
+    return re.sub(r"^[\s:,;.!-]+", "", text).strip()
+
+
+class TchapBridge:
+    """Owns the Matrix client, the persistent state and the HTTP endpoint Rasa calls back."""
+
+    def __init__(self, config: BridgeConfig) -> None:
+        if not ENCRYPTION_ENABLED:
+            raise ConfigError("Le chiffrement (python-olm) n'est pas disponible : relancez tchap/install.sh.")
+        self.config = config
+        config.state_dir.mkdir(parents=True, exist_ok=True)
+        store_dir = config.state_dir / "store"
+        store_dir.mkdir(exist_ok=True)
+        self.state = BridgeState(config.state_dir)
+        client_config = AsyncClientConfig(
+            store_sync_tokens=False,
+            encryption_enabled=True,
+            max_timeout_retry_wait_time=30,
+            request_timeout=config.sync_timeout_ms / 1000 + 30,
+        )
+        self.client = AsyncClient(
+            config.homeserver, config.bot_user, store_path=str(store_dir), config=client_config
+        )
+        self.display_name = config.bot_user[1:].split(":", 1)[0]
+        self.synced = asyncio.Event()
+        self.http: aiohttp.ClientSession | None = None
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._web_runner: web.AppRunner | None = None
+
+    # ------------------------------------------------------------------ login
+    async def login(self) -> None:
+        """Reuse the saved access token and device (and so the encryption store); log in only once."""
+        saved = self.state.load_credentials()
+        if saved.get("user_id") == self.config.bot_user and saved.get("homeserver") == self.config.homeserver:
+            self.client.restore_login(saved["user_id"], saved["device_id"], saved["access_token"])
+            whoami = await self.client.whoami()
+            if isinstance(whoami, WhoamiResponse):
+                logger.info("Session reprise (appareil %s), sans nouvelle connexion.", saved["device_id"])
+                return
+            if getattr(whoami, "status_code", None) != "M_UNKNOWN_TOKEN":
+                raise ConfigError(f"Le serveur Matrix refuse la session enregistrée : {whoami}")
+            logger.warning("Le jeton enregistré n'est plus valable : nouvelle connexion.")
+            self.state.forget_credentials()
+        if not self.config.password:
+            raise ConfigError(
+                "Aucune session enregistrée : renseignez TCHAP_BOT_PASSWORD pour la première connexion."
+            )
+        response = await self.client.login(self.config.password, device_name=self.config.device_name)
+        if not isinstance(response, LoginResponse):
+            raise ConfigError(f"Connexion refusée par le serveur Matrix : {response}")
+        self.state.save_credentials(
+            response.user_id, response.device_id, response.access_token, self.config.homeserver
+        )
+        logger.info("Connecté comme %s (nouvel appareil %s).", response.user_id, response.device_id)
+
+    async def load_display_name(self) -> None:
+        response = await self.client.get_displayname(self.config.bot_user)
+        name = getattr(response, "displayname", None)
+        if isinstance(name, str) and name.strip():
+            self.display_name = name.strip()
+
+    # ------------------------------------------------------------------ sync loop
+    async def run_sync_loop(self) -> None:
+        """Sync forever; the position is saved only after a batch is handled, so nothing is lost."""
+        first_of_run = True
+        backoff = 1.0
+        while True:
+            try:
+                response = await self.client.sync(
+                    timeout=0 if first_of_run else self.config.sync_timeout_ms,
+                    sync_filter=SYNC_FILTER,
+                    since=self.state.sync_token,
+                    full_state=True if first_of_run else None,
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - a network or parsing failure must not kill the bot
+                logger.warning("Synchronisation impossible (%s) ; nouvel essai dans %.0f s.", error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+                continue
+            if isinstance(response, SyncError):
+                if response.status_code == "M_UNKNOWN_TOKEN":
+                    raise LoginExpired(str(response))
+                logger.warning(
+                    "Erreur de synchronisation (%s) ; nouvel essai dans %.0f s.", response, backoff
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+                continue
+            backoff = 1.0
+            await self.handle_sync(response)
+            first_of_run = False
+            self.synced.set()
+            await self.maintain_keys()
+
+    async def handle_sync(self, response: SyncResponse) -> None:
+        """Handle one sync batch, then persist its position."""
+        first_ever = self.state.sync_token is None
+        await self.handle_invites(response)
+        if first_ever:
+            logger.info("Premier démarrage : l'historique existant est ignoré.")
+        else:
+            await self.handle_timelines(response)
+        self.state.sync_token = response.next_batch
+        self.state.save()
+
+    async def maintain_keys(self) -> None:
+        """What nio's sync_forever does between syncs: upload, query and claim keys, send to-device."""
+        client = self.client
+        try:
+            if client.should_upload_keys:
+                await client.keys_upload()
+            if client.should_query_keys:
+                await client.keys_query()
+            if client.should_claim_keys:
+                await client.keys_claim(client.get_users_for_key_claiming())
+            await client.send_to_device_messages()
+        except Exception as error:  # noqa: BLE001 - retried after the next sync
+            logger.warning("Gestion des clés de chiffrement reportée : %s", error)
+
+    # ------------------------------------------------------------------ invites
+    async def handle_invites(self, response: SyncResponse) -> None:
+        """Join when the inviter's homeserver is allowed; otherwise reject the invite."""
+        for room_id, info in response.rooms.invite.items():
+            inviter = ""
+            for event in info.invite_state:
+                if (
+                    getattr(event, "state_key", None) == self.config.bot_user
+                    and getattr(event, "membership", "") == "invite"
+                ):
+                    inviter = event.sender
+            server = server_name_of(inviter)
+            if server and server in self.config.allowed_servers:
+                result = await self.client.join(room_id)
+                logger.info("Invitation de %s dans %s acceptée : %s", inviter, room_id, type(result).__name__)
+            else:
+                await self.client.room_leave(room_id)
+                logger.warning(
+                    "Invitation de %s dans %s refusée : serveur %r hors de la liste autorisée %s.",
+                    inviter or "?",
+                    room_id,
+                    server,
+                    sorted(self.config.allowed_servers),
+                )
+
+    # ------------------------------------------------------------------ messages
+    def is_direct(self, room: MatrixRoom) -> bool:
+        """A room with the bot and one person is a direct chat."""
+        return room.member_count <= 2
+
+    async def handle_timelines(self, response: SyncResponse) -> None:
+        """Dispatch new events; conversations run in parallel, each one in order."""
+        per_conversation: dict[str, list[tuple[MatrixRoom, Any]]] = {}
+        welcomes: list[str] = []
+        for room_id, info in response.rooms.join.items():
+            room = self.client.rooms.get(room_id)
+            if room is None:
+                continue
+            for event in info.timeline.events:
+                if self.note_membership(room, event):
+                    welcomes.append(room_id)
+                if self.is_new_message(room, event):
+                    per_conversation.setdefault(conversation_id(room_id, event.sender), []).append(
+                        (room, event)
+                    )
+        for room_id in welcomes:
+            room = self.client.rooms.get(room_id)
+            if room is not None:
+                text = (
+                    WELCOME_DIRECT if self.is_direct(room) else WELCOME_GROUP.format(name=self.display_name)
+                )
+                await self.send(room_id, message_content(text, []))
+        await asyncio.gather(*(self.run_conversation(events) for events in per_conversation.values()))
+        await self.leave_empty_rooms(response)
+
+    def note_membership(self, room: MatrixRoom, event: Any) -> bool:
+        """Record when the bot joined a room (older messages are history); True on a fresh join."""
+        if not isinstance(event, RoomMemberEvent) or event.state_key != self.config.bot_user:
+            return False
+        if event.membership != "join" or event.prev_membership == "join":
+            return False
+        self.state.joined_at[room.room_id] = event.server_timestamp
+        return True
+
+    def is_new_message(self, room: MatrixRoom, event: Any) -> bool:
+        """A message event from someone else, not yet handled and not older than our arrival."""
+        if not isinstance(event, (RoomMessageText, RoomMessageMedia, RoomEncryptedMedia, MegolmEvent)):
+            return False
+        if event.sender == self.config.bot_user or self.state.is_handled(event.event_id):
+            return False
+        joined_at = self.state.joined_at.get(room.room_id, 0)
+        return event.server_timestamp >= joined_at
+
+    async def leave_empty_rooms(self, response: SyncResponse) -> None:
+        """Leave rooms where nobody is left to talk to."""
+        for room_id in response.rooms.join:
+            room = self.client.rooms.get(room_id)
+            if room is not None and room.joined_count <= 1 and room.invited_count == 0:
+                logger.info("Salon %s vide : je le quitte.", room_id)
+                await self.client.room_leave(room_id)
+
+    async def run_conversation(self, events: list[tuple[MatrixRoom, Any]]) -> None:
+        for room, event in events:
+            try:
+                await self.handle_message(room, event)
+            except Exception:  # noqa: BLE001 - one bad event must not stop the others
+                logger.exception("Échec du traitement de l'événement %s", event.event_id)
+
+    async def handle_message(self, room: MatrixRoom, event: Any) -> None:
+        """Answer one message: checks, mention handling, numbered choices, then Rasa."""
+        direct = self.is_direct(room)
+        conv = conversation_id(room.room_id, event.sender)
+        if isinstance(event, MegolmEvent):
+            logger.warning(
+                "Message %s indéchiffrable dans %s (session %s).",
+                event.event_id,
+                room.room_id,
+                event.session_id,
+            )
+            try:
+                await self.client.request_room_key(event)
+            except Exception:  # noqa: BLE001 - key request already pending
+                pass
+            if direct:
+                await self.reply(room, event.sender, MESSAGE_UNDECRYPTABLE)
+            self.state.mark_handled(event.event_id)
+            return
+        if not isinstance(event, RoomMessageText):
+            if direct:
+                await self.reply(room, event.sender, MESSAGE_NOT_TEXT)
+            self.state.mark_handled(event.event_id)
+            return
+        content = event.source.get("content", {})
+        if (
+            isinstance(content.get("m.relates_to"), dict)
+            and content["m.relates_to"].get("rel_type") == "m.replace"
+        ):
+            return  # an edit of an earlier message: the original was already answered
+        text = strip_reply_fallback(event.body or "")
+        if not direct:
+            if not is_mentioned(content, text, self.config.bot_user, self.display_name):
+                return
+            text = strip_mention(text, self.config.bot_user, self.display_name)
+            if not text:
+                await self.reply(room, event.sender, MESSAGE_EMPTY_MENTION)
+                self.state.mark_handled(event.event_id)
+                return
+        if not text.strip():
+            return
+        async with self._locks.setdefault(conv, asyncio.Lock()):
+            if len(text) > self.config.max_message_chars:
+                await self.reply(
+                    room,
+                    event.sender,
+                    MESSAGE_TOO_LONG.format(length=len(text), limit=self.config.max_message_chars),
+                )
+            else:
+                offered = self.state.buttons.pop(conv, [])
+                message = choose_button(text, offered) or text
+                if not await self.forward_to_rasa(room.room_id, conv, message):
+                    await self.reply(room, event.sender, MESSAGE_RASA_DOWN)
+            self.state.mark_handled(event.event_id)
+
+    async def forward_to_rasa(self, room_id: str, conv: str, message: str) -> bool:
+        """POST the message to Rasa's callback channel; retry only when Rasa could not be reached."""
+        assert self.http is not None
+        url = f"{self.config.rasa_url}/webhooks/callback/webhook"
+        await self.set_typing(room_id, True)
+        try:
+            for attempt in range(6):
+                try:
+                    async with self.http.post(
+                        url,
+                        json={"sender": conv, "message": message},
+                        timeout=aiohttp.ClientTimeout(total=self.config.rasa_timeout_s),
+                    ) as response:
+                        if response.status < 300:
+                            return True
+                        logger.error("Rasa a répondu %s : %s", response.status, (await response.text())[:500])
+                        if response.status < 500:
+                            return False
+                except aiohttp.ClientConnectionError as error:
+                    logger.warning("Rasa injoignable (%s), essai %d.", error, attempt + 1)
+                except asyncio.TimeoutError:
+                    logger.error("Rasa n'a pas répondu à temps pour %s.", conv)
+                    return False  # it may have processed the message: never send it twice
+                await asyncio.sleep(min(2**attempt, 16))
+            return False
+        finally:
+            await self.set_typing(room_id, False)
+
+    async def set_typing(self, room_id: str, typing: bool) -> None:
+        try:
+            await self.client.room_typing(room_id, typing, timeout=30000)
+        except Exception:  # noqa: BLE001 - typing notifications are cosmetic
+            pass
+
+    # ------------------------------------------------------------------ sending
+    async def reply(
+        self, room: MatrixRoom, user_id: str, text: str, buttons: list[dict[str, str]] | None = None
+    ) -> bool:
+        """Send a message for one person; in a group room it starts with a mention of that person."""
+        mention = None if self.is_direct(room) else (user_id, room.user_name(user_id) or user_id)
+        return await self.send(room.room_id, message_content(text, buttons or [], mention))
+
+    async def send(self, room_id: str, content: dict[str, Any]) -> bool:
+        """Send (encrypting when the room is encrypted); nio waits out rate limits (429) itself."""
+        try:
+            response = await self.client.room_send(
+                room_id, "m.room.message", content, ignore_unverified_devices=True
+            )
+        except Exception as error:  # noqa: BLE001
+            logger.error("Envoi impossible dans %s : %s", room_id, error)
+            return False
+        if not hasattr(response, "event_id"):
+            logger.error("Envoi refusé dans %s : %s", room_id, response)
+            return False
+        return True
+
+    # ------------------------------------------------------------------ Rasa callback endpoint
+    def web_app(self) -> web.Application:
+        app = web.Application(client_max_size=256 * 1024)
+        app.router.add_post(self.config.callback_path, self.handle_rasa_callback)
+        app.router.add_get("/health", self.handle_health)
+        return app
+
+    async def handle_health(self, _: web.Request) -> web.Response:
+        if not self.synced.is_set():
+            return web.json_response({"status": "starting"}, status=503)
+        return web.json_response({"status": "ok", "user_id": self.config.bot_user})
+
+    async def handle_rasa_callback(self, request: web.Request) -> web.Response:
+        """Deliver one bot message from Rasa to the room of its conversation."""
+        if self.config.callback_token and request.query.get("token") != self.config.callback_token:
+            return web.json_response({"error": "jeton invalide"}, status=401)
+        try:
+            data = await request.json()
+        except ValueError:
+            return web.json_response({"error": "JSON invalide"}, status=400)
+        if not isinstance(data, dict):
+            return web.json_response({"error": "un objet JSON est attendu"}, status=400)
+        target = parse_conversation_id(data.get("recipient_id"))
+        if target is None:
+            return web.json_response({"error": "recipient_id inconnu"}, status=400)
+        try:
+            await asyncio.wait_for(self.synced.wait(), timeout=30)
+        except asyncio.TimeoutError:
+            return web.json_response({"error": "pont pas encore synchronisé"}, status=503)
+        room_id, user_id = target
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return web.json_response({"error": "salon inconnu"}, status=404)
+        text = data.get("text") if isinstance(data.get("text"), str) else ""
+        if isinstance(data.get("image"), str):
+            text = (text + "\n" if text else "") + data["image"]
+        buttons = clean_buttons(data.get("buttons"))
+        if not text.strip() and not buttons:
+            return web.json_response({"status": "ignoré"})
+        conv = conversation_id(room_id, user_id)
+        if buttons:
+            self.state.buttons[conv] = buttons
+            self.state.save()
+        if not await self.reply(room, user_id, text[:MAX_CALLBACK_TEXT], buttons):
+            return web.json_response({"error": "envoi vers Tchap impossible"}, status=502)
+        return web.json_response({"status": "envoyé"})
+
+    async def start_web(self) -> None:
+        self._web_runner = web.AppRunner(self.web_app(), access_log=None)
+        await self._web_runner.setup()
+        site = web.TCPSite(self._web_runner, self.config.listen_host, self.config.listen_port)
+        await site.start()
+        logger.info(
+            "Rappels de Rasa attendus sur http://%s:%d%s",
+            self.config.listen_host,
+            self.config.listen_port,
+            self.config.callback_path,
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+    async def run(self, stop: asyncio.Event) -> None:
+        """Log in, serve the callback endpoint and sync until `stop` is set."""
+        self.http = aiohttp.ClientSession()
+        try:
+            await self.login()
+            await self.load_display_name()
+            await self.start_web()
+            while not stop.is_set():
+                sync_task = asyncio.create_task(self.run_sync_loop())
+                stop_task = asyncio.create_task(stop.wait())
+                done, _ = await asyncio.wait({sync_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+                if stop_task in done:
+                    sync_task.cancel()
+                    await asyncio.gather(sync_task, return_exceptions=True)
+                    break
+                stop_task.cancel()
+                error = sync_task.exception()
+                if isinstance(error, LoginExpired):
+                    logger.warning("Session expirée : nouvelle connexion.")
+                    self.state.forget_credentials()
+                    await self.login()
+                    continue
+                raise error if error else RuntimeError("boucle de synchronisation terminée")
+        finally:
+            self.state.save()
+            if self._web_runner is not None:
+                await self._web_runner.cleanup()
+            await self.http.close()
+            await self.client.close()

@@ -1,0 +1,95 @@
+"""Bridge settings, read from the environment (serve.sh loads them from an ignored env file)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+
+class ConfigError(ValueError):
+    """A missing or malformed setting; the message is in French for the administrator."""
+
+
+def server_name_of(mxid: str) -> str:
+    """Return the server part of a Matrix ID (`@user:server` → `server`), lower-cased."""
+    _, sep, server = mxid.partition(":")
+    return server.strip().lower() if sep else ""
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    """Everything the bridge needs to run."""
+
+    homeserver: str
+    bot_user: str
+    password: str
+    allowed_servers: frozenset[str]
+    state_dir: Path
+    rasa_url: str
+    listen_host: str
+    listen_port: int
+    callback_path: str
+    callback_token: str = ""
+    device_name: str = "Assistant Cloud au centre"
+    max_message_chars: int = 2000
+    rasa_timeout_s: float = 60.0
+    sync_timeout_ms: int = 30000
+
+    @property
+    def bot_server(self) -> str:
+        """The bot's own homeserver name."""
+        return server_name_of(self.bot_user)
+
+
+def _split_list(raw: str) -> frozenset[str]:
+    return frozenset(item.strip().lower() for item in raw.replace(";", ",").split(",") if item.strip())
+
+
+def _callback_listen_address(url: str) -> tuple[str, int, str, str]:
+    """Derive (host, port, path, token) to listen on from TCHAP_CALLBACK_URL.
+
+    Rasa posts to that URL, so the bridge listens on its port and path; a `?token=` query
+    parameter, when present, becomes a shared secret that every callback must carry.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.port and not parts.hostname:
+        raise ConfigError(f"TCHAP_CALLBACK_URL invalide : {url!r}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    token = parse_qs(parts.query).get("token", [""])[0]
+    return parts.hostname or "localhost", port, parts.path or "/", token
+
+
+def load_config(env: dict[str, str] | None = None) -> BridgeConfig:
+    """Build the configuration from environment variables (see tchap/bridge.env.example)."""
+    env = dict(os.environ if env is None else env)
+    homeserver = env.get("TCHAP_HOMESERVER", "").strip().rstrip("/")
+    bot_user = env.get("TCHAP_BOT_USER", "").strip()
+    if not homeserver or not bot_user:
+        raise ConfigError("TCHAP_HOMESERVER et TCHAP_BOT_USER doivent être renseignés.")
+    if not bot_user.startswith("@") or not server_name_of(bot_user):
+        raise ConfigError(
+            f"TCHAP_BOT_USER doit être un identifiant Matrix complet (@nom:serveur) : {bot_user!r}"
+        )
+    allowed = _split_list(env.get("TCHAP_ALLOWED_SERVERS", "")) or frozenset({server_name_of(bot_user)})
+    callback_url = env.get("TCHAP_CALLBACK_URL", "http://localhost:5056/rasa/callback")
+    _, port, path, token = _callback_listen_address(callback_url)
+    try:
+        max_chars = int(env.get("TCHAP_MAX_MESSAGE_CHARS", "2000"))
+    except ValueError as error:
+        raise ConfigError("TCHAP_MAX_MESSAGE_CHARS doit être un nombre entier.") from error
+    return BridgeConfig(
+        homeserver=homeserver,
+        bot_user=bot_user,
+        password=env.get("TCHAP_BOT_PASSWORD", ""),
+        allowed_servers=allowed,
+        state_dir=Path(env.get("TCHAP_STATE_DIR", "var/tchap")),
+        rasa_url=env.get("RASA_URL", "http://localhost:5005").rstrip("/"),
+        listen_host=env.get("TCHAP_LISTEN_HOST", "127.0.0.1"),
+        listen_port=port,
+        callback_path=path,
+        callback_token=token,
+        device_name=env.get("TCHAP_DEVICE_NAME", "Assistant Cloud au centre"),
+        max_message_chars=max_chars,
+    )
