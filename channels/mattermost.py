@@ -299,9 +299,7 @@ class MattermostOutput(OutputChannel):
         parts = split_for_posts((text or "").strip())
         for part in parts[:-1]:
             await self.api.create_post({"channel_id": channel_id, "message": part})
-        actions = [
-            self._action(index, button, recipient_id, parts[-1]) for index, button in enumerate(buttons)
-        ]
+        actions = [self._action(index, button, recipient_id, parts[-1]) for index, button in enumerate(buttons)]
         await self.api.create_post(
             {"channel_id": channel_id, "message": parts[-1], "props": {"attachments": [{"actions": actions}]}}
         )
@@ -357,9 +355,7 @@ class MattermostInput(InputChannel):
             actions_url=str(credentials.get("actions_url") or ""),
         )
 
-    def __init__(
-        self, url: str, bot_token: str, webhook_token: str, actions_url: str, slash_token: str = ""
-    ) -> None:
+    def __init__(self, url: str, bot_token: str, webhook_token: str, actions_url: str, slash_token: str = "") -> None:
         self.api = MattermostApi(url, bot_token)
         self.accepted_tokens = [t for t in (webhook_token, slash_token) if t]
         self.actions_url = actions_url
@@ -431,13 +427,13 @@ class MattermostInput(InputChannel):
                 for key in ("team_id", "team_domain", "channel_name", "user_name", "post_id")
             }
         }
-        ok = await self.dispatch(
-            message or EMPTY_INVOCATION_PAYLOAD, channel_id, user_id, metadata, on_new_message
-        )
+        ok = await self.dispatch(message or EMPTY_INVOCATION_PAYLOAD, channel_id, user_id, metadata, on_new_message)
         if not ok:
             return response.json({"text": MSG_FAILURE, "response_type": "ephemeral"})
         if is_slash_command:
-            return response.json({"response_type": "ephemeral", "text": f"Question : {message}"})
+            # A slash command is not posted in the channel: show the person what was asked.
+            echo = f"Question : {message}" if message else "Bonjour !"
+            return response.json({"response_type": "ephemeral", "text": echo})
         return response.json({})
 
     async def handle_action(

@@ -75,9 +75,7 @@ async def stub_assistant(message: UserMessage) -> None:
         await out.send_response(message.sender_id, {"text": f"**Reçu** : {message.text}"})
 
 
-def make_channel(
-    fake: FakeMattermost, webhook_token: str = WEBHOOK_TOKEN, slash_token: str = ""
-) -> MattermostInput:
+def make_channel(fake: FakeMattermost, webhook_token: str = WEBHOOK_TOKEN, slash_token: str = "") -> MattermostInput:
     return MattermostInput(
         url=fake.url,
         bot_token=BOT_TOKEN,

@@ -55,9 +55,7 @@ class FakeMattermost:
         with self._lock:
             if self.rate_limit_next > 0:
                 self.rate_limit_next -= 1
-                return web.json_response(
-                    {"message": "Too many requests"}, status=429, headers={"Retry-After": "0"}
-                )
+                return web.json_response({"message": "Too many requests"}, status=429, headers={"Retry-After": "0"})
         post = dict(body, id=secrets.token_hex(13), user_id=BOT_USER_ID, create_at=int(time.time() * 1000))
         return web.json_response(post, status=201)
 
@@ -104,9 +102,7 @@ class FakeMattermost:
     def posts(self) -> list[dict[str, Any]]:
         """Bodies of every `POST /api/v4/posts`, in order (including refused ones)."""
         with self._lock:
-            return [
-                r["json"] for r in self.requests if r["method"] == "POST" and r["path"] == "/api/v4/posts"
-            ]
+            return [r["json"] for r in self.requests if r["method"] == "POST" and r["path"] == "/api/v4/posts"]
 
     def wait_for_post(self, predicate: Any, after: int = 0, timeout: float = 60.0) -> dict[str, Any]:
         """Block until a post (index >= after) satisfies predicate; fail with what was seen otherwise."""
@@ -116,9 +112,7 @@ class FakeMattermost:
                 if predicate(post):
                     return post
             time.sleep(0.2)
-        raise AssertionError(
-            f"aucun message attendu reçu par le faux Mattermost ; reçus : {self.posts()[after:]}"
-        )
+        raise AssertionError(f"aucun message attendu reçu par le faux Mattermost ; reçus : {self.posts()[after:]}")
 
 
 def buttons_of(post: dict[str, Any]) -> list[dict[str, Any]]:

@@ -45,9 +45,7 @@ def webhook_payload(text: str, trigger_word: str = "cloud", **overrides: Any) ->
     return payload
 
 
-def callback_payload(
-    action: dict[str, Any], user_id: str = USER_ID, channel_id: str = CHANNEL_ID
-) -> dict[str, Any]:
+def callback_payload(action: dict[str, Any], user_id: str = USER_ID, channel_id: str = CHANNEL_ID) -> dict[str, Any]:
     """What Mattermost POSTs to integration.url on a button click (model.PostActionIntegrationRequest)."""
     return {
         "user_id": user_id,
@@ -94,9 +92,7 @@ async def test_empty_configured_token_refuses_everything(fake_mattermost: FakeMa
             status, _ = await post_webhook(mm, webhook_payload("cloud Bonjour", token=token))
             assert status == 401
         button = {
-            "integration": {
-                "context": {"payload": "/affirm", "title": "Oui", "recipient": "x", "text": "", "sig": ""}
-            }
+            "integration": {"context": {"payload": "/affirm", "title": "Oui", "recipient": "x", "text": "", "sig": ""}}
         }
         status, _ = await mm.post("/webhooks/mattermost/actions", json=callback_payload(button))
         assert status == 401
@@ -184,9 +180,7 @@ async def test_the_bot_never_answers_its_own_posts(
 async def test_one_conversation_per_channel_and_person(mattermost_channel: ChannelUnderTest) -> None:
     await post_webhook(mattermost_channel, webhook_payload("cloud un"))
     await post_webhook(mattermost_channel, webhook_payload("cloud deux", user_id=OTHER_USER_ID))
-    await post_webhook(
-        mattermost_channel, webhook_payload("cloud trois", channel_id="otherchannelid00000000000a")
-    )
+    await post_webhook(mattermost_channel, webhook_payload("cloud trois", channel_id="otherchannelid00000000000a"))
     senders = [m.sender_id for m in mattermost_channel.received]
     assert senders == [
         conversation_id(CHANNEL_ID, USER_ID),
@@ -286,9 +280,7 @@ async def test_buttons_are_interactive_actions_and_a_click_round_trips(
     for action in actions:
         assert action["integration"]["url"] == "http://rasa.example/webhooks/mattermost/actions"
         assert action["integration"]["context"]["sig"]
-    status, body = await mattermost_channel.post(
-        "/webhooks/mattermost/actions", json=callback_payload(actions[1])
-    )
+    status, body = await mattermost_channel.post("/webhooks/mattermost/actions", json=callback_payload(actions[1]))
     assert status == 200
     assert body["update"]["props"] == {}  # the buttons disappear
     assert "Opérateur" in body["update"]["message"] and "Votre structure est :" in body["update"]["message"]
@@ -336,9 +328,7 @@ async def test_output_channel_posts_where_the_conversation_lives(fake_mattermost
     assert out is not None and out.name() == "mattermost"
     await out.send_response(conversation_id(CHANNEL_ID, USER_ID), {"text": "Bonjour, ici Alice du support."})
     await out.send_response("rest-user-42", {"text": "ne doit pas partir"})
-    assert fake_mattermost.posts() == [
-        {"channel_id": CHANNEL_ID, "message": "Bonjour, ici Alice du support."}
-    ]
+    assert fake_mattermost.posts() == [{"channel_id": CHANNEL_ID, "message": "Bonjour, ici Alice du support."}]
 
 
 async def test_rate_limited_posts_are_retried(fake_mattermost: FakeMattermost) -> None:
