@@ -37,6 +37,7 @@ def main() -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("nio").setLevel(logging.WARNING)
+    logging.getLogger("nio.events").setLevel(logging.ERROR)  # e.g. room v12 create events without "creator"
     sys.exit(asyncio.run(_main()))
 
 

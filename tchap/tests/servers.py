@@ -1,0 +1,258 @@
+"""Real servers for the bridge tests: a Synapse homeserver, the Rasa stack and the bridge itself.
+
+All listen on loopback, on free ports, with their data in temporary folders; each is started and
+stopped by the pytest fixtures of conftest.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SYNAPSE_PYTHON = REPO_ROOT / ".venv-synapse" / "bin" / "python"
+BRIDGE_PYTHON = REPO_ROOT / ".venv-tchap" / "bin" / "python"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_json(method: str, url: str, body: Any = None, token: str = "", timeout: float = 10) -> tuple[int, Any]:
+    """Small blocking HTTP helper returning (status, decoded JSON or text)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            raw, status = response.read(), response.status
+    except urllib.error.HTTPError as error:
+        raw, status = error.read(), error.code
+    try:
+        return status, json.loads(raw or b"null")
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+def wait_until(check, timeout: float, what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    tail = log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
+    raise TimeoutError(f"{what} not ready after {timeout:.0f}s\n{tail}")
+
+
+def stop_process(process: subprocess.Popen | None, timeout: float = 20) -> None:
+    """Stop a process group we started (SIGTERM, then SIGKILL)."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+class Synapse:
+    """A throwaway Synapse homeserver on loopback with SQLite."""
+
+    def __init__(self, workdir: Path, server_name: str = "agents.tchap.localhost") -> None:
+        self.workdir = workdir
+        self.server_name = server_name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.shared_secret = secrets.token_hex(16)
+        self.process: subprocess.Popen | None = None
+        self.log = workdir / "synapse.out"
+
+    def configure(self) -> None:
+        base = self.workdir / "homeserver.yaml"
+        subprocess.run(
+            [
+                str(SYNAPSE_PYTHON),
+                "-m",
+                "synapse.app.homeserver",
+                "--server-name",
+                self.server_name,
+                "--config-path",
+                str(base),
+                "--data-directory",
+                str(self.workdir),
+                "--generate-config",
+                "--report-stats=no",
+            ],
+            check=True,
+            capture_output=True,
+            cwd=self.workdir,
+        )
+        high = {"per_second": 1000, "burst_count": 1000}
+        override = {
+            "listeners": [
+                {
+                    "port": self.port,
+                    "bind_addresses": ["127.0.0.1"],
+                    "type": "http",
+                    "tls": False,
+                    "x_forwarded": False,
+                    "resources": [{"names": ["client"], "compress": False}],
+                }
+            ],
+            "database": {"name": "sqlite3", "args": {"database": str(self.workdir / "homeserver.db")}},
+            "registration_shared_secret": self.shared_secret,
+            "enable_registration": False,
+            "report_stats": False,
+            "trusted_key_servers": [],
+            "suppress_key_server_warning": True,
+            "federation_domain_whitelist": [],
+            "presence": {"enabled": False},
+            "url_preview_enabled": False,
+            "rc_message": high,
+            "rc_login": {"address": high, "account": high, "failed_attempts": high},
+            "rc_registration": high,
+            "rc_joins": {"local": high, "remote": high},
+            "rc_invites": {"per_room": high, "per_user": high, "per_issuer": high},
+        }
+        # Synapse reads JSON as YAML; later config files override top-level keys of earlier ones.
+        (self.workdir / "override.yaml").write_text(json.dumps(override))
+
+    def start(self) -> None:
+        out = self.log.open("ab")
+        self.process = subprocess.Popen(
+            [
+                str(SYNAPSE_PYTHON),
+                "-m",
+                "synapse.app.homeserver",
+                "-c",
+                str(self.workdir / "homeserver.yaml"),
+                "-c",
+                str(self.workdir / "override.yaml"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=self.workdir,
+            start_new_session=True,
+        )
+        wait_until(
+            lambda: http_json("GET", f"{self.url}/_matrix/client/versions", timeout=2)[0] == 200,
+            120,
+            "Synapse",
+            self.log,
+        )
+
+    def stop(self) -> None:
+        stop_process(self.process)
+        self.process = None
+
+    def register(self, localpart: str, password: str, admin: bool = False) -> str:
+        """Register a user with the shared secret (Synapse admin API); returns the MXID."""
+        url = f"{self.url}/_synapse/admin/v1/register"
+        _, nonce_body = http_json("GET", url)
+        nonce = nonce_body["nonce"]
+        mac = hmac.new(self.shared_secret.encode(), digestmod=hashlib.sha1)
+        mac.update(
+            b"\x00".join([nonce.encode(), localpart.encode(), password.encode(), b"admin" if admin else b"notadmin"])
+        )
+        status, body = http_json(
+            "POST",
+            url,
+            {"nonce": nonce, "username": localpart, "password": password, "admin": admin, "mac": mac.hexdigest()},
+        )
+        assert status == 200, body
+        return body["user_id"]
+
+    def login_token(self, localpart: str, password: str) -> str:
+        status, body = http_json(
+            "POST",
+            f"{self.url}/_matrix/client/v3/login",
+            {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": localpart}, "password": password},
+        )
+        assert status == 200, body
+        return body["access_token"]
+
+
+class RasaStack:
+    """The assistant (Rasa + action server) started with ops/stack.sh on free ports."""
+
+    def __init__(self, workdir: Path, callback_url: str) -> None:
+        self.workdir = workdir
+        self.rasa_port, self.actions_port = free_port(), free_port()
+        self.url = f"http://localhost:{self.rasa_port}"
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("RASA_URL", "TRACKER_DB", "STATE_DIR", "ACTION_ENDPOINT_URL")
+        }
+        env.update(RASA_PORT=str(self.rasa_port), ACTIONS_PORT=str(self.actions_port), TCHAP_CALLBACK_URL=callback_url)
+        self.env = env
+
+    def start(self) -> None:
+        subprocess.run(
+            [str(REPO_ROOT / "ops" / "stack.sh"), "start", str(self.workdir)],
+            check=True,
+            env=self.env,
+            cwd=REPO_ROOT,
+            timeout=600,
+        )
+
+    def stop(self) -> None:
+        subprocess.run(
+            [str(REPO_ROOT / "ops" / "stack.sh"), "stop", str(self.workdir)], env=self.env, cwd=REPO_ROOT, timeout=120
+        )
+
+
+class Bridge:
+    """The bridge process (python -m matrix_bridge from .venv-tchap)."""
+
+    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
+        self.workdir = workdir
+        self.env = env
+        self.process: subprocess.Popen | None = None
+        self.log = workdir / "bridge.log"
+        self.health_url = env["TCHAP_CALLBACK_URL"].split("/rasa/")[0] + "/health"
+
+    def start(self, **overrides: str) -> None:
+        env = {**os.environ, **self.env, **overrides, "PYTHONPATH": str(REPO_ROOT / "tchap")}
+        out = self.log.open("ab")
+        self.process = subprocess.Popen(
+            [str(BRIDGE_PYTHON), "-m", "matrix_bridge"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=REPO_ROOT,
+            start_new_session=True,
+        )
+        wait_until(self._healthy, 60, "bridge", self.log)
+
+    def _healthy(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"bridge exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
+        return http_json("GET", self.health_url, timeout=2)[0] == 200
+
+    def stop(self) -> None:
+        stop_process(self.process)
+        self.process = None
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")

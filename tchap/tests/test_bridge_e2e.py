@@ -1,0 +1,146 @@
+"""End-to-end: people on a real Synapse talk to the assistant through the bridge and a real Rasa."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from matrix_user import MatrixUser, Received
+from servers import http_json
+
+pytestmark = pytest.mark.asyncio
+
+FAQ_QUESTION = "Les collectivités territoriales sont-elles concernées ?"
+SCOPE_QUESTION = "Mon projet est-il concerné ?"
+
+
+def has_source(message: Received) -> bool:
+    return "Source" in message.body
+
+
+def choices(message: Received) -> list[str]:
+    """The numbered choices at the end of a bot message (« 1. Oui  2. Non »)."""
+    line = next((line for line in message.body.split("\n") if line.startswith("1. ")), "")
+    return [title.strip() for title in re.split(r"\s*\d+\. ", line)[1:]]
+
+
+def is_verdict(message: Received) -> bool:
+    return any(v in message.body for v in ("Votre projet est concerné", "n'est pas concerné", "hors du champ"))
+
+
+def offers(*words: str):
+    return lambda m: any(all(w in c for w in words) for c in choices(m))
+
+
+def number_of(message: Received, words: str) -> str:
+    return str(next(i for i, c in enumerate(choices(message), 1) if words in c))
+
+
+async def open_direct_chat(user: MatrixUser, bot: str, encrypted: bool = False) -> str:
+    room_id = await user.create_room([bot], encrypted=encrypted)
+    await user.wait_for_membership(room_id, bot, "join")
+    return room_id
+
+
+def assert_html(message: Received) -> None:
+    assert message.content.get("format") == "org.matrix.custom.html"
+    assert "<" in message.content.get("formatted_body", "")
+    assert "<script" not in message.content["formatted_body"]
+
+
+async def run_scope_check(user: MatrixUser, room_id: str, bot: str) -> Received:
+    """Scope check answered with numbers (and one title): central administration, refactor > 50 %."""
+    entity_question = await user.ask(room_id, bot, SCOPE_QUESTION, offers("Administration centrale"))
+    assert_html(entity_question)
+    assert "<ol><li>" in entity_question.content["formatted_body"]
+    new_project = await user.ask(
+        room_id, bot, number_of(entity_question, "Administration centrale"), offers("nouveau projet")
+    )
+    percentage = await user.ask(room_id, bot, number_of(new_project, "Non, la refonte"), offers("Plus de 50"))
+    assert number_of(percentage, "Plus de 50") == "1"
+    return await user.ask(room_id, bot, "Plus de 50 %", is_verdict)
+
+
+async def test_faq_question_in_a_direct_chat(bridge, bot_user, make_user):
+    user = await make_user()
+    room_id = await open_direct_chat(user, bot_user)
+    answer = await user.ask(room_id, bot_user, FAQ_QUESTION, has_source)
+    assert "collectivit" in answer.body.lower()
+    assert_html(answer)
+    assert '<a href="https://www.numerique.gouv.fr/' in answer.content["formatted_body"]
+
+
+async def test_scope_check_by_numbered_replies(bridge, bot_user, make_user):
+    user = await make_user()
+    room_id = await open_direct_chat(user, bot_user)
+    verdict = await run_scope_check(user, room_id, bot_user)
+    assert "Votre projet est concerné" in verdict.body
+
+
+async def test_encrypted_room(bridge, bot_user, make_user):
+    user = await make_user()
+    room_id = await open_direct_chat(user, bot_user, encrypted=True)
+    answer = await user.ask(room_id, bot_user, FAQ_QUESTION, has_source)
+    assert answer.encrypted, "the bot must answer encrypted in an encrypted room"
+    verdict = await run_scope_check(user, room_id, bot_user)
+    assert verdict.encrypted and "Votre projet est concerné" in verdict.body
+    assert "n'ai pas pu déchiffrer" not in " ".join(m.body for m in user.messages_from(bot_user, room_id))
+
+
+async def test_group_room_answers_only_when_mentioned(bridge, bot_user, make_user):
+    alice, bob = await make_user("alice"), await make_user("bob")
+    room_id = await alice.create_room([bob.client.user_id], direct=False)
+    await bob.join(room_id)
+    await alice.invite(room_id, bot_user)
+    await alice.wait_for_membership(room_id, bot_user, "join")
+    await alice.send(room_id, FAQ_QUESTION)
+    await alice.settle(4)
+    assert not [m for m in alice.messages_from(bot_user, room_id) if has_source(m)], "not mentioned: no answer"
+    answer = await alice.ask(room_id, bot_user, f"{bot_user} {FAQ_QUESTION}", has_source)
+    assert answer.content.get("m.mentions", {}).get("user_ids") == [alice.client.user_id]
+
+
+async def test_invite_from_a_server_outside_the_allow_list_is_refused(bridge, bot_user, make_user):
+    bridge.stop()
+    bridge.start(TCHAP_ALLOWED_SERVERS="autre-ministere.tchap.example")
+    try:
+        user = await make_user()
+        room_id = await user.create_room([bot_user])
+        await user.wait_for_membership(room_id, bot_user, "leave")
+        assert "refusée" in bridge.log_text()
+    finally:
+        bridge.stop()
+        bridge.start()
+
+
+async def test_restart_neither_re_answers_nor_loses_messages(bridge, bot_user, make_user):
+    user = await make_user()
+    room_id = await open_direct_chat(user, bot_user)
+    await user.ask(room_id, bot_user, FAQ_QUESTION, has_source)
+    before = len(user.messages_from(bot_user, room_id))
+    bridge.stop()
+    await user.send(room_id, "Bonjour")  # written while the bot is away: must be answered once
+    bridge.start()
+    await user.wait_for(lambda: len(user.messages_from(bot_user, room_id)) > before, 60, "the answer to « Bonjour »")
+    await user.settle(5)
+    sources = [m for m in user.messages_from(bot_user, room_id) if has_source(m)]
+    assert len(sources) == 1, "the FAQ question was answered again after the restart"
+    welcome_count = sum("Bonjour, je suis" in m.body for m in user.messages_from(bot_user, room_id))
+    assert welcome_count == 1
+
+
+async def test_callback_endpoint_rejects_bad_requests(bridge, callback_url):
+    url_without_token = callback_url.split("?")[0]
+    assert http_json("POST", url_without_token, {"recipient_id": "x", "text": "y"})[0] == 401
+    assert http_json("POST", callback_url, ["not", "an", "object"])[0] == 400
+    assert http_json("POST", callback_url, {"recipient_id": "socketio-1", "text": "y"})[0] == 400
+    status, _ = http_json("POST", callback_url, {"recipient_id": "tchap:!inconnu:x:@a:x", "text": "y"})
+    assert status == 404
+
+
+async def test_survives_a_homeserver_restart(bridge, synapse, bot_user, make_user):
+    user = await make_user()
+    room_id = await open_direct_chat(user, bot_user)
+    synapse.stop()
+    synapse.start()
+    await user.ask(room_id, bot_user, FAQ_QUESTION, has_source, timeout=90)
