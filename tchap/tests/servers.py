@@ -181,6 +181,14 @@ class Synapse:
         assert status == 200, body
         return body["user_id"]
 
+    def admin_token(self) -> str:
+        """Access token of an administrator account (created on first use)."""
+        if not getattr(self, "_admin_token", ""):
+            password = secrets.token_urlsafe(12)
+            self.register("admin-tests", password, admin=True)
+            self._admin_token = self.login_token("admin-tests", password)
+        return self._admin_token
+
     def login_token(self, localpart: str, password: str) -> str:
         status, body = http_json(
             "POST",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
 from matrix_user import MatrixUser, Received
@@ -127,6 +128,22 @@ async def test_restart_neither_re_answers_nor_loses_messages(bridge, bot_user, m
     assert len(sources) == 1, "the FAQ question was answered again after the restart"
     welcome_count = sum("Bonjour, je suis" in m.body for m in user.messages_from(bot_user, room_id))
     assert welcome_count == 1
+
+
+async def test_rate_limits_are_waited_out_without_losing_messages(bridge, synapse, bot_user, make_user):
+    url = f"{synapse.url}/_synapse/admin/v1/users/{quote(bot_user)}/override_ratelimit"
+    status, body = http_json("POST", url, {"messages_per_second": 0.5, "burst_count": 1}, token=synapse.admin_token())
+    assert status == 200, body
+    try:
+        user = await make_user()
+        room_id = await open_direct_chat(user, bot_user)
+        await user.ask(room_id, bot_user, SCOPE_QUESTION, offers("Administration centrale"))
+        bodies = [m.body for m in user.messages_from(bot_user, room_id)]
+        intro = next(i for i, b in enumerate(bodies) if "Vérifions ensemble" in b)
+        assert intro < len(bodies) - 1, "the intro must come before the question, nothing lost"
+        assert "429" in bridge.log_text(), "the homeserver should have rate-limited the bot"
+    finally:
+        http_json("DELETE", url, token=synapse.admin_token())
 
 
 async def test_callback_endpoint_rejects_bad_requests(bridge, callback_url):
