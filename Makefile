@@ -48,7 +48,7 @@ lint: venv
 	$(VENV)/bin/yamllint --strict -c .yamllint.yml config.yml endpoints.yml credentials.yml domain data tests/stories eval
 
 validate: venv
-	$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warnings
+	$(RASA) data validate --domain domain --data data --config config.yml
 
 test-actions: venv
 	$(PY) -m pytest -q tests/actions tests/data

@@ -99,7 +99,7 @@ def parse_entity_type(text: str, requested: bool) -> Optional[EntityAnswer]:
     normalized = normalize(text)
     if not normalized:
         return None
-    if normalized.replace(" ", "_") in ENTITY_TYPES:
+    if normalized.replace(" ", "_") in ENTITY_TYPES and (requested or normalized != AUTRE):
         return EntityAnswer(normalized.replace(" ", "_"))
     operator = find_operator(text)
     if operator is not None:

@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 _APOSTROPHES = "’‘`´ʼ"
-_SEPARATORS = re.compile(r"[\s\-_/·.,;:!?()\[\]«»\"“”]+")
+_SEPARATORS = re.compile(r"[\s\-_/·.,;:!?()\[\]«»\"“”°º]+")
 
 
 def strip_accents(text: str) -> str:

@@ -1,0 +1,138 @@
+"""Decide whether a message gets an FAQ answer, and which one — or whether the assistant must not guess.
+
+Rasa's ResponseSelector always returns its best answer, whatever its confidence, and the
+FallbackClassifier ignores it. This module is the missing threshold: an answer is given only when
+the message is an FAQ question (intent ``faq`` ranked first), the selector is confident enough and
+its best answer is clearly ahead of the second. The thresholds are chosen on the held-out dev set
+(``make tune``) and stored in actions/data/faq_thresholds.yml.
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+
+from actions.text_normalization import normalize
+
+THRESHOLDS_FILE = Path(__file__).parent / "data" / "faq_thresholds.yml"
+FAQ_INTENT = "faq"
+FALLBACK_INTENT = "nlu_fallback"
+
+# « que dit la règle R10 ? », « R 4 », « règle n°7 », « la règle 12 »
+_RULE_REFERENCE = re.compile(r"(?<!\w)(?:r|regle|regles)\s*(?:n\s*o?\s*|numero\s*)?(\d{1,2})(?!\w)")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_intent_confidence: float
+    min_selector_confidence: float
+    min_margin: float
+
+
+@dataclass(frozen=True)
+class FaqDecision:
+    """``key`` is the FAQ key to answer, or None when the assistant should not guess."""
+
+    key: Optional[str]
+    reason: str  # button | rule_number | confident | low_confidence | ambiguous | not_faq
+    confidence: float = 0.0
+    candidates: Tuple[str, ...] = field(default_factory=tuple)
+
+
+@lru_cache(maxsize=1)
+def load_thresholds() -> Thresholds:
+    values = yaml.safe_load(THRESHOLDS_FILE.read_text(encoding="utf-8"))
+    return Thresholds(
+        min_intent_confidence=float(values["min_intent_confidence"]),
+        min_selector_confidence=float(values["min_selector_confidence"]),
+        min_margin=float(values["min_margin"]),
+    )
+
+
+def _faq_ranking(parse_data: Dict[str, Any]) -> List[Tuple[str, float]]:
+    """(key, confidence) pairs of the FAQ ResponseSelector, best first; keys without the ``faq/`` prefix."""
+    selector = (parse_data.get("response_selector") or {}).get(FAQ_INTENT) or {}
+    ranking = []
+    for item in selector.get("ranking") or []:
+        full_key = item.get("intent_response_key") or ""
+        if "/" in full_key:
+            ranking.append((full_key.split("/", 1)[1], float(item.get("confidence") or 0.0)))
+    return ranking
+
+
+def _intent_ranking(parse_data: Dict[str, Any]) -> List[Tuple[str, float]]:
+    """Intents best first, without the synthetic ``nlu_fallback`` the FallbackClassifier adds on top."""
+    ranking = [
+        (item.get("name") or "", float(item.get("confidence") or 0.0))
+        for item in parse_data.get("intent_ranking") or []
+        if item.get("name") != FALLBACK_INTENT
+    ]
+    if not ranking and parse_data.get("intent"):
+        intent = parse_data["intent"]
+        ranking = [(intent.get("name") or "", float(intent.get("confidence") or 0.0))]
+    return ranking
+
+
+def referenced_rule(text: str) -> Optional[int]:
+    """Number of the doctrine rule (1–15) the text names explicitly, if any."""
+    for match in _RULE_REFERENCE.finditer(normalize(text)):
+        number = int(match.group(1))
+        if 1 <= number <= 15:
+            return number
+    return None
+
+
+def _button_key(parse_data: Dict[str, Any]) -> Optional[str]:
+    for entity in parse_data.get("entities") or []:
+        if entity.get("entity") == "faq_key" and isinstance(entity.get("value"), str):
+            return entity["value"]
+    return None
+
+
+def decide(
+    parse_data: Dict[str, Any], known_keys: Optional[set] = None, thresholds: Optional[Thresholds] = None
+) -> FaqDecision:
+    """The FAQ answer for a parsed message (Rasa's ``latest_message``), or a refusal with candidates."""
+    thresholds = thresholds or load_thresholds()
+    ranking = _faq_ranking(parse_data)
+    candidates = tuple(key for key, _ in ranking[:3])
+
+    button_key = _button_key(parse_data)
+    if button_key and (known_keys is None or button_key in known_keys):
+        return FaqDecision(button_key, "button", 1.0, candidates)
+
+    intents = _intent_ranking(parse_data)
+    top_intent, intent_confidence = intents[0] if intents else ("", 0.0)
+    decision = _decide_from_confidence(top_intent, intent_confidence, ranking, thresholds)
+
+    # « que dit la règle R10 ? »: the selector cannot tell rules apart by their number, the text can.
+    # A confident answer about another topic that names a rule (« déroger à R9 ») is kept.
+    rule = referenced_rule(parse_data.get("text") or "")
+    rule_key = f"regle_r{rule}" if rule else None
+    answered_elsewhere = decision.key is not None and not decision.key.startswith("regle")
+    if (
+        rule_key
+        and not answered_elsewhere
+        and (known_keys is None or rule_key in known_keys)
+        and top_intent in (FAQ_INTENT, "out_of_scope")
+    ):
+        return FaqDecision(rule_key, "rule_number", 1.0, candidates)
+    return decision
+
+
+def _decide_from_confidence(
+    top_intent: str, intent_confidence: float, ranking: List[Tuple[str, float]], thresholds: Thresholds
+) -> FaqDecision:
+    candidates = tuple(key for key, _ in ranking[:3])
+    if top_intent != FAQ_INTENT or not ranking:
+        return FaqDecision(None, "not_faq", 0.0, candidates)
+    best_key, best_confidence = ranking[0]
+    second_confidence = ranking[1][1] if len(ranking) > 1 else 0.0
+    if intent_confidence < thresholds.min_intent_confidence or best_confidence < thresholds.min_selector_confidence:
+        return FaqDecision(None, "low_confidence", best_confidence, candidates)
+    if best_confidence - second_confidence < thresholds.min_margin:
+        return FaqDecision(None, "ambiguous", best_confidence, candidates)
+    return FaqDecision(best_key, "confident", best_confidence, candidates)

@@ -1,0 +1,153 @@
+"""FAQ answers only with confidence, suggestions otherwise, out of scope, hand-off, unusable input."""
+
+import json
+
+import pytest
+from conftest import make_tracker, parse_data
+
+from actions.faq import ActionAnswerFaq, ActionHandoff, ActionOutOfScope
+from actions.faq_catalog import load_catalog
+from actions.faq_decision import Thresholds, decide
+
+THRESHOLDS = Thresholds(min_intent_confidence=0.5, min_selector_confidence=0.4, min_margin=0.1)
+
+
+@pytest.fixture(autouse=True)
+def fixed_thresholds(monkeypatch):
+    """The tuned values in actions/data/faq_thresholds.yml change with the data; these tests pin them."""
+    monkeypatch.setattr("actions.faq_decision.load_thresholds", lambda: THRESHOLDS)
+
+
+def faq_payload(key):
+    return "/faq" + json.dumps({"faq_key": key}, ensure_ascii=False)
+
+
+def slot(name, value):
+    return {"event": "slot", "timestamp": None, "name": name, "value": value}
+
+
+async def answer(dispatcher, domain, message, slots=None):
+    return await ActionAnswerFaq().run(dispatcher, make_tracker(message, slots=slots), domain)
+
+
+async def test_confident_answer_with_related_questions(dispatcher, domain):
+    message = parse_data(
+        "Les collectivités doivent-elles passer au cloud ?",
+        faq_ranking=[("collectivites", 0.93), ("champ_application", 0.04)],
+    )
+    events = await answer(dispatcher, domain, message, slots={"fallback_count": 1})
+    assert events == [slot("fallback_count", 0)]
+    assert len(dispatcher.messages) == 1
+    reply = dispatcher.messages[0]
+    assert reply["response"] == "utter_faq/collectivites"
+    related = load_catalog()["collectivites"].related
+    assert [button["payload"] for button in reply["buttons"]] == [faq_payload(key) for key in related[:3]]
+
+
+async def test_projet_concerne_offers_the_step_by_step_check(dispatcher, domain):
+    message = parse_data("quels projets sont concernés ?", faq_ranking=[("projet_concerne", 0.9), ("controle", 0.05)])
+    await answer(dispatcher, domain, message)
+    assert dispatcher.messages[0]["buttons"][0] == {"title": "Vérifier mon projet pas à pas", "payload": "/check_scope"}
+
+
+@pytest.mark.parametrize(
+    "ranking, reason",
+    [
+        ([("financement", 0.35), ("accompagnement", 0.30), ("par_ou_commencer", 0.2)], "low_confidence"),
+        ([("financement", 0.48), ("accompagnement", 0.45), ("par_ou_commencer", 0.05)], "ambiguous"),
+    ],
+)
+async def test_no_guess_below_thresholds_suggests_likely_questions(dispatcher, domain, ranking, reason):
+    message = parse_data("aide pour le cloud", faq_ranking=ranking)
+    assert decide(message, thresholds=THRESHOLDS).reason == reason
+    events = await answer(dispatcher, domain, message)
+    assert dispatcher.messages[0]["response"] == "utter_low_confidence"
+    assert [button["payload"] for button in dispatcher.messages[0]["buttons"]] == [
+        faq_payload(key) for key, _ in ranking
+    ]
+    assert dispatcher.messages[1]["response"] == "utter_contact_hint"
+    assert events == [slot("fallback_count", 1)]
+
+
+async def test_button_payload_answers_that_key(dispatcher, domain):
+    message = parse_data(
+        '/faq{"faq_key":"financement"}', confidence=1.0,
+        entities=[{"entity": "faq_key", "value": "financement"}],
+    )
+    await answer(dispatcher, domain, message)
+    assert dispatcher.messages[0]["response"] == "utter_faq/financement"
+
+
+@pytest.mark.parametrize("text, rule", [("que dit la règle R10 ?", 10), ("R4", 4), ("règle n°7 ?", 7)])
+async def test_rule_number_in_the_text_picks_that_rule(dispatcher, domain, text, rule):
+    message = parse_data(text, faq_ranking=[("regle_r1", 0.5), ("regle_r11", 0.45)])
+    await answer(dispatcher, domain, message)
+    assert dispatcher.messages[0]["response"] == f"utter_faq/regle_r{rule}"
+
+
+async def test_confident_answer_on_another_topic_that_names_a_rule_is_kept(dispatcher, domain):
+    message = parse_data("comment déroger à R9 ?", faq_ranking=[("derogation_r9", 0.9), ("regle_r9", 0.05)])
+    await answer(dispatcher, domain, message)
+    assert dispatcher.messages[0]["response"] == "utter_faq/derogation_r9"
+
+
+def test_out_of_scope_intent_is_never_an_faq_answer():
+    message = parse_data("quelle heure est-il", intent="out_of_scope", faq_ranking=[("financement", 0.99)])
+    assert decide(message, thresholds=THRESHOLDS).key is None
+
+
+@pytest.mark.parametrize(
+    "text, response", [("", "utter_empty_message"), ("   ", "utter_empty_message"), ("🙂🙂🙂", "utter_no_text"),
+                       ("!!! ??? 123", "utter_no_text")]
+)
+async def test_unusable_input_gets_a_clear_message(dispatcher, domain, text, response):
+    events = await answer(dispatcher, domain, parse_data(text, faq_ranking=[("financement", 0.9)]))
+    assert [message["response"] for message in dispatcher.messages] == [response]
+    assert events == []
+
+
+async def test_very_long_message_is_answered_with_a_note(dispatcher, domain):
+    text = "Qui finance la migration vers le cloud ? " * 60
+    await answer(dispatcher, domain, parse_data(text, faq_ranking=[("financement", 0.9), ("accompagnement", 0.05)]))
+    assert [message["response"] for message in dispatcher.messages] == ["utter_message_too_long", "utter_faq/financement"]
+
+
+async def test_out_of_scope_lists_examples_and_contact(dispatcher, domain):
+    events = await ActionOutOfScope().run(dispatcher, make_tracker(parse_data("ma carte grise", "out_of_scope")), domain)
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    assert len(dispatcher.messages[0]["buttons"]) == 3
+    assert dispatcher.messages[1]["response"] == "utter_contact_hint"
+    assert events == [slot("fallback_count", 1)]
+
+
+async def test_second_failure_in_a_row_hands_over_when_support_is_on_duty(dispatcher, domain, monkeypatch):
+    monkeypatch.setenv("HANDOFF_ENABLED", "true")
+    tracker = make_tracker(parse_data("ma carte grise", "out_of_scope"), slots={"fallback_count": 1})
+    events = await ActionOutOfScope().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[-1]["response"] == "utter_handoff_started"
+    assert events == [
+        slot("handoff_requested", True),
+        slot("fallback_count", 0),
+        {"event": "pause", "timestamp": None},
+    ]
+
+
+async def test_second_failure_without_support_only_counts(dispatcher, domain, monkeypatch):
+    monkeypatch.delenv("HANDOFF_ENABLED", raising=False)
+    tracker = make_tracker(parse_data("ma carte grise", "out_of_scope"), slots={"fallback_count": 1})
+    assert await ActionOutOfScope().run(dispatcher, tracker, domain) == [slot("fallback_count", 2)]
+
+
+async def test_ask_human_without_support_gives_the_dinum_contact(dispatcher, domain, monkeypatch):
+    monkeypatch.delenv("HANDOFF_ENABLED", raising=False)
+    events = await ActionHandoff().run(dispatcher, make_tracker(parse_data("un humain", "ask_human")), domain)
+    assert events == []
+    assert dispatcher.messages[0]["response"] == "utter_handoff_contact"
+    assert "infonuage.dinum@modernisation.gouv.fr" in domain["responses"]["utter_handoff_contact"][0]["text"]
+
+
+async def test_ask_human_with_support_pauses_the_conversation(dispatcher, domain, monkeypatch):
+    monkeypatch.setenv("HANDOFF_ENABLED", "true")
+    events = await ActionHandoff().run(dispatcher, make_tracker(parse_data("un humain", "ask_human")), domain)
+    assert events[-1] == {"event": "pause", "timestamp": None}
+    assert slot("handoff_requested", True) in events

@@ -1,0 +1,169 @@
+"""The scope check form: what each answer fills, re-asks or interrupts, with the exact events."""
+
+import pytest
+from conftest import make_tracker, parse_data
+
+from actions.scope_form import EXIT_OFFER, ActionScopeCancel, ActionScopeVerdict, ValidateScopeForm
+
+
+async def run_validation(dispatcher, domain, text, intent="inform", confidence=0.9, slots=None, requested=None):
+    slots = dict(slots or {})
+    slots["requested_slot"] = requested
+    tracker = make_tracker(parse_data(text, intent, confidence), slots=slots, active_loop="scope_form")
+    return await ValidateScopeForm().run(dispatcher, tracker, domain)
+
+
+def slot(name, value):
+    return {"event": "slot", "timestamp": None, "name": name, "value": value}
+
+
+def texts(dispatcher):
+    return [message["text"] for message in dispatcher.messages]
+
+
+async def test_operator_named_by_acronym_fills_entity_and_asks_new_project(dispatcher, domain):
+    events = await run_validation(dispatcher, domain, "je suis au CNRS", requested="entity_type")
+    # No requested_slot: Rasa's form asks the next question of the full list itself.
+    assert events == [
+        slot("organisation", "CENTRE NATIONAL DE LA RECHERCHE SCIENTIFIQUE (CNRS)"),
+        slot("scope_failures", 0),
+        slot("entity_type", "operateur"),
+    ]
+    assert texts(dispatcher) == [
+        "J'ai reconnu CENTRE NATIONAL DE LA RECHERCHE SCIENTIFIQUE (CNRS), qui figure dans la liste des "
+        "opérateurs de l'État du PLF 2025."
+    ]
+
+
+async def test_collectivite_needs_no_more_questions(dispatcher, domain):
+    events = await run_validation(dispatcher, domain, "une mairie", requested="entity_type")
+    assert events == [slot("scope_failures", 0), slot("entity_type", "collectivite"), slot("requested_slot", None)]
+
+
+async def test_other_entity_needs_no_more_questions(dispatcher, domain):
+    events = await run_validation(dispatcher, domain, "association", requested="entity_type")
+    assert events == [slot("scope_failures", 0), slot("entity_type", "autre"), slot("requested_slot", None)]
+
+
+async def test_new_project_ends_the_questions(dispatcher, domain):
+    events = await run_validation(
+        dispatcher, domain, "oui", intent="affirm", slots={"entity_type": "administration_centrale"},
+        requested="new_project",
+    )
+    assert events == [slot("scope_failures", 0), slot("new_project", True), slot("requested_slot", None)]
+
+
+async def test_existing_system_asks_the_percentage(dispatcher, domain):
+    events = await run_validation(
+        dispatcher, domain, "non", intent="deny", slots={"entity_type": "operateur"}, requested="new_project"
+    )
+    assert events == [slot("scope_failures", 0), slot("new_project", False)]
+
+
+@pytest.mark.parametrize("text, value", [("70 %", 70.0), ("la moitié", 50.0), ("les deux tiers", 200 / 3), ("30", 30.0)])
+async def test_percentage_answer(dispatcher, domain, text, value):
+    events = await run_validation(
+        dispatcher, domain, text, slots={"entity_type": "operateur", "new_project": False},
+        requested="refactor_percentage",
+    )
+    assert events == [
+        slot("scope_failures", 0),
+        slot("refactor_percentage", pytest.approx(value)),
+        slot("new_project", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("150 %", "Un pourcentage doit être compris entre 0 et 100."),
+        ("beaucoup", "Je n'ai pas compris ce pourcentage : indiquez un nombre entre 0 et 100 (ex. « 70 % », « la moitié »)."),
+        ("plus de 20 %", "Cette réponse ne dit pas si la refonte dépasse 50 % de l'existant : est-ce plus ou moins de 50 % ?"),
+    ],
+)
+async def test_invalid_percentage_says_what_is_expected_and_asks_again(dispatcher, domain, text, message):
+    events = await run_validation(
+        dispatcher, domain, text, intent="out_of_scope",
+        slots={"entity_type": "operateur", "new_project": False}, requested="refactor_percentage",
+    )
+    assert texts(dispatcher) == [message]
+    assert events == [slot("scope_failures", 1), slot("refactor_percentage", None)]
+
+
+async def test_unknown_entity_asks_again(dispatcher, domain):
+    events = await run_validation(dispatcher, domain, "à la préfecture", requested="entity_type")
+    assert texts(dispatcher) == ["Je n'ai pas reconnu ce type d'entité."]
+    assert events == [slot("scope_failures", 1), slot("entity_type", None)]
+
+
+async def test_third_failed_answer_offers_to_stop(dispatcher, domain):
+    events = await run_validation(
+        dispatcher, domain, "peut-être", intent="out_of_scope",
+        slots={"entity_type": "administration_centrale", "scope_failures": 2}, requested="new_project",
+    )
+    assert [message["text"] for message in dispatcher.messages][-1] == EXIT_OFFER
+    assert dispatcher.messages[-1]["buttons"] == [{"title": "Arrêter la vérification", "payload": "/stop"}]
+    assert slot("scope_failures", 3) in events
+
+
+@pytest.mark.parametrize(
+    "text, intent", [("stop", "stop"), ("je veux parler à un humain", "ask_human"),
+                     ("Qui finance la migration vers le cloud ?", "faq")]
+)
+async def test_interruptions_fill_nothing_so_the_rules_take_over(dispatcher, domain, text, intent):
+    events = await run_validation(
+        dispatcher, domain, text, intent=intent, slots={"entity_type": "operateur"}, requested="new_project"
+    )
+    assert events == []
+    assert dispatcher.messages == []
+
+
+async def test_information_given_upfront_prefills_the_check(dispatcher, domain):
+    events = await run_validation(
+        dispatcher, domain, "je suis dans un ministère et c'est un nouveau projet, suis-je concerné ?",
+        intent="check_scope", requested=None,
+    )
+    assert events == [
+        slot("scope_failures", 0),
+        slot("entity_type", "administration_centrale"),
+        slot("new_project", True),
+        slot("requested_slot", None),
+    ]
+
+
+async def test_rebuild_share_given_upfront_implies_an_existing_system(dispatcher, domain):
+    events = await run_validation(
+        dispatcher, domain, "refonte de 70 % de notre SI à Météo-France, est-on concerné ?",
+        intent="check_scope", requested=None,
+    )
+    assert slot("entity_type", "operateur") in events
+    assert slot("new_project", False) in events
+    assert slot("refactor_percentage", 70.0) in events
+    assert slot("requested_slot", "entity_type") not in events
+
+
+async def test_verdict_action_sets_the_verdict_and_clears_the_answers(dispatcher, domain):
+    tracker = make_tracker(
+        parse_data("70 %", "inform"),
+        slots={"entity_type": "operateur", "new_project": False, "refactor_percentage": 70.0},
+    )
+    events = await ActionScopeVerdict().run(dispatcher, tracker, domain)
+    assert events == [
+        slot("scope_verdict", "concerne"),
+        slot("fallback_count", 0),
+        slot("entity_type", None),
+        slot("new_project", None),
+        slot("refactor_percentage", None),
+        slot("organisation", None),
+        slot("scope_failures", 0),
+    ]
+    assert "**Votre projet est concerné**" in dispatcher.messages[0]["text"]
+    assert {"title": "Vérifier un autre projet", "payload": "/check_scope"} in dispatcher.messages[0]["buttons"]
+
+
+async def test_cancel_leaves_the_form_and_clears_answers(dispatcher, domain):
+    tracker = make_tracker(parse_data("stop", "stop"), slots={"entity_type": "operateur"}, active_loop="scope_form")
+    events = await ActionScopeCancel().run(dispatcher, tracker, domain)
+    assert events[0] == {"event": "active_loop", "timestamp": None, "name": None}
+    assert slot("entity_type", None) in events
+    assert dispatcher.messages[0]["response"] == "utter_scope_cancelled"

@@ -1,0 +1,156 @@
+"""How the scope check reads free-text answers (entity type, yes/no, percentage)."""
+
+import pytest
+
+from actions.scope_parsing import (
+    ADMINISTRATION_CENTRALE,
+    AUTRE,
+    COLLECTIVITE,
+    OPERATEUR,
+    parse_entity_type,
+    parse_new_project,
+    parse_percentage,
+)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("administration centrale", ADMINISTRATION_CENTRALE),
+        ("je travaille dans un ministère", ADMINISTRATION_CENTRALE),
+        ("Direction générale des finances publiques", ADMINISTRATION_CENTRALE),
+        ("au secrétariat général du ministère", ADMINISTRATION_CENTRALE),
+        ("direction generale des collectivites locales", ADMINISTRATION_CENTRALE),
+        ("opérateur de l'État", OPERATEUR),
+        ("un établissement public sous tutelle", OPERATEUR),
+        ("établissement public sous tutelle du ministère de la Culture", OPERATEUR),
+        ("je suis à l'université", OPERATEUR),
+        ("mairie", COLLECTIVITE),
+        ("une commune de 3000 habitants", COLLECTIVITE),
+        ("conseil départemental du Gers", COLLECTIVITE),
+        ("la région", COLLECTIVITE),
+        ("Métropole de Lyon", COLLECTIVITE),
+        ("une intercommunalité", COLLECTIVITE),
+        ("collectivité territoriale", COLLECTIVITE),
+        ("une entreprise privée", AUTRE),
+        ("association loi 1901", AUTRE),
+        ("autre", AUTRE),
+        ("je ne suis pas dans un ministère, je suis dans une mairie", COLLECTIVITE),
+    ],
+)
+def test_entity_type_keywords(text, expected):
+    answer = parse_entity_type(text, requested=True)
+    assert answer is not None and answer.entity_type == expected
+
+
+@pytest.mark.parametrize(
+    "text, operator_name",
+    [
+        ("je suis au CNRS", "CENTRE NATIONAL DE LA RECHERCHE SCIENTIFIQUE"),
+        ("je suis au cnrs", "CENTRE NATIONAL DE LA RECHERCHE SCIENTIFIQUE"),
+        ("à Météo-France", "METEO-FRANCE"),
+        ("a meteo france", "METEO-FRANCE"),
+        ("METEO FRANCE", "METEO-FRANCE"),
+        ("je travaille à l'ADEME", "AGENCE DE L ENVIRONNEMENT ET DE LA MAITRISE DE L ENERGIE"),
+        ("Agence nationale de l'habitat", "ANAH - Agence nationale de l'habitat"),
+        ("la BnF", "BIBLIOTHEQUE NATIONALE DE FRANCE"),
+    ],
+)
+def test_operators_of_the_plf_list_by_name_or_acronym(text, operator_name):
+    answer = parse_entity_type(text, requested=True)
+    assert answer is not None
+    assert answer.entity_type == OPERATEUR
+    assert answer.operator is not None and answer.operator.name == operator_name
+
+
+@pytest.mark.parametrize("text", ["depuis 10 ans", "une préfecture", "n'importe quoi", "", "   ", "🙂"])
+def test_unknown_entity_is_not_guessed(text):
+    assert parse_entity_type(text, requested=True) is None
+
+
+def test_short_other_answer_only_counts_when_asked():
+    assert parse_entity_type("autre", requested=False) is None
+    assert parse_entity_type("un autre projet", requested=True) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["oui", "Oui !", "ouais", "yes", "tout à fait", "absolument", "bien sûr", "c'est ça", "exact",
+             "oui, nouveau projet", "c'est un nouveau projet", "nouveau", "si"]
+)
+def test_yes_means_new_project(text):
+    assert parse_new_project(text, requested=True) is True
+
+
+@pytest.mark.parametrize(
+    "text", ["non", "Non.", "nan", "pas du tout", "non, refonte de l'existant", "c'est une refonte",
+             "ce n'est pas un nouveau projet", "une migration de l'existant", "une évolution"]
+)
+def test_no_means_existing_system(text):
+    assert parse_new_project(text, requested=True) is False
+
+
+@pytest.mark.parametrize("text", ["oui c'est une refonte", "bof", "peut-être", ""])
+def test_unclear_or_contradictory_yes_no(text):
+    assert parse_new_project(text, requested=True) is None
+
+
+def test_bare_yes_is_ignored_when_the_question_was_not_asked():
+    assert parse_new_project("oui", requested=False) is None
+    assert parse_new_project("j'ai une nouvelle question", requested=False) is None
+    assert parse_new_project("c'est un nouveau projet", requested=False) is True
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("70 %", 70.0),
+        ("70%", 70.0),
+        ("70 pour cent", 70.0),
+        ("70 pourcents", 70.0),
+        ("70", 70.0),
+        ("environ 60", 60.0),
+        ("70,5 %", 70.5),
+        ("la moitié", 50.0),
+        ("les deux tiers", 200 / 3),
+        ("un quart", 25.0),
+        ("trois quarts", 75.0),
+        ("un tiers", 100 / 3),
+        ("la totalité", 100.0),
+        ("soixante-dix pour cent", 70.0),
+        ("quatre-vingt-dix", 90.0),
+        ("0", 0.0),
+        ("100 %", 100.0),
+        ("plus de 50 %", 51.0),
+        ("moins de 50 %", 49.0),
+        ("au moins 60 %", 60.0),
+        ("plus de la moitié", 51.0),
+        ("moins de la moitié", 49.0),
+        ("la refonte touche 80 % du SI", 80.0),
+    ],
+)
+def test_percentages(text, value):
+    answer = parse_percentage(text, requested=True)
+    assert answer.error is None
+    assert answer.value == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    "text, error",
+    [
+        ("150 %", "out_of_range"),
+        ("-10 %", "out_of_range"),
+        ("bof", "unparsable"),
+        ("", "empty"),
+        ("je ne sais pas", "unknown"),
+        ("plus de 30 %", "ambiguous_range"),
+        ("moins de 80 %", "ambiguous_range"),
+        ("au moins 50 %", "ambiguous_range"),
+    ],
+)
+def test_percentage_errors(text, error):
+    assert parse_percentage(text, requested=True) == type(parse_percentage("", True))(error=error)
+
+
+def test_bare_number_needs_the_question():
+    assert parse_percentage("70", requested=False).value is None
+    assert parse_percentage("refonte de 70 % de notre SI", requested=False).value == 70.0
