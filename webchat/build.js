@@ -1,0 +1,53 @@
+// Build the static page into build/ from src/ and the npm packages in node_modules/ (no network).
+// - cloud-widget.js: socket.io-client (UMD, kept out of the host page's globals) + src/widget.js
+// - dsfr/: the DSFR stylesheet with the fonts, icons and favicons it references
+// - vendor/axe.min.js: axe-core, injected by the browser tests only (never linked from the page)
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const here = __dirname;
+const out = path.join(here, 'build');
+const modules = path.join(here, 'node_modules');
+const dsfrDist = path.join(modules, '@gouvfr', 'dsfr', 'dist');
+
+/** Read a text file and drop its source-map comment (the maps are not shipped). */
+function readWithoutSourceMap(file) {
+  return fs.readFileSync(file, 'utf8').replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n');
+}
+
+/** Wrap socket.io's UMD build so that it fills a local `module` instead of window.io or an AMD define. */
+function widgetBundle() {
+  const socketIo = readWithoutSourceMap(path.join(modules, 'socket.io-client', 'dist', 'socket.io.min.js'));
+  const widget = fs.readFileSync(path.join(here, 'src', 'widget.js'), 'utf8');
+  const version = require(path.join(modules, 'socket.io-client', 'package.json')).version;
+  return [
+    '/*! Widget « Cloud au centre » — socket.io-client ' + version + ' (MIT) inclus. */',
+    '(function () {',
+    'var module = { exports: {} }; var exports = module.exports; var define;',
+    socketIo,
+    'var io = module.exports;',
+    widget,
+    '})();',
+    '',
+  ].join('\n');
+}
+
+function copy(from, to) {
+  fs.cpSync(from, to, { recursive: true });
+}
+
+fs.rmSync(out, { recursive: true, force: true });
+fs.mkdirSync(path.join(out, 'dsfr'), { recursive: true });
+fs.mkdirSync(path.join(out, 'vendor'), { recursive: true });
+copy(path.join(here, 'src', 'index.html'), path.join(out, 'index.html'));
+copy(path.join(here, 'src', 'embed-example.html'), path.join(out, 'embed-example.html'));
+copy(path.join(here, 'src', 'cloud-widget.css'), path.join(out, 'cloud-widget.css'));
+fs.writeFileSync(path.join(out, 'cloud-widget.js'), widgetBundle());
+fs.writeFileSync(path.join(out, 'dsfr', 'dsfr.min.css'), readWithoutSourceMap(path.join(dsfrDist, 'dsfr.min.css'))
+  .replace(/\/\*# sourceMappingURL=\S+ \*\/\s*$/, ''));
+for (const folder of ['fonts', 'icons', 'favicon']) {
+  copy(path.join(dsfrDist, folder), path.join(out, 'dsfr', folder));
+}
+copy(path.join(modules, 'axe-core', 'axe.min.js'), path.join(out, 'vendor', 'axe.min.js'));
+console.log('webchat : page construite dans ' + path.relative(process.cwd(), out) + '/');
