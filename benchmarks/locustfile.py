@@ -1,0 +1,163 @@
+"""Locust scenarios for `make bench` (benchmarks/bench.py drives them headless).
+
+Each simulated user is one person holding scripted conversations with the assistant, back to back
+with no think time (a closed loop: the measure is capacity): FAQ conversations (greeting, three FAQ
+questions, thanks) and full scope checks (question, entity type, new project or share rebuilt,
+verdict). Over REST (`RestPerson`) or socket.io (`SocketPerson`). One request = one turn.
+
+Checks make a wrong answer an error, not only a transport failure: an empty reply, or a scope check
+that does not end with a verdict, counts in the error rate.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from typing import Any
+
+import socketio
+from locust import HttpUser, User, events, task
+
+FAQ_QUESTIONS = [
+    "Quel est le champ d'application de la doctrine cloud au centre ?",
+    "Les collectivités territoriales sont-elles concernées par la doctrine ?",
+    "Qu'est-ce qu'une solution cloud au sens de la doctrine ?",
+    "Par où commencer pour passer au cloud ?",
+    "Comment héberger des données sensibles dans le cloud ?",
+    "Comment évaluer la sensibilité de mes données ?",
+    "Qui contrôle l'application de la doctrine ?",
+    "Peut-on obtenir une dérogation à la règle R9 ?",
+    "Existe-t-il un financement pour migrer vers le cloud ?",
+    "Qui peut m'accompagner dans mon projet cloud ?",
+]
+# (entity answer, new-project answer, share rebuilt or None, word expected in the verdict)
+SCOPE_SCRIPTS = [
+    ("administration centrale", "oui, nouveau projet", None, "concern"),
+    ("opérateur de l'État", "non, refonte de l'existant", "70 %", "concern"),
+    ("opérateur de l'État", "non, refonte de l'existant", "moins de 50 %", "concern"),
+    ("collectivité territoriale", None, None, "champ"),
+]
+RASA_ROUTE = "/webhooks/rest/webhook"
+# Distinct loopback source addresses for socket.io clients, so that nginx's sticky hash on the
+# client address spreads them over the instances as it would spread real people.
+SOURCE_ADDRESSES = itertools.cycle(f"127.0.{n // 250}.{n % 250 + 2}" for n in range(500))
+SOURCE_LOCK = threading.Lock()
+
+
+def conversations() -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """Scripted conversations: a kind and its turns (text, word the reply must contain or None)."""
+    faq = [("Bonjour", None)] + [(q, "source") for q in random.sample(FAQ_QUESTIONS, 3)] + [("merci", None)]
+    entity, new_project, share, verdict = random.choice(SCOPE_SCRIPTS)
+    scope: list[tuple[str, str | None]] = [("mon projet est-il concerné ?", None)]
+    if new_project is None:  # collectivité: the verdict comes right after the entity type
+        scope.append((entity, verdict))
+    elif share is None:
+        scope += [(entity, None), (new_project, verdict)]
+    else:
+        scope += [(entity, None), (new_project, None), (share, verdict)]
+    return [("faq", faq), ("scope", scope)]
+
+
+def reply_text(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(str(m.get("text") or "") for m in messages).lower()
+
+
+def check(messages: list[dict[str, Any]], expected: str | None) -> str | None:
+    """None when the turn's reply is right, else why it is not."""
+    if not messages:
+        return "réponse vide"
+    if expected and expected not in reply_text(messages):
+        return f"« {expected} » absent de la réponse"
+    return None
+
+
+class RestPerson(HttpUser):
+    """One person over the REST channel (through nginx, or straight to one instance)."""
+
+    weight = int(os.environ.get("BENCH_REST_WEIGHT", "3"))
+
+    @task
+    def converse(self) -> None:
+        for kind, turns in conversations():
+            sender = f"bench-rest-{uuid.uuid4().hex[:12]}"
+            for text, expected in turns:
+                with self.client.post(RASA_ROUTE, json={"sender": sender, "message": text},
+                                      name=f"REST {kind}", catch_response=True, timeout=60) as answer:
+                    if answer.status_code != 200:
+                        answer.failure(f"HTTP {answer.status_code}")
+                        return
+                    problem = check(answer.json(), expected)
+                    if problem:
+                        answer.failure(problem)
+                        return
+                    answer.success()
+
+
+class SocketPerson(User):
+    """One person over socket.io (websocket transport), as the web widget talks to Rasa."""
+
+    weight = int(os.environ.get("BENCH_SIO_WEIGHT", "1"))
+
+    def on_start(self) -> None:
+        self.replies: list[dict[str, Any]] = []
+        self.arrived = threading.Event()
+        self.confirmed = threading.Event()
+        self.client = socketio.Client(reconnection=False, websocket_extra_options={"socket": self._socket()})
+        self.client.on("bot_uttered", self._on_bot_uttered)
+        self.client.on("session_confirm", lambda *_: self.confirmed.set())
+        self.client.connect(self.host, socketio_path="/socket.io", transports=["websocket"], wait_timeout=30)
+
+    def on_stop(self) -> None:
+        self.client.disconnect()
+
+    def _socket(self) -> socket.socket:
+        """A TCP connection to the target from its own loopback source address."""
+        host, port = self.host.split("://")[1].split(":")
+        with SOURCE_LOCK:
+            source = next(SOURCE_ADDRESSES)
+        sock = socket.socket()
+        sock.bind((source, 0))
+        sock.connect((host, int(port)))
+        return sock
+
+    def _on_bot_uttered(self, data: dict[str, Any]) -> None:
+        self.replies.append(data)
+        self.arrived.set()
+
+    def _turn(self, session: str, text: str, name: str, expected: str | None) -> bool:
+        """Send one message; latency = until the first bot message; then drain the rest briefly."""
+        self.replies.clear()
+        self.arrived.clear()
+        started = time.perf_counter()
+        exception: Exception | None = None
+        self.client.emit("user_uttered", {"message": text, "session_id": session})
+        if not self.arrived.wait(60):
+            exception = TimeoutError("pas de bot_uttered en 60 s")
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        time.sleep(0.05)  # other messages of the same turn (not counted in the latency)
+        if exception is None:
+            problem = check(self.replies, expected)
+            exception = AssertionError(problem) if problem else None
+        events.request.fire(request_type="SIO", name=name, response_time=elapsed_ms,
+                            response_length=len(self.replies), exception=exception, context={})
+        return exception is None
+
+    @task
+    def converse(self) -> None:
+        for kind, turns in conversations():
+            session = f"bench-sio-{uuid.uuid4().hex[:12]}"
+            self.confirmed.clear()
+            self.client.emit("session_request", {"session_id": session})
+            if not self.confirmed.wait(30):
+                events.request.fire(request_type="SIO", name=f"SIO {kind}", response_time=30000,
+                                    response_length=0, exception=TimeoutError("pas de session_confirm"),
+                                    context={})
+                continue
+            for text, expected in turns:
+                if not self._turn(session, text, f"SIO {kind}", expected):
+                    break

@@ -1,0 +1,29 @@
+"""One real production-profile topology for the whole tests/prod session: PostgreSQL, Redis, the
+action server, two Rasa instances (A, B) and nginx, on free ports; always stopped at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from prodcluster import REPO, Cluster, free_port
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    if not list((REPO / "models").glob("*.tar.gz")):
+        pytest.fail("Aucun modèle dans models/ : lancez 'make train' (make test-prod le fait).")
+    topology = Cluster(instances={"A": free_port(), "B": free_port()})
+    try:
+        topology.start_all()
+        yield topology
+    finally:
+        topology.stop_all()
+        topology.remove()
+
+
+@pytest.fixture(scope="session")
+def conversations() -> dict[str, int]:
+    """Every conversation the tests open → its number of user turns seen so far; the restart test
+    checks that none of them is lost."""
+    return {}

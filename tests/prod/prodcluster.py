@@ -1,0 +1,161 @@
+"""Drive the production profile (deploy/prod.sh) from the tests: real PostgreSQL, Redis, Rasa
+instances, action server and nginx, on free loopback ports, with state in a temporary dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+PROD_SH = REPO / "deploy" / "prod.sh"
+TIMEOUT = 120
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the kernel picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Cluster:
+    """One production-profile topology with its own ports and state dir."""
+
+    instances: dict[str, int]
+    state_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="cac-prod-")))
+    pg_port: int = field(default_factory=free_port)
+    redis_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    nginx_port: int = field(default_factory=free_port)
+
+    def __post_init__(self) -> None:
+        # PostgreSQL runs as the 'postgres' user when we are root: it must reach its data dir.
+        os.chmod(self.state_dir, 0o755)
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            PROD_DIR=str(self.state_dir),
+            PROD_PORT=str(self.nginx_port),
+            PROD_RASA_PORTS=" ".join(str(p) for p in self.instances.values()),
+            PROD_ACTIONS_PORT=str(self.actions_port),
+            PG_PORT=str(self.pg_port),
+            REDIS_PORT=str(self.redis_port),
+        )
+        return env
+
+    def run(self, *args: str, timeout: int = 400) -> None:
+        """Run one deploy/prod.sh command; its output is shown when it fails."""
+        done = subprocess.run(
+            [str(PROD_SH), *args], env=self.env, cwd=REPO, timeout=timeout,
+            capture_output=True, text=True,
+        )
+        assert done.returncode == 0, f"prod.sh {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+
+    @property
+    def token(self) -> str:
+        done = subprocess.run(
+            ["bash", "-c", ". deploy/prod-env.sh >/dev/null && printf %s \"$RASA_AUTH_TOKEN\""],
+            env=self.env, cwd=REPO, capture_output=True, text=True, check=True,
+        )
+        return done.stdout
+
+    def start_stores(self) -> None:
+        self.run("pg-start")
+        self.run("redis-start")
+
+    def start_rasa(self, *names: str) -> None:
+        """Start the named instances in parallel and wait until each answers."""
+        for name in names:
+            self.run("rasa-start", name, str(self.instances[name]))
+        for name in names:
+            self.run("rasa-wait", str(self.instances[name]))
+
+    def start_all(self) -> None:
+        self.start_stores()
+        self.run("actions-start")
+        self.start_rasa(*self.instances)
+        self.run("nginx-start")
+
+    def stop_all(self) -> None:
+        self.run("stop")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    def pid(self, name: str) -> int:
+        return int((self.state_dir / f"rasa-{name}.pid").read_text())
+
+    def sigkill(self, name: str) -> None:
+        """Kill an instance the hard way: no shutdown hook runs, whatever it was doing."""
+        os.kill(self.pid(name), signal.SIGKILL)
+        try:
+            os.waitpid(self.pid(name), 0)
+        except ChildProcessError:
+            pass
+
+    def url(self, name: str | None = None) -> str:
+        """Base URL of one instance, or of nginx when name is None."""
+        port = self.nginx_port if name is None else self.instances[name]
+        return f"http://127.0.0.1:{port}"
+
+    def say(self, sender: str, message: str, name: str | None = None) -> list[dict[str, Any]]:
+        """One turn over the REST channel; returns the bot messages."""
+        answer = requests.post(
+            f"{self.url(name)}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message}, timeout=TIMEOUT,
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def tracker(self, sender: str, name: str | None = None) -> dict[str, Any]:
+        answer = requests.get(
+            f"{self.url(name)}/conversations/{sender}/tracker",
+            params={"token": self.token}, timeout=TIMEOUT,
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def events_in_database(self, sender: str) -> list[dict[str, Any]]:
+        """The events of one conversation read straight from PostgreSQL, in stored order."""
+        query = (
+            "SELECT data FROM events WHERE sender_id = :'sender' ORDER BY id"
+        )
+        done = subprocess.run(
+            ["bash", "-c",
+             '. deploy/prod-env.sh >/dev/null && PGPASSWORD="$PG_PASSWORD" psql -h "$PG_HOST" '
+             '-p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -tA -v sender="$SENDER"'],
+            input=query, env={**self.env, "SENDER": sender}, cwd=REPO,
+            capture_output=True, text=True, check=True,
+        )
+        return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def user_texts(tracker: dict[str, Any]) -> list[str]:
+    return [e.get("text") for e in tracker["events"] if e["event"] == "user"]
+
+
+def bot_texts(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def button_payload(messages: list[dict[str, Any]], *words: str) -> str:
+    """The payload of the first button whose title or payload contains one of the words."""
+    for message in messages:
+        for button in message.get("buttons") or []:
+            label = f"{button.get('title', '')} {button.get('payload', '')}".lower()
+            if any(word.lower() in label for word in words):
+                return button["payload"]
+    raise AssertionError(f"no button among {words} in {messages}")

@@ -1,0 +1,190 @@
+"""Property-based robustness of the public HTTP surface (issue 7, item 5): random and hostile
+bodies against the REST webhook and the socket.io endpoint (through nginx), and the support console's
+API when it exists. Wanted: never a 500, no instance crashes, no conversation lost."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import socketio
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from prodcluster import REPO, Cluster, user_texts
+
+# Bounded so the suite stays fast on two shared cores: each example is one real Rasa turn at most.
+FUZZ = settings(
+    max_examples=25, deadline=None, derandomize=True, database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=10,
+)
+hostile_texts = st.sampled_from([
+    "", " ", "\x00", "<script>alert(1)</script>", "' OR 1=1 --", "{{7*7}}", "${jndi:ldap://x}",
+    "🙂🙂🙂", "a" * 20000, "/restart", "/inform{\"entity_type\": 12}", "/faq{\"faq_key\": \"nope\"}",
+    "/check_scope{", "/", "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+]) | st.text(max_size=300)
+
+
+@pytest.fixture(scope="module")
+def canary(cluster: Cluster, conversations: dict[str, int]) -> str:
+    """A conversation opened before the fuzzing; it must come out of it intact."""
+    sender = f"canari-{uuid.uuid4().hex[:8]}"
+    assert cluster.say(sender, "mon projet est-il concerné ?")
+    conversations[sender] = 1
+    return sender
+
+
+def assert_canary_intact(cluster: Cluster, sender: str) -> None:
+    texts = user_texts(cluster.tracker(sender))
+    assert texts and texts[0] == "mon projet est-il concerné ?", texts
+
+
+def assert_instances_alive(cluster: Cluster) -> None:
+    """No fuzzed request may take down an instance that is supposed to be running."""
+    for name in cluster.instances:
+        pidfile = cluster.state_dir / f"rasa-{name}.pid"
+        if not pidfile.exists():
+            continue
+        try:
+            alive = requests.get(f"{cluster.url(name)}/", timeout=10).status_code == 200
+        except requests.ConnectionError:
+            alive = False
+        was_killed = not _process_exists(cluster.pid(name))
+        assert alive or was_killed, f"instance {name} stopped answering"
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@FUZZ
+@given(body=st.binary(max_size=3000) | json_values.map(lambda v: json.dumps(v).encode()))
+def test_rest_webhook_never_answers_500_to_any_body(cluster: Cluster, canary: str, body: bytes) -> None:
+    answer = requests.post(
+        f"{cluster.url()}/webhooks/rest/webhook", data=body,
+        headers={"Content-Type": "application/json"}, timeout=120,
+    )
+    assert answer.status_code < 500, (body[:200], answer.status_code, answer.text[:300])
+
+
+@FUZZ
+@given(sender=st.text(min_size=1, max_size=80) | json_values, message=hostile_texts | json_values)
+def test_rest_webhook_handles_hostile_fields(
+    cluster: Cluster, canary: str, sender: Any, message: Any
+) -> None:
+    answer = requests.post(
+        f"{cluster.url()}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+        timeout=120,
+    )
+    assert answer.status_code < 500, (sender, str(message)[:200], answer.status_code, answer.text[:300])
+    if answer.status_code == 200:
+        assert isinstance(answer.json(), list)
+    assert_canary_intact(cluster, canary)
+
+
+@pytest.fixture(scope="module")
+def event_loop_for_sio() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="module")
+def sio_client(
+    cluster: Cluster, event_loop_for_sio: asyncio.AbstractEventLoop
+) -> Iterator[socketio.AsyncClient]:
+    client = socketio.AsyncClient(reconnection=False)
+    event_loop_for_sio.run_until_complete(
+        client.connect(cluster.url(), socketio_path="/socket.io", transports=["websocket"], wait_timeout=30)
+    )
+    yield client
+    event_loop_for_sio.run_until_complete(client.disconnect())
+
+
+async def sio_turn(url: str, session_id: str, text: str) -> list[dict[str, Any]]:
+    """A fresh, well-behaved socket.io client: session_request, user_uttered, bot replies."""
+    client = socketio.AsyncClient(reconnection=False)
+    replies: list[dict[str, Any]] = []
+    confirmed = asyncio.Event()
+    client.on("session_confirm", lambda *_: confirmed.set())
+    client.on("bot_uttered", lambda data: replies.append(data))
+    await client.connect(url, socketio_path="/socket.io", transports=["websocket"], wait_timeout=30)
+    try:
+        await client.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(confirmed.wait(), 30)
+        await client.emit("user_uttered", {"message": text, "session_id": session_id})
+        for _ in range(600):
+            if replies:
+                await asyncio.sleep(0.5)  # let the rest of the turn's messages arrive
+                return replies
+            await asyncio.sleep(0.1)
+        return replies
+    finally:
+        await client.disconnect()
+
+
+@FUZZ
+@given(event=st.sampled_from(["user_uttered", "session_request", "message", "disconnect_me"]),
+       data=json_values | hostile_texts)
+def test_socketio_survives_hostile_events(
+    cluster: Cluster, canary: str, sio_client: socketio.AsyncClient,
+    event_loop_for_sio: asyncio.AbstractEventLoop, event: str, data: Any,
+) -> None:
+    if not sio_client.connected:  # the server may drop a client that misbehaves: reconnect
+        event_loop_for_sio.run_until_complete(
+            sio_client.connect(cluster.url(), socketio_path="/socket.io", transports=["websocket"])
+        )
+    event_loop_for_sio.run_until_complete(sio_client.emit(event, data))
+    event_loop_for_sio.run_until_complete(asyncio.sleep(0.05))
+    assert_instances_alive(cluster)
+
+
+def test_socketio_still_serves_people_after_the_fuzzing(
+    cluster: Cluster, canary: str, conversations: dict[str, int],
+    event_loop_for_sio: asyncio.AbstractEventLoop,
+) -> None:
+    session = f"sio-{uuid.uuid4().hex[:8]}"
+    replies = event_loop_for_sio.run_until_complete(sio_turn(cluster.url(), session, "Bonjour"))
+    conversations[session] = 1
+    assert replies and any(r.get("text") for r in replies)
+    assert user_texts(cluster.tracker(session)) == ["Bonjour"]
+    assert_canary_intact(cluster, canary)
+    assert_instances_alive(cluster)
+
+
+@FUZZ
+@given(path=st.sampled_from(["/conversations/x/tracker", "/conversations/x/tracker/events",
+                             "/conversations/x/messages", "/model/parse", "/status"]),
+       body=st.binary(max_size=500) | json_values.map(lambda v: json.dumps(v).encode()),
+       with_token=st.booleans())
+def test_http_api_rejects_hostile_calls_cleanly(
+    cluster: Cluster, canary: str, path: str, body: bytes, with_token: bool
+) -> None:
+    params = {"token": cluster.token} if with_token else {}
+    answer = requests.post(f"{cluster.url()}{path}", data=body, params=params,
+                           headers={"Content-Type": "application/json"}, timeout=120)
+    assert answer.status_code < 500, (path, body[:200], answer.status_code, answer.text[:300])
+    if not with_token:
+        assert answer.status_code in (401, 403, 405), answer.status_code
+
+
+def test_console_api_fuzz() -> None:
+    if not (REPO / "console" / "serve.sh").exists():
+        pytest.skip("console/ n'a pas encore de serve.sh : pas d'API de console à tester.")
+    pytest.skip("API de la console présente mais son contrat n'est pas encore décrit (docs/console.md).")
