@@ -331,3 +331,16 @@ def test_axe_finds_no_serious_violation_with_the_widget_open(page: Page, page_ur
     assert page.evaluate("document.documentElement.scrollWidth") <= 320  # no horizontal scrolling
     narrow = serious(run_axe(page, page_url))
     assert narrow == [], json.dumps(narrow, ensure_ascii=False, indent=1)
+
+
+def test_embed_snippet_with_the_javascript_api(page: Page, page_url: str) -> None:
+    """embed-example.html starts the widget with CloudAuCentreWidget.init() from a script file."""
+    page.goto(f"{page_url.rstrip('/')}/embed-example.html")
+    launcher = page.get_by_role("button", name="Poser une question à l’assistant")
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    launcher.click()
+    expect(page.locator("#caw-input")).to_be_focused()
+    expect(page.locator(WIDGET)).to_have_attribute("data-connection", "connected", timeout=REPLY_TIMEOUT_MS)
+    page.get_by_role("button", name="Réduire").click()
+    expect(launcher).to_be_focused()
+    expect(page.locator("link[data-cloud-widget-css]")).to_have_count(1)  # stylesheet loaded by the script
