@@ -207,9 +207,11 @@ class TchapBridge:
                 backoff = min(backoff * 2, 60)
                 continue
             backoff = 1.0
+            # nio has updated its room list: Rasa's callbacks can be delivered from now on (they
+            # arrive while handle_sync waits for Rasa, so they must not wait for it).
+            self.synced.set()
             await self.handle_sync(response)
             first_of_run = False
-            self.synced.set()
             await self.maintain_keys()
 
     async def handle_sync(self, response: SyncResponse) -> None:
