@@ -1,0 +1,131 @@
+"""The console's own database (users, reviews, tags, annotations, takeovers, trainings, audit log).
+
+Kept apart from Rasa's tracker store: the console never writes into the tracker store directly,
+only through Rasa's HTTP API.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), unique=True, nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+reviews = Table(
+    "reviews", metadata,
+    Column("sender_id", String(255), primary_key=True),
+    Column("reviewed_by", String(64), nullable=False),
+    Column("reviewed_at", Float, nullable=False),
+)
+
+tags = Table(
+    "tags", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("tag", String(64), nullable=False),
+    Column("added_by", String(64), nullable=False),
+    Column("added_at", Float, nullable=False),
+    UniqueConstraint("sender_id", "tag"),
+)
+
+annotations = Table(
+    "annotations", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("normalized", String(600), nullable=False, index=True),
+    Column("intent", String(128), nullable=False),
+    Column("file", String(255), nullable=False),
+    Column("annotated_by", String(64), nullable=False),
+    Column("annotated_at", Float, nullable=False),
+)
+
+takeovers = Table(
+    "takeovers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("pause_ts", Float, nullable=False),
+    Column("status", String(16), nullable=False),  # active | closed | timed_out
+    Column("agent", String(64)),
+    Column("taken_at", Float),
+    Column("closed_at", Float),
+    UniqueConstraint("sender_id", "pause_ts"),
+)
+
+trainings = Table(
+    "trainings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("started_by", String(64), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("finished_at", Float),
+    Column("status", String(16), nullable=False),  # running | failed | deployed | deploy_failed
+    Column("model_file", Text),
+    Column("log_file", Text, nullable=False),
+    Column("message", Text),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ts", Float, nullable=False, index=True),
+    Column("username", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", String(255)),
+    Column("detail", Text),
+)
+
+_ = ForeignKey  # kept for readers: relations are by username/sender_id on purpose (users can be removed)
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine and the tables (create_all is idempotent)."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+    metadata.create_all(engine)
+    return engine
+
+
+def audit(engine: Engine, username: str, action: str, target: str = "", detail: str = "") -> None:
+    """Append one line to the audit log (never updated, never deleted by the console)."""
+    with engine.begin() as conn:
+        conn.execute(insert(audit_log).values(
+            ts=time.time(), username=username, action=action, target=target[:255], detail=detail[:4000]))
+
+
+def recent_audit(engine: Engine, limit: int = 500) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]

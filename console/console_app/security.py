@@ -1,0 +1,116 @@
+"""Passwords (argon2id), user accounts, CSRF tokens and login throttling."""
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import time
+from collections import defaultdict, deque
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Engine
+
+from .db import users
+
+ROLES = ("agent", "admin")
+USERNAME_RE = re.compile(r"^[a-zA-Z0-9._-]{2,64}$")
+MIN_PASSWORD_LENGTH = 12
+_hasher = PasswordHasher()
+# A hash to verify against when the user does not exist, so timing does not reveal valid names.
+_DUMMY_HASH = _hasher.hash("invalid-user-" + secrets.token_hex(8))
+
+
+class AccountError(ValueError):
+    """A user-facing (French) reason why an account cannot be created or changed."""
+
+
+def create_user(engine: Engine, username: str, password: str, role: str) -> None:
+    if not USERNAME_RE.match(username):
+        raise AccountError("Identifiant invalide : 2 à 64 caractères parmi lettres, chiffres, « . », « _ », « - ».")
+    if role not in ROLES:
+        raise AccountError(f"Rôle invalide : choisissez parmi {', '.join(ROLES)}.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Mot de passe trop court : {MIN_PASSWORD_LENGTH} caractères au minimum.")
+    with engine.begin() as conn:
+        if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+            raise AccountError(f"L'utilisateur « {username} » existe déjà.")
+        conn.execute(insert(users).values(
+            username=username, password_hash=_hasher.hash(password), role=role, created_at=time.time()))
+
+
+def set_password(engine: Engine, username: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Mot de passe trop court : {MIN_PASSWORD_LENGTH} caractères au minimum.")
+    with engine.begin() as conn:
+        result = conn.execute(update(users).where(users.c.username == username)
+                              .values(password_hash=_hasher.hash(password)))
+        if result.rowcount == 0:
+            raise AccountError(f"Utilisateur « {username} » inconnu.")
+
+
+def authenticate(engine: Engine, username: str, password: str) -> dict[str, Any] | None:
+    """Return the user row when the password matches, else None (constant-ish time)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.username == username)).first()
+    stored = row.password_hash if row else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        with engine.begin() as conn:
+            conn.execute(update(users).where(users.c.id == row.id).values(password_hash=_hasher.hash(password)))
+    return dict(row._mapping)
+
+
+def get_user(engine: Engine, user_id: int) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def list_users(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(users).order_by(users.c.username))]
+
+
+def csrf_token(session: dict[str, Any]) -> str:
+    """The session's CSRF token (synchronizer token pattern), created on first use."""
+    if not session.get("csrf"):
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def csrf_valid(session: dict[str, Any], submitted: str | None) -> bool:
+    expected = session.get("csrf")
+    return bool(expected and submitted and hmac.compare_digest(str(expected), str(submitted)))
+
+
+class LoginThrottle:
+    """At most `limit` failed logins per name and per client address within `window` seconds."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, key: str) -> deque[float]:
+        entries = self._failures[key]
+        while entries and entries[0] < time.time() - self.window:
+            entries.popleft()
+        return entries
+
+    def blocked(self, *keys: str) -> bool:
+        return any(len(self._recent(k)) >= self.limit for k in keys)
+
+    def fail(self, *keys: str) -> None:
+        for key in keys:
+            self._recent(key).append(time.time())
+
+    def reset(self, *keys: str) -> None:
+        for key in keys:
+            self._failures.pop(key, None)

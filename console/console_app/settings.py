@@ -1,0 +1,88 @@
+"""Console settings, read once from the environment (see docs/console.md for every variable)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _read_or_create_secret(path: Path) -> str:
+    """Read a secret file, creating it (mode 600) with a random value the first time."""
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def _tracker_url(env: dict[str, str], state_dir: Path) -> str:
+    """SQLAlchemy URL of Rasa's SQL tracker store: TRACKER_STORE_URL, else the SQLite file TRACKER_DB."""
+    if env.get("TRACKER_STORE_URL"):
+        return env["TRACKER_STORE_URL"]
+    db = Path(env.get("TRACKER_DB") or state_dir / "tracker.db")
+    return f"sqlite:///{db.resolve()}"
+
+
+@dataclass
+class Settings:
+    """Everything the console needs to know about its surroundings."""
+
+    project_dir: Path
+    console_db_url: str
+    tracker_url: str
+    rasa_url: str
+    rasa_token: str
+    secret_key: str
+    cookie_secure: bool = False
+    handoff_timeout: float = 120.0
+    low_confidence: float = 0.5
+    models_dir: Path = field(default_factory=lambda: REPO_ROOT / "models")
+    train_config: Path | None = None
+    rasa_bin: str = str(REPO_ROOT / ".venv" / "bin" / "rasa")
+    work_dir: Path = field(default_factory=lambda: REPO_ROOT / "var" / "console")
+    poll_seconds: float = 2.0
+    session_max_age: int = 8 * 3600
+
+    @property
+    def data_dir(self) -> Path:
+        return self.project_dir / "data"
+
+    @property
+    def domain_dir(self) -> Path:
+        return self.project_dir / "domain"
+
+    @property
+    def config_file(self) -> Path:
+        return self.train_config or self.project_dir / "config.yml"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        state_dir = Path(env.get("STATE_DIR") or REPO_ROOT / "var")
+        secrets_dir = REPO_ROOT / ".secrets"
+        token = env.get("RASA_AUTH_TOKEN") or ""
+        if not token and (secrets_dir / "rasa_token").is_file():
+            token = (secrets_dir / "rasa_token").read_text().strip()
+        secret_key = env.get("CONSOLE_SECRET_KEY") or _read_or_create_secret(secrets_dir / "console_secret")
+        return cls(
+            project_dir=Path(env.get("CONSOLE_PROJECT_DIR") or REPO_ROOT).resolve(),
+            console_db_url=env.get("CONSOLE_DB_URL") or f"sqlite:///{(state_dir / 'console.db').resolve()}",
+            tracker_url=_tracker_url(env, state_dir),
+            rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
+            rasa_token=token,
+            secret_key=secret_key,
+            cookie_secure=env.get("CONSOLE_COOKIE_SECURE", "false").lower() in ("1", "true", "yes"),
+            handoff_timeout=float(env.get("CONSOLE_HANDOFF_TIMEOUT") or 120),
+            low_confidence=float(env.get("CONSOLE_LOW_CONFIDENCE") or 0.5),
+            models_dir=Path(env.get("CONSOLE_MODELS_DIR") or REPO_ROOT / "models").resolve(),
+            train_config=Path(env["CONSOLE_TRAIN_CONFIG"]).resolve() if env.get("CONSOLE_TRAIN_CONFIG") else None,
+            rasa_bin=env.get("CONSOLE_RASA_BIN") or str(REPO_ROOT / ".venv" / "bin" / "rasa"),
+            work_dir=Path(env.get("CONSOLE_WORK_DIR") or state_dir / "console").resolve(),
+            poll_seconds=float(env.get("CONSOLE_POLL_SECONDS") or 2),
+        )

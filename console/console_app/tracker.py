@@ -1,0 +1,202 @@
+"""Read-only access to Rasa's SQL tracker store (table `events`), SQLite or PostgreSQL.
+
+Conversations are summarised in Python from their events: the volume of a support team's review
+(a few thousand conversations) does not need more, and it keeps one code path for both databases.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Engine
+
+FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
+FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback"}
+RESET_EVENTS = {"restart", "session_started"}
+
+
+def make_tracker_engine(url: str) -> Engine:
+    args = {"check_same_thread": False} if url.startswith("sqlite") else {}
+    return create_engine(url, future=True, connect_args=args)
+
+
+def _loads(raw: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass
+class Message:
+    """One user message as the console shows it (intent, FAQ key, confidences)."""
+
+    event_id: int
+    sender_id: str
+    timestamp: float
+    text: str
+    intent: str
+    confidence: float
+    faq_key: str
+    faq_confidence: float
+    channel: str
+
+    @property
+    def label(self) -> str:
+        return self.faq_key or self.intent
+
+    @property
+    def label_confidence(self) -> float:
+        return self.faq_confidence if self.faq_key else self.confidence
+
+    def is_low_confidence(self, threshold: float) -> bool:
+        """Fell back, judged out of scope, or understood with a confidence below the threshold."""
+        if self.intent in FALLBACK_INTENTS or not self.intent:
+            return True
+        if self.confidence < threshold:
+            return True
+        return bool(self.intent == "faq" and self.faq_confidence < threshold)
+
+
+def message_from_event(event_id: int, sender_id: str, data: dict[str, Any]) -> Message:
+    parse = data.get("parse_data") or {}
+    intent = parse.get("intent") or {}
+    faq = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    return Message(
+        event_id=event_id,
+        sender_id=sender_id,
+        timestamp=float(data.get("timestamp") or 0),
+        text=str(data.get("text") or ""),
+        intent=str(intent.get("name") or ""),
+        confidence=float(intent.get("confidence") or 0),
+        faq_key=str(faq.get("intent_response_key") or "") if intent.get("name") == "faq" else "",
+        faq_confidence=float(faq.get("confidence") or 0),
+        channel=str(data.get("input_channel") or ""),
+    )
+
+
+@dataclass
+class Summary:
+    """What the conversations list shows and filters on."""
+
+    sender_id: str
+    first_ts: float = 0.0
+    last_ts: float = 0.0
+    user_messages: int = 0
+    channels: set[str] = field(default_factory=set)
+    fallback: bool = False
+    handoff_requested: bool = False
+    verdict: str = ""
+    paused: bool = False
+    pause_ts: float = 0.0
+    handoff_active: bool = False
+    first_text: str = ""
+    texts: list[str] = field(default_factory=list)
+
+    @property
+    def first_time(self) -> str:
+        return fmt_ts(self.first_ts)
+
+    @property
+    def last_time(self) -> str:
+        return fmt_ts(self.last_ts)
+
+
+def fmt_ts(ts: float) -> str:
+    if not ts:
+        return ""
+    return datetime.fromtimestamp(ts, tz=timezone.utc).astimezone().strftime("%d/%m/%Y %H:%M:%S")
+
+
+def summarise(sender_id: str, rows: Iterable[tuple[int, str, dict[str, Any]]], threshold: float) -> Summary:
+    """Fold the events of one conversation into a Summary."""
+    s = Summary(sender_id=sender_id)
+    for event_id, type_name, data in rows:
+        ts = float(data.get("timestamp") or 0)
+        s.first_ts = s.first_ts or ts
+        s.last_ts = max(s.last_ts, ts)
+        if type_name == "user":
+            msg = message_from_event(event_id, sender_id, data)
+            s.user_messages += 1
+            if msg.channel:
+                s.channels.add(msg.channel)
+            if msg.is_low_confidence(threshold):
+                s.fallback = True
+            s.first_text = s.first_text or msg.text
+            s.texts.append(msg.text)
+        elif type_name == "bot":
+            s.texts.append(str(data.get("text") or ""))
+        elif type_name == "action" and data.get("name") in FALLBACK_ACTIONS:
+            s.fallback = True
+        elif type_name == "slot":
+            if data.get("name") == "handoff_requested":
+                s.handoff_active = data.get("value") is True
+                s.handoff_requested = s.handoff_requested or s.handoff_active
+            elif data.get("name") == "scope_verdict" and data.get("value"):
+                s.verdict = str(data.get("value"))
+        elif type_name == "pause":
+            s.paused, s.pause_ts = True, ts
+        elif type_name == "resume" or type_name in RESET_EVENTS:
+            s.paused = False
+            if type_name == "restart":
+                s.handoff_active = False
+    return s
+
+
+class TrackerReader:
+    """Queries over the `events` table that Rasa's SQLTrackerStore writes."""
+
+    def __init__(self, engine: Engine, low_confidence: float) -> None:
+        self.engine = engine
+        self.threshold = low_confidence
+
+    def available(self) -> bool:
+        try:
+            return inspect(self.engine).has_table("events")
+        except Exception:  # noqa: BLE001 - a missing/locked file is shown as "no data yet"
+            return False
+
+    def _rows(self, where: str = "", params: dict[str, Any] | None = None) -> list[tuple[int, str, str, str]]:
+        if not self.available():
+            return []
+        sql = f"SELECT id, sender_id, type_name, data FROM events {where} ORDER BY sender_id, id"
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql), params or {})]
+
+    def summaries(self, since: float | None = None, until: float | None = None) -> list[Summary]:
+        """Summaries of every conversation active in [since, until], most recent first."""
+        where, params = "", {}
+        if since is not None or until is not None:
+            where = ("WHERE sender_id IN (SELECT DISTINCT sender_id FROM events "
+                     "WHERE timestamp >= :since AND timestamp <= :until)")
+            params = {"since": since or 0, "until": until or 1e12}
+        grouped: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+        for event_id, sender_id, type_name, data in self._rows(where, params):
+            grouped.setdefault(sender_id, []).append((event_id, type_name, _loads(data)))
+        result = [summarise(sid, rows, self.threshold) for sid, rows in grouped.items()]
+        return sorted(result, key=lambda s: s.last_ts, reverse=True)
+
+    def summary(self, sender_id: str) -> Summary | None:
+        rows = [(i, t, _loads(d)) for i, _s, t, d in self._rows("WHERE sender_id = :sid", {"sid": sender_id})]
+        return summarise(sender_id, rows, self.threshold) if rows else None
+
+    def events(self, sender_id: str, after_id: int = 0) -> list[dict[str, Any]]:
+        """Events of one conversation after `after_id`, as dicts with the row id added."""
+        rows = self._rows("WHERE sender_id = :sid AND id > :after", {"sid": sender_id, "after": after_id})
+        out = []
+        for event_id, _sid, type_name, data in rows:
+            event = _loads(data)
+            event["_id"], event["_type"] = event_id, type_name
+            out.append(event)
+        return out
+
+    def low_confidence_messages(self) -> list[Message]:
+        """Every user message that fell back or was understood with low confidence."""
+        rows = self._rows("WHERE type_name = 'user'")
+        messages = [message_from_event(i, sid, _loads(d)) for i, sid, _t, d in rows]
+        return [m for m in messages if m.text.strip() and not m.text.startswith("/")
+                and m.is_low_confidence(self.threshold)]

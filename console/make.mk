@@ -1,0 +1,20 @@
+# Support console (console/): installs its own venv and assets, runs on :8081 with `make run`.
+# The action server pauses conversations on handoff only when this is true (the console takes over).
+export HANDOFF_ENABLED := true
+RUN_SERVICES += console/serve.sh
+TEST_TARGETS += test-console
+
+.PHONY: console-install test-console test-console-unit test-console-browser
+
+console-install:
+	@console/install.sh
+
+# Route/auth/data tests (fast, no server), then the real-browser tests against a Rasa stack of their own.
+test-console: console-install train test-console-unit test-console-browser
+
+test-console-unit: console-install
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser
+
+test-console-browser: console-install train
+	@console/tests/browser/ensure-chromium.sh
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests/browser
