@@ -14,6 +14,8 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 deploy/prod.sh start
+# The support console reads the conversations straight from the tracker store: here, PostgreSQL.
+export TRACKER_STORE_URL="postgresql+psycopg://$PG_USER:$PG_PASSWORD@$PG_HOST:$PG_PORT/$PG_DB"
 for service in "$@"; do
   name="$(basename "$(dirname "$service")")"
   echo "Démarrage de $service (journal : $PROD_DIR/log/$name.log)"

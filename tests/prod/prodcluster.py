@@ -72,6 +72,14 @@ class Cluster:
         )
         return done.stdout
 
+    def sqlalchemy_url(self, driver: str) -> str:
+        """URL of this cluster's PostgreSQL tracker database, for other parts (the console)."""
+        done = subprocess.run(
+            ["bash", "-c", '. deploy/prod-env.sh >/dev/null && printf %s "$PG_PASSWORD"'],
+            env=self.env, cwd=REPO, capture_output=True, text=True, check=True,
+        )
+        return f"{driver}://rasa:{done.stdout}@127.0.0.1:{self.pg_port}/rasa"
+
     def start_stores(self) -> None:
         self.run("pg-start")
         self.run("redis-start")

@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import signal
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
 import socketio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from prodcluster import REPO, Cluster, user_texts
+from prodcluster import REPO, Cluster, free_port, user_texts
 
 # Bounded so the suite stays fast on two shared cores: each example is one real Rasa turn at most.
 FUZZ = settings(
@@ -184,7 +190,88 @@ def test_http_api_rejects_hostile_calls_cleanly(
         assert answer.status_code in (401, 403, 405), answer.status_code
 
 
-def test_console_api_fuzz() -> None:
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def console(cluster: Cluster) -> Iterator[tuple[str, requests.Session]]:
+    """The support console (console/serve.sh) on a free port, reading this cluster's PostgreSQL
+    tracker store and talking to nginx, with a logged-in agent session; stopped at the end."""
     if not (REPO / "console" / "serve.sh").exists():
-        pytest.skip("console/ n'a pas encore de serve.sh : pas d'API de console à tester.")
-    pytest.skip("API de la console présente mais son contrat n'est pas encore décrit (docs/console.md).")
+        pytest.skip("console/ n'a pas de serve.sh : pas d'API de console à tester.")
+    port = free_port()
+    state = cluster.state_dir / "console-state"
+    state.mkdir(exist_ok=True)
+    env = {
+        **cluster.env, "CONSOLE_PORT": str(port), "STATE_DIR": str(state), "RASA_URL": cluster.url(),
+        "RASA_AUTH_TOKEN": cluster.token, "CONSOLE_SECRET_KEY": uuid.uuid4().hex,
+        "TRACKER_STORE_URL": cluster.sqlalchemy_url("postgresql+psycopg"),
+    }
+    subprocess.run(["bash", "console/manage.sh", "create-user", "fuzz", "--role", "agent"], cwd=REPO,
+                   env=env, input="mot-de-passe-fuzz-2026\n", text=True, check=True, capture_output=True,
+                   timeout=600)
+    log = open(state / "console.log", "w")
+    process = subprocess.Popen(["bash", "console/serve.sh"], cwd=REPO, env=env, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        session = requests.Session()
+        for _ in range(600):
+            try:
+                page = session.get(f"{url}/login", timeout=5)
+                if page.status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"la console ne répond pas ; voir {state / 'console.log'}")
+        token = CSRF.search(page.text).group(1)
+        logged = session.post(f"{url}/login", data={"username": "fuzz", "password": "mot-de-passe-fuzz-2026",
+                                                    "csrf_token": token, "next": "/queue"}, timeout=30)
+        assert logged.status_code == 200 and "/login" not in logged.url, logged.status_code
+        session.headers["x-csrf-token"] = CSRF.search(session.get(f"{url}/queue", timeout=30).text).group(1)
+        yield url, session
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+@FUZZ
+@given(sender=st.text(max_size=60) | hostile_texts.map(lambda t: t[:200]),
+       action=st.sampled_from(["events", "take", "reply", "handback"]),
+       body=json_values | st.fixed_dictionaries({"text": hostile_texts | json_values}),
+       logged_in=st.booleans())
+def test_console_api_never_answers_500(
+    cluster: Cluster, canary: str, console: tuple[str, requests.Session],
+    sender: str, action: str, body: Any, logged_in: bool,
+) -> None:
+    url, session = console
+    client = session if logged_in else requests
+    path = f"{url}/api/conversations/{quote(sender, safe='')}/{action}"
+    if action == "events":
+        answer = client.get(path, timeout=60, headers={"Accept": "application/json"})
+    else:
+        answer = client.post(path, json=body, timeout=60, headers={"Accept": "application/json"})
+    # 502 is the console's own clean answer when Rasa refuses the call (JSON with an error message).
+    assert answer.status_code < 500 or answer.status_code == 502, (sender, action, answer.status_code,
+                                                                   answer.text[:300])
+    if answer.status_code == 502:
+        assert answer.json()["error"]
+    if not logged_in:
+        assert answer.status_code == 401, answer.status_code
+    assert_canary_intact(cluster, canary)
+
+
+@FUZZ
+@given(form=st.dictionaries(st.sampled_from(["username", "password", "csrf_token", "next", "x"]),
+                            hostile_texts, max_size=5))
+def test_console_login_never_answers_500(console: tuple[str, requests.Session], form: dict[str, str]) -> None:
+    url, _ = console
+    answer = requests.post(f"{url}/login", data=form, timeout=60, allow_redirects=False)
+    assert answer.status_code < 500, (form, answer.status_code)
+    assert answer.status_code != 303, "no hostile form logs in"
