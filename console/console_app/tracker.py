@@ -112,6 +112,13 @@ def fmt_ts(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).astimezone().strftime("%d/%m/%Y %H:%M:%S")
 
 
+def _is_failure_signal(type_name: str, data: dict[str, Any]) -> bool:
+    """A fallback action, or action_answer_faq counting one more failed question (slot fallback_count)."""
+    if type_name == "action":
+        return data.get("name") in FALLBACK_ACTIONS
+    return type_name == "slot" and data.get("name") == "fallback_count" and bool(data.get("value"))
+
+
 def summarise(sender_id: str, rows: Iterable[tuple[int, str, dict[str, Any]]], threshold: float) -> Summary:
     """Fold the events of one conversation into a Summary."""
     s = Summary(sender_id=sender_id)
@@ -130,7 +137,7 @@ def summarise(sender_id: str, rows: Iterable[tuple[int, str, dict[str, Any]]], t
             s.texts.append(msg.text)
         elif type_name == "bot":
             s.texts.append(str(data.get("text") or ""))
-        elif type_name == "action" and data.get("name") in FALLBACK_ACTIONS:
+        elif _is_failure_signal(type_name, data):
             s.fallback = True
         elif type_name == "slot":
             if data.get("name") == "handoff_requested":
@@ -196,7 +203,17 @@ class TrackerReader:
 
     def low_confidence_messages(self) -> list[Message]:
         """Every user message that fell back or was understood with low confidence."""
-        rows = self._rows("WHERE type_name = 'user'")
-        messages = [message_from_event(i, sid, _loads(d)) for i, sid, _t, d in rows]
-        return [m for m in messages if m.text.strip() and not m.text.startswith("/")
-                and m.is_low_confidence(self.threshold)]
+        rows = self._rows("WHERE type_name IN ('user', 'slot', 'action')")
+        result: list[Message] = []
+        last: Message | None = None
+        for event_id, sender_id, type_name, raw in rows:
+            data = _loads(raw)
+            if type_name == "user":
+                last = message_from_event(event_id, sender_id, data)
+                if last.text.strip() and not last.text.startswith("/") and last.is_low_confidence(self.threshold):
+                    result.append(last)
+                    last = None
+            elif last is not None and last.sender_id == sender_id and _is_failure_signal(type_name, data):
+                result.append(last)  # understood with confidence, but the assistant still failed
+                last = None
+        return result

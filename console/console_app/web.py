@@ -118,7 +118,8 @@ def login_required(role: str | None = None) -> Callable[[Handler], Handler]:
 
 def _load_user(request: Request) -> dict[str, Any] | None:
     user_id = request.session.get("user_id")
-    if not user_id or time.time() - float(request.session.get("login_at", 0)) > request.app.state.settings.session_max_age:
+    age = time.time() - float(request.session.get("login_at", 0))
+    if not user_id or age > request.app.state.settings.session_max_age:
         return None
     user = security.get_user(request.app.state.engine, int(user_id))
     request.state.user = user
@@ -223,7 +224,8 @@ async def conversations(request: Request) -> Response:
         if not (_tristate(filters["repli"], s.fallback) and _tristate(filters["humain"], s.handoff_requested)
                 and _tristate(filters["revue"], s.sender_id in reviewed)):
             continue
-        if filters["verdict"] == "aucun" and s.verdict or filters["verdict"] in VERDICTS and s.verdict != filters["verdict"]:
+        wanted = filters["verdict"]
+        if (wanted == "aucun" and s.verdict) or (wanted in VERDICTS and s.verdict != wanted):
             continue
         if filters["etiquette"] and filters["etiquette"] not in tag_map.get(s.sender_id, []):
             continue

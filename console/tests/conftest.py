@@ -99,6 +99,10 @@ def tracker(tmp_path: Path) -> Tracker:
     t.slot("c-scope", "entity_type", "administration_centrale")
     t.slot("c-scope", "scope_verdict", "concerne")
     t.bot("c-scope", "Votre projet est concerné par la doctrine.")
+    # c-faqfail: intent understood but action_answer_faq counted a failed question (low selector margin).
+    t.user("c-faqfail", "le cloud c'est combien de sous", "faq", 0.9, "faq/financement", 0.6)
+    t.action("c-faqfail", "action_answer_faq")
+    t.slot("c-faqfail", "fallback_count", 1)
     # c-other: same misunderstood text as above, to be grouped in the inbox.
     t.user("c-other", "ma licorne administrative veut du cloud", "out_of_scope", 0.88)
     return t

@@ -5,9 +5,8 @@ import re
 
 import pytest
 from conftest import PASSWORD, csrf_of, login
-from starlette.routing import Route
-
 from console_app.security import AccountError, create_user
+from starlette.routing import Route
 
 
 def _concrete(path: str) -> str:
@@ -144,8 +143,8 @@ def test_account_rules(app, settings):
 
 def test_manage_cli_creates_user_from_stdin(tmp_path, monkeypatch, capsys):
     from console_app import manage
-    from console_app.security import authenticate
     from console_app.db import make_engine
+    from console_app.security import authenticate
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("CONSOLE_DB_URL", url)
     monkeypatch.setenv("CONSOLE_SECRET_KEY", "x")

@@ -13,13 +13,13 @@ def test_list_shows_every_conversation(agent):
     client, _ = agent
     page = client.get("/conversations")
     assert page.status_code == 200
-    assert _listed(page.text) == {"c-faq", "c-fallback", "c-scope", "c-other"}
-    assert "4 conversations" in page.text
+    assert _listed(page.text) == {"c-faq", "c-fallback", "c-scope", "c-other", "c-faqfail"}
+    assert "5 conversations" in page.text
 
 
 def test_filters(agent):
     client, _ = agent
-    assert _listed(client.get("/conversations?repli=oui").text) == {"c-fallback", "c-other"}
+    assert _listed(client.get("/conversations?repli=oui").text) == {"c-fallback", "c-other", "c-faqfail"}
     assert _listed(client.get("/conversations?repli=non").text) == {"c-faq", "c-scope"}
     assert _listed(client.get("/conversations?humain=oui").text) == {"c-fallback"}
     assert _listed(client.get("/conversations?verdict=concerne").text) == {"c-scope"}
@@ -29,7 +29,7 @@ def test_filters(agent):
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
     assert _listed(client.get(f"/conversations?du={tomorrow}").text) == set()
     today = (date.today() - timedelta(days=1)).isoformat()
-    assert len(_listed(client.get(f"/conversations?du={today}&au={tomorrow}").text)) == 4
+    assert len(_listed(client.get(f"/conversations?du={today}&au={tomorrow}").text)) == 5
 
 
 def test_bad_filter_values_are_harmless(agent):
