@@ -1,0 +1,117 @@
+"""Real-browser tests (Chromium via Playwright) against a real Rasa stack and a real console server.
+
+Two browser contexts: the person in a chat page on Rasa's socketio channel, the agent in the console.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import httpx
+from playwright.sync_api import expect
+
+from .conftest import HANDOFF_TIMEOUT
+
+
+def _person(browser: Any, person_site: str, stack: dict[str, Any]) -> tuple[Any, str]:
+    session = "test-" + uuid.uuid4().hex[:12]
+    page = browser.new_context().new_page()
+    page.goto(f"{person_site}/person.html?rasa={stack['url']}&session={session}")
+    expect(page.locator("#status")).to_have_text("connecté", timeout=20_000)
+    return page, session
+
+
+def _say(page: Any, text: str) -> None:
+    page.fill("#input", text)
+    page.press("#input", "Enter")
+
+
+def _tracker(stack: dict[str, Any], session: str) -> dict[str, Any]:
+    response = httpx.get(f"{stack['url']}/conversations/{session}/tracker", params={"token": stack["token"]})
+    response.raise_for_status()
+    return response.json()
+
+
+def test_live_takeover_round_trip(browser, stack, console, person_site, login_as):
+    person, session = _person(browser, person_site, stack)
+    agent = browser.new_context().new_page()
+    login_as(agent, "alice")
+    agent.goto(console["url"] + "/queue")  # opened BEFORE the request: it must appear without reload
+    expect(agent.locator("#queue-empty")).to_be_visible()
+
+    _say(person, "je veux parler à un humain")
+    bot = person.locator("li.bot")
+    expect(bot.first).to_be_visible(timeout=30_000)
+    item = agent.locator(f'li[data-sender="{session}"]')
+    expect(item).to_contain_text("En attente", timeout=15_000)
+    item.get_by_role("button", name="Prendre en charge").click()
+    agent.wait_for_url(re.compile(r".*/takeover/.*"))
+    expect(person.locator("li.bot").last).to_have_text("Un conseiller, alice, a rejoint la conversation.",
+                                                       timeout=15_000)
+
+    agent.fill("#reply", "Bonjour, ici Alice du support. Que puis-je faire ?")
+    agent.click("#send")
+    expect(person.locator("li.bot").last).to_have_text("Bonjour, ici Alice du support. Que puis-je faire ?",
+                                                       timeout=15_000)
+    _say(person, "Ma question porte sur SecNumCloud pour un ministère")
+    expect(agent.locator("#live li.msg--user").last).to_contain_text("SecNumCloud pour un ministère",
+                                                                     timeout=15_000)
+    agent.click("#handback")
+    expect(person.locator("li.bot").last).to_have_text("L'assistant reprend la conversation.", timeout=15_000)
+    expect(agent.locator("#takeover-state")).to_have_text("L'assistant gère cette conversation.")
+
+    count = person.locator("li.bot").count()
+    _say(person, "Bonjour")
+    expect(person.locator("li.bot")).not_to_have_count(count, timeout=30_000)  # the assistant answers again
+
+    tracker = _tracker(stack, session)
+    agent_events = [e for e in tracker["events"] if e["event"] == "bot" and (e.get("metadata") or {}).get("agent")]
+    assert [e["metadata"]["agent"] for e in agent_events][:2] == ["alice", "alice"]
+    assert not tracker["paused"]
+    assert tracker["slots"]["handoff_requested"] is False
+
+
+def test_nobody_takes_it_person_gets_contact(browser, stack, console, person_site):
+    person, _session = _person(browser, person_site, stack)
+    _say(person, "je veux parler à un humain")
+    expect(person.locator("li.bot").last).to_contain_text("infonuage.dinum@modernisation.gouv.fr",
+                                                          timeout=(HANDOFF_TIMEOUT + 30) * 1000)
+
+
+def test_annotate_misunderstood_message(browser, stack, console, project, login_as):
+    text = "blorp zwingle quantique " + uuid.uuid4().hex[:6]
+    response = httpx.post(f"{stack['url']}/webhooks/rest/webhook", json={"sender": "rest-" + uuid.uuid4().hex[:8],
+                                                                         "message": text}, timeout=60)
+    assert response.status_code == 200
+    agent = browser.new_context().new_page()
+    login_as(agent, "alice")
+    agent.goto(console["url"] + "/inbox")
+    row = agent.locator("#inbox tr", has_text=text)
+    expect(row).to_have_count(1)
+    row.locator("select").select_option("faq/financement")
+    row.get_by_role("button", name="Ajouter aux données").click()
+    expect(agent.locator("#flash")).to_contain_text("Exemple ajouté à « faq/financement »")
+    written = [p for p in (project / "data" / "nlu").glob("*.yml") if text in p.read_text()]
+    assert len(written) == 1
+    assert re.search(rf"^ +- {re.escape(text)}$", written[0].read_text(), re.M)
+
+
+def test_retrain_and_deploy_tiny_model(browser, stack, console, login_as):
+    before = httpx.get(f"{stack['url']}/status", params={"token": stack["token"]}).json()["model_file"]
+    admin = browser.new_context().new_page()
+    login_as(admin, "admin")
+    admin.goto(console["url"] + "/models")
+    expect(admin.locator("#live-model")).to_have_text(before.rsplit("/", 1)[-1])
+    admin.click("#train")
+    expect(admin.locator("#training-status")).to_have_text("en service", timeout=600_000)
+    live = admin.locator("#live-model").inner_text()
+    assert live.startswith("console-") and live.endswith(".tar.gz")
+    expect(admin.locator("#models tr", has_text=live)).to_contain_text("en service")
+    status = httpx.get(f"{stack['url']}/status", params={"token": stack["token"]}).json()
+    assert status["model_file"].endswith(live)
+    assert (console["models_dir"] / live).is_file()
+    # The new model answers.
+    reply = httpx.post(f"{stack['url']}/webhooks/rest/webhook", json={"sender": "after-deploy", "message": "Bonjour"},
+                       timeout=60)
+    assert reply.status_code == 200 and reply.json()
