@@ -9,12 +9,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from .db import audit, takeovers
-from .rasa_api import RasaClient
+from .rasa_api import RasaClient, RasaError
 from .tracker import Summary, TrackerReader
 
 CONTACT = "infonuage.dinum@modernisation.gouv.fr"
@@ -101,7 +101,11 @@ class TakeoverService:
                                                           status="active", agent=agent, taken_at=time.time()))
             except IntegrityError as exc:
                 raise TakeoverError("Un autre conseiller vient de prendre cette conversation.") from exc
-            await self.rasa.append_events(sender_id, [_bot(joined_text(agent), agent)])
+            try:
+                await self.rasa.append_events(sender_id, [_bot(joined_text(agent), agent)])
+            except RasaError:
+                self._forget(sender_id, summary.pause_ts)  # not taken after all: stays in the queue
+                raise
             audit(self.engine, agent, "takeover", sender_id)
 
     def _require_owner(self, sender_id: str, agent: str) -> tuple[Summary, dict[str, Any]]:
@@ -134,6 +138,11 @@ class TakeoverService:
             {"event": "resume"},
         ])
 
+    def _forget(self, sender_id: str, pause_ts: float) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(takeovers).where(and_(
+                takeovers.c.sender_id == sender_id, takeovers.c.pause_ts == pause_ts)))
+
     def _close(self, record_id: int, status: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(takeovers).where(takeovers.c.id == record_id)
@@ -152,7 +161,11 @@ class TakeoverService:
                                                           status="timed_out", closed_at=time.time()))
             except IntegrityError:
                 continue  # an agent took it at the same moment
-            await self._resume(sender_id, TIMEOUT_TEXT, "console")
+            try:
+                await self._resume(sender_id, TIMEOUT_TEXT, "console")
+            except RasaError:
+                self._forget(sender_id, item.summary.pause_ts)  # retried at the next tick
+                raise
             audit(self.engine, "console", "timeout", sender_id, f"{int(item.waited)} s sans conseiller")
             expired.append(sender_id)
         return expired

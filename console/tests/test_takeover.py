@@ -115,3 +115,12 @@ def test_rasa_down_gives_clean_error(agent, paused):
     client, token = agent
     r = client.post("/api/conversations/c-fallback/take", headers={"X-CSRF-Token": token})
     assert r.status_code == 502 and "injoignable" in r.json()["error"]
+
+
+def test_rasa_down_keeps_request_waiting_for_retry(app, paused):
+    service = app.state.takeover
+    service.timeout = 0
+    from console_app.rasa_api import RasaError
+    with pytest.raises(RasaError):
+        asyncio.run(service.expire_waiting())
+    assert [i.status for i in service.queue()] == ["waiting"]
