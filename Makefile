@@ -15,12 +15,12 @@ RUN_SERVICES :=
 include $(sort $(wildcard */make.mk))
 
 .PHONY: help venv train train-force run test test-core lint validate test-actions test-stories \
-        eval eval-gate test-e2e shell lock clean
+        eval eval-gate tune ablation test-e2e shell lock clean
 
 help:
 	@echo "make run    démarre l'assistant (installe et entraîne si besoin)"
 	@echo "make test   lance toute la suite de tests (installe et entraîne si besoin)"
-	@echo "make train | make eval | make shell | make lint"
+	@echo "make train | make eval | make tune | make shell | make lint | make ablation"
 
 venv:
 	@ops/ensure-venv.sh
@@ -59,6 +59,14 @@ test-stories: train
 
 eval: train
 	$(PY) eval/evaluate.py --split test
+
+# Choose the FAQ confidence thresholds on the dev split (writes actions/data/faq_thresholds.yml).
+tune: train
+	$(PY) eval/evaluate.py --split dev --tune
+
+# What each NLU component adds (trains 4 models; writes docs/ablation.md).
+ablation: venv
+	$(PY) eval/ablation.py
 
 # make test fails below these floors (FAQ accuracy, out-of-scope rejection) on the held-out test set.
 eval-gate: train

@@ -46,6 +46,15 @@ def count_failure(tracker: Tracker, dispatcher: CollectingDispatcher) -> List[Ev
     return [SlotSet("fallback_count", failures)]
 
 
+def answer_faq_key(key: str, dispatcher: CollectingDispatcher) -> List[EventType]:
+    """The FAQ answer, with the related questions of the topic map as buttons."""
+    buttons = related_buttons(key)
+    if key == "projet_concerne":
+        buttons = [{"title": "Vérifier mon projet pas à pas", "payload": "/check_scope"}] + buttons[:2]
+    dispatcher.utter_message(response=f"{FAQ_RESPONSE_PREFIX}{key}", buttons=buttons)
+    return [SlotSet("fallback_count", 0)]
+
+
 def reply_to_unusable_input(text: Optional[str], dispatcher: CollectingDispatcher) -> bool:
     """Answer empty, wordless or truncated messages with a message saying so; True if it did."""
     problem = input_problem(text)
@@ -72,11 +81,7 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(response="utter_low_confidence", buttons=suggestions)
             dispatcher.utter_message(response="utter_contact_hint")
             return count_failure(tracker, dispatcher)
-        buttons = related_buttons(decision.key)
-        if decision.key == "projet_concerne":
-            buttons = [{"title": "Vérifier mon projet pas à pas", "payload": "/check_scope"}] + buttons[:2]
-        dispatcher.utter_message(response=f"{FAQ_RESPONSE_PREFIX}{decision.key}", buttons=buttons)
-        return [SlotSet("fallback_count", 0)]
+        return answer_faq_key(decision.key, dispatcher)
 
 
 class ActionOutOfScope(Action):
@@ -90,6 +95,10 @@ class ActionOutOfScope(Action):
     ) -> List[EventType]:
         if reply_to_unusable_input(tracker.latest_message.get("text"), dispatcher):
             return []
+        # « R10 ? » alone may look off-topic to the classifier; a rule number is not.
+        decision = decide(tracker.latest_message, known_keys=known_faq_keys(domain))
+        if decision.key is not None and decision.reason == "rule_number":
+            return answer_faq_key(decision.key, dispatcher)
         dispatcher.utter_message(response="utter_out_of_scope", buttons=starter_buttons())
         dispatcher.utter_message(response="utter_contact_hint")
         return count_failure(tracker, dispatcher)

@@ -151,3 +151,9 @@ async def test_ask_human_with_support_pauses_the_conversation(dispatcher, domain
     events = await ActionHandoff().run(dispatcher, make_tracker(parse_data("un humain", "ask_human")), domain)
     assert events[-1] == {"event": "pause", "timestamp": None}
     assert slot("handoff_requested", True) in events
+
+
+async def test_rule_number_classified_off_topic_is_still_answered(dispatcher, domain):
+    message = parse_data("R12 ?", intent="out_of_scope", faq_ranking=[("regle_r1", 0.3)])
+    await ActionOutOfScope().run(dispatcher, make_tracker(message), domain)
+    assert dispatcher.messages[0]["response"] == "utter_faq/regle_r12"

@@ -1,0 +1,68 @@
+"""Rasa's REST channel with its input checked before anything reaches the assistant.
+
+The built-in `rest` channel trusts the body: a JSON list, a number as message or a non-JSON body end in
+a 500 error. This subclass keeps the same URL (/webhooks/rest/webhook) and replies, and answers bad
+requests with a 4xx and a French explanation. `input_channel` cannot be chosen by the client, so a
+support agent's reply (output_channel=latest) always goes back through the channel really used.
+"""
+
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+MAX_MESSAGE_CHARACTERS = 50_000
+MAX_SENDER_CHARACTERS = 200
+
+
+def _bad_request(message: str, status: int = 400) -> HTTPResponse:
+    return response.json({"erreur": message}, status=status)
+
+
+def body_problem(body: Any) -> Optional[HTTPResponse]:
+    """The 4xx answer for a body the channel must refuse, or None when it is usable."""
+    if not isinstance(body, dict):
+        return _bad_request("Le corps de la requête doit être un objet JSON : {\"sender\": \"…\", \"message\": \"…\"}.")
+    sender = body.get("sender")
+    if sender is not None and (not isinstance(sender, str) or not sender.strip()):
+        return _bad_request("« sender » doit être une chaîne de caractères non vide.")
+    if isinstance(sender, str) and len(sender) > MAX_SENDER_CHARACTERS:
+        return _bad_request(f"« sender » ne doit pas dépasser {MAX_SENDER_CHARACTERS} caractères.")
+    message = body.get("message")
+    if not isinstance(message, str):
+        return _bad_request("« message » doit être une chaîne de caractères (le texte de la question).")
+    if len(message) > MAX_MESSAGE_CHARACTERS:
+        return _bad_request(f"Le message ne doit pas dépasser {MAX_MESSAGE_CHARACTERS} caractères.", status=413)
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        return _bad_request("« metadata » doit être un objet JSON.")
+    return None
+
+
+class ValidatedRestInput(RestInput):
+    """`rest` channel that refuses malformed requests with a clean 4xx instead of a 500."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def _extract_input_channel(self, req: Request) -> Text:
+        return self.name()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+
+        @blueprint.middleware("request")
+        async def check_body(request: Request) -> Optional[HTTPResponse]:
+            if request.method != "POST":
+                return None
+            try:
+                body: Dict[Text, Any] = request.json
+            except Exception:  # Sanic raises InvalidUsage for bodies that are not JSON (or not UTF-8)
+                return _bad_request("Le corps de la requête n'est pas du JSON valide.")
+            return body_problem(body)
+
+        return blueprint
