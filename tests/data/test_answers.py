@@ -8,6 +8,7 @@ a catalog entry whose related questions exist, held-out questions and a conversa
 """
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Dict, List, Set
 
@@ -51,6 +52,12 @@ CHECKED_RESPONSE = re.compile(r"^utter_(?:faq/[a-z0-9_]+|regle_[a-z0-9_]+)$")
 SOURCE_LINE = re.compile(r"^Source : (\S+)$")
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|<!--|&[a-z]+;|<script", re.IGNORECASE)
 EXAMPLE_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def comparable(text: str) -> str:
+    """Lower case, no accents, no punctuation: « la R7 ? » and « la r7 » are the same question."""
+    without_accents = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", without_accents).split())
 
 
 def _load_yaml(path: Path) -> dict:
@@ -167,7 +174,7 @@ def test_no_training_example_under_two_keys():
     clashes = []
     for key, examples in training_examples().items():
         for example in examples:
-            normalized = " ".join(example.lower().split())
+            normalized = comparable(example)
             if seen.get(normalized, key) != key:
                 clashes.append(f"« {example} » : {seen[normalized]} et {key}")
             seen.setdefault(normalized, key)
@@ -217,12 +224,13 @@ def test_heldout_questions_cover_every_key(split: str):
 
 @pytest.mark.parametrize("split", ["dev", "test"])
 def test_heldout_questions_are_not_training_examples(split: str):
-    trained = {" ".join(e.lower().split()) for examples in training_examples().values() for e in examples}
+    """Same text once accents, case and punctuation are ignored counts as a leak."""
+    trained = {comparable(e) for examples in training_examples().values() for e in examples}
     leaked = [
         m
         for label, msgs in heldout(split).items()
         if label.startswith(FAQ_PREFIX)
         for m in msgs
-        if isinstance(m, str) and " ".join(m.lower().split()) in trained
+        if isinstance(m, str) and comparable(m) in trained
     ]
     assert not leaked, f"eval/heldout/{split} : questions aussi présentes dans data/nlu : {leaked}"
