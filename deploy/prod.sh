@@ -106,13 +106,20 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
+# Wait until URL answers; give up early when the process of PIDFILE has died. The URL may carry
+# the API token: it is never printed.
 wait_http() {
-  local what="$1" url="$2" log="$3" seconds="${4:-300}"
+  local what="$1" url="$2" log="$3" pidfile="$4" seconds="${5:-400}"
   for _ in $(seq 1 $((seconds * 2))); do
     curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+    if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "ERREUR : $what s'est arrêté au démarrage ; fin du journal $log :" >&2
+      tail -n 40 "$log" >&2
+      return 1
+    fi
     sleep 0.5
   done
-  echo "ERREUR : $what ne répond pas sur $url ; fin du journal $log :" >&2
+  echo "ERREUR : $what ne répond pas ($((seconds)) s) ; fin du journal $log :" >&2
   tail -n 40 "$log" >&2
   return 1
 }
@@ -126,7 +133,8 @@ actions_start() {
 }
 
 actions_wait() {
-  wait_http "le serveur d'actions" "http://127.0.0.1:$PROD_ACTIONS_PORT/health" "$log_dir/actions.log"
+  wait_http "le serveur d'actions" "http://127.0.0.1:$PROD_ACTIONS_PORT/health" "$log_dir/actions.log" \
+    "$PROD_DIR/actions.pid"
 }
 
 latest_model() {
@@ -139,7 +147,8 @@ rasa_start() {
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
   model="${PROD_MODEL:-$(latest_model)}"
   [ -n "$model" ] || { echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
-  setsid rasa run --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors "$RASA_CORS" \
+  # --auth-token=… in one word: a generated token may start with "-" (argparse would take it for an option).
+  setsid rasa run --enable-api --auth-token="$RASA_AUTH_TOKEN" --cors "$RASA_CORS" \
     --interface 127.0.0.1 --port "$port" --model "$model" \
     --endpoints deploy/endpoints.prod.yml --credentials credentials.yml \
     > "$log_dir/rasa-$name.log" 2>&1 < /dev/null &
@@ -148,9 +157,12 @@ rasa_start() {
 }
 
 rasa_wait() {
-  local port="${1:?port}"
-  wait_http "Rasa ($port)" "http://127.0.0.1:$port/status?token=$RASA_AUTH_TOKEN" \
-    "$log_dir/rasa-*.log ($port)"
+  local port="${1:?port}" name="" file
+  for file in "$PROD_DIR"/rasa-*.port; do
+    [ -e "$file" ] && [ "$(cat "$file")" = "$port" ] && name="$(basename "$file" .port)"
+  done
+  wait_http "Rasa (port $port)" "http://127.0.0.1:$port/status?token=$RASA_AUTH_TOKEN" \
+    "$log_dir/$name.log" "$PROD_DIR/$name.pid"
 }
 
 rasa_stop() {
