@@ -14,6 +14,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.faq import ActionOutOfScope
 from actions.scope_parsing import AUTRE, COLLECTIVITE, parse_entity_type, parse_new_project, parse_percentage
 from actions.scope_verdict import scope_verdict
 from actions.text_normalization import normalize
@@ -46,6 +47,7 @@ _ERRORS = {
     "de la refonte d'un système existant.",
 }
 EXIT_OFFER = "Je n'arrive pas à comprendre vos réponses. Voulez-vous arrêter la vérification ?"
+OFFER_CHECK = "Voulez-vous que je vérifie si votre projet est concerné par la doctrine « Cloud au centre » ?"
 
 
 @dataclass
@@ -208,3 +210,27 @@ class ActionScopeCancel(Action):
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_scope_cancelled")
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + reset_scope_slots()
+
+
+class ActionInformOutsideCheck(Action):
+    """« je suis au CNRS » with no check running: keep what was understood and offer the check.
+
+    The answers are kept in their slots, so the check, once started, only asks what is still missing.
+    A message the parser does not understand is treated as off topic.
+    """
+
+    def name(self) -> Text:
+        return "action_inform_outside_check"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        reading = read_scope_answer(tracker.latest_message.get("text") or "", None, tracker.slots)
+        if not reading.slots:
+            return await ActionOutOfScope().run(dispatcher, tracker, domain)
+        for remark in reading.remarks:
+            dispatcher.utter_message(text=remark)
+        dispatcher.utter_message(
+            text=OFFER_CHECK, buttons=[{"title": "Oui, vérifier mon projet", "payload": "/check_scope"}]
+        )
+        return [SlotSet(name, value) for name, value in reading.slots.items()]

@@ -167,3 +167,21 @@ async def test_cancel_leaves_the_form_and_clears_answers(dispatcher, domain):
     assert events[0] == {"event": "active_loop", "timestamp": None, "name": None}
     assert slot("entity_type", None) in events
     assert dispatcher.messages[0]["response"] == "utter_scope_cancelled"
+
+
+async def test_answer_outside_the_check_is_kept_and_the_check_offered(dispatcher, domain):
+    from actions.scope_form import OFFER_CHECK, ActionInformOutsideCheck
+
+    tracker = make_tracker(parse_data("je travaille à Météo-France", "inform"))
+    events = await ActionInformOutsideCheck().run(dispatcher, tracker, domain)
+    assert events == [slot("entity_type", "operateur"), slot("organisation", "METEO-FRANCE")]
+    assert dispatcher.messages[-1]["text"] == OFFER_CHECK
+    assert dispatcher.messages[-1]["buttons"] == [{"title": "Oui, vérifier mon projet", "payload": "/check_scope"}]
+
+
+async def test_unrecognised_answer_outside_the_check_is_off_topic(dispatcher, domain):
+    from actions.scope_form import ActionInformOutsideCheck
+
+    events = await ActionInformOutsideCheck().run(dispatcher, make_tracker(parse_data("montagne", "inform")), domain)
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    assert events == [slot("fallback_count", 1)]
