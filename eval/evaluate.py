@@ -93,7 +93,7 @@ def score(examples: Sequence[Example], outcomes: Sequence[str]) -> Scores:
     right: Counter = Counter()
     total: Counter = Counter()
     errors: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
-    for example, outcome in zip(examples, outcomes):
+    for example, outcome in zip(examples, outcomes, strict=True):
         group = "faq" if example.label.startswith("faq/") else example.label
         total[group] += 1
         if is_right(example.label, outcome):
