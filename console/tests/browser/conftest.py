@@ -54,6 +54,10 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def stack(workdir: Path) -> Iterator[dict[str, Any]]:
+    if os.environ.get("CONSOLE_TEST_RASA_URL"):  # developer shortcut: a stack already running
+        yield {"url": os.environ["CONSOLE_TEST_RASA_URL"], "token": os.environ["CONSOLE_TEST_RASA_TOKEN"],
+               "tracker_db": os.environ["CONSOLE_TEST_TRACKER_DB"], "state": workdir}
+        return
     if not list((REPO_ROOT / "models").glob("*.tar.gz")):
         pytest.fail("Aucun modèle dans models/ : lancez d'abord 'make train'.")
     state = workdir / "stack"
