@@ -1,0 +1,68 @@
+"""End to end over socket.io, the channel of the web widget (python-socketio client, real servers)."""
+
+import asyncio
+import uuid
+
+import socketio
+
+
+async def exchange(url: str, session_id: str, payloads, wait_for: int = 1, timeout: float = 60.0):
+    """Emit each payload as `user_uttered` and collect `bot_uttered` messages until `wait_for` arrive per payload."""
+    client = socketio.AsyncClient()
+    received = []
+    arrived = asyncio.Event()
+
+    @client.on("bot_uttered")
+    async def on_bot(data):
+        received.append(data)
+        arrived.set()
+
+    await client.connect(url, socketio_path="/socket.io", transports=["websocket"])
+    await client.emit("session_request", {"session_id": session_id})
+    replies = []
+    for payload in payloads:
+        received.clear()
+        arrived.clear()
+        await client.emit("user_uttered", payload)
+        if wait_for:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while len(received) < wait_for and loop.time() < deadline:
+                arrived.clear()
+                try:
+                    await asyncio.wait_for(arrived.wait(), timeout=max(0.1, deadline - loop.time()))
+                except asyncio.TimeoutError:
+                    break
+            await asyncio.sleep(1.0)  # let the remaining messages of this turn arrive
+        replies.append(list(received))
+    await client.disconnect()
+    return replies
+
+
+def test_faq_answer_and_buttons_over_socketio(stack):
+    session = f"sio-{uuid.uuid4().hex[:8]}"
+    [replies] = asyncio.run(
+        exchange(stack.url, session, [{"message": "Qui contrôle l'application de la doctrine ?", "session_id": session}])
+    )
+    assert any("Source :" in (reply.get("text") or "") for reply in replies)
+    assert any(reply.get("quick_replies") for reply in replies)
+
+
+def test_non_text_messages_get_the_empty_message_reply_and_the_conversation_goes_on(stack):
+    session = f"sio-{uuid.uuid4().hex[:8]}"
+    number, obj, question = asyncio.run(
+        exchange(
+            stack.url,
+            session,
+            [
+                {"message": 42, "session_id": session},
+                {"message": {"html": "<b>x</b>"}, "session_id": session},
+                {"message": "Les collectivités sont-elles concernées ?", "session_id": session},
+            ],
+        )
+    )
+    assert "Votre message est vide" in number[0]["text"]
+    assert "Votre message est vide" in obj[0]["text"]
+    assert any("Source :" in (reply.get("text") or "") for reply in question)
+    user_events = [event for event in stack.tracker(session)["events"] if event["event"] == "user"]
+    assert len(user_events) == 3
