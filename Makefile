@@ -54,8 +54,7 @@ test-actions: venv
 	$(PY) -m pytest -q tests/actions tests/data tests/channels/test_input_validation.py
 
 test-stories: train
-	$(RASA) test core --model models --stories tests/stories --endpoints endpoints.yml \
-	  --fail-on-prediction-errors --out results/stories
+	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors --out results/stories
 
 eval: train
 	$(PY) eval/evaluate.py --split test
