@@ -349,3 +349,32 @@ async def test_unreachable_mattermost_is_logged_not_raised() -> None:
     )
     out = channel.get_output_channel()
     await asyncio.wait_for(out.send_text_message(conversation_id(CHANNEL_ID, USER_ID), "x"), timeout=30)
+
+
+# --- configuration ----------------------------------------------------------------------------------
+
+
+async def test_credentials_yml_expands_the_mattermost_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rasa expands ${VAR} only in unquoted YAML values: the channel must really get the env values."""
+    from pathlib import Path
+
+    from rasa.shared.utils.io import read_config_file
+
+    from channels.mattermost import MattermostInput
+
+    env = {
+        "MATTERMOST_URL": "https://mm.example.gouv.fr",
+        "MATTERMOST_BOT_TOKEN": "bot-secret",
+        "MATTERMOST_WEBHOOK_TOKEN": "hook-secret",
+        "MATTERMOST_SLASH_TOKEN": "",
+        "MATTERMOST_ACTIONS_URL": "https://rasa.example.gouv.fr/webhooks/mattermost/actions",
+        "TCHAP_CALLBACK_URL": "http://localhost:5056/rasa/callback",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    credentials = read_config_file(str(Path(__file__).resolve().parents[2] / "credentials.yml"))
+    channel = MattermostInput.from_credentials(credentials["channels.mattermost.MattermostInput"])
+    assert channel.api.base == "https://mm.example.gouv.fr"
+    assert channel.api.bot_token == "bot-secret"
+    assert channel.accepted_tokens == ["hook-secret"]
+    assert channel.actions_url == env["MATTERMOST_ACTIONS_URL"]
