@@ -63,12 +63,12 @@ def test_out_of_scope_choice(agent, project):
 
 def test_add_example_is_deduplicated_and_diff_is_minimal(project):
     data, domain = project / "data", project / "domain"
-    path, added = training_data.add_example(data, domain, "faq/financement", "Qui paie   le CLOUD  ???")
+    path, added = training_data.add_example(data, domain, "faq/financement", "Qui paie   le CLOUD  de la préfecture zorglub ???")
     original = (REPO_ROOT / "data" / "nlu" / path.name).read_text().splitlines()
     changed = path.read_text().splitlines()
     assert added and len(changed) == len(original) + 1
-    assert [line for line in changed if line not in original] == ["      - Qui paie le CLOUD ???"]
-    again = training_data.add_example(data, domain, "faq/financement", "qui paie le cloud")
+    assert [line for line in changed if line not in original] == ["      - Qui paie le CLOUD de la préfecture zorglub ???"]
+    again = training_data.add_example(data, domain, "faq/financement", "qui paie le cloud de la prefecture zorglub")
     assert again[1] is False and path.read_text().splitlines() == changed
 
 

@@ -63,7 +63,7 @@ def stack(workdir: Path) -> Iterator[dict[str, Any]]:
     state = workdir / "stack"
     env = dict(os.environ, RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()),
                TRACKER_DB=str(state / "tracker.db"), HANDOFF_ENABLED="true",
-               RASA_AUTH_TOKEN=secrets.token_urlsafe(24), RASA_CORS="*")
+               RASA_AUTH_TOKEN=secrets.token_hex(24), RASA_CORS="*")
     env.pop("STATE_DIR", None)
     subprocess.run([str(REPO_ROOT / "ops" / "stack.sh"), "start", str(state)], env=env, check=True, timeout=600)
     info = {"url": f"http://localhost:{env['RASA_PORT']}", "token": env["RASA_AUTH_TOKEN"],
