@@ -28,6 +28,9 @@ trap cleanup EXIT INT TERM
 
 # The stack of `make run` may be running: never reuse its state, ports or URL.
 unset STATE_DIR TRACKER_DB RASA_URL ACTION_ENDPOINT_URL WEBCHAT_SOCKET_URL
+# A token of its own for this throw-away stack (hex: never starts with "-", which rasa's CLI would misread).
+RASA_AUTH_TOKEN="$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
+export RASA_AUTH_TOKEN
 echo "webchat : démarrage de Rasa ($rasa_port) et du serveur d'actions ($actions_port)…"
 RASA_PORT="$rasa_port" ACTIONS_PORT="$actions_port" RASA_CORS="$page_url" ops/stack.sh start "$state"
 
