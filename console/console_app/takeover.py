@@ -59,7 +59,7 @@ class TakeoverService:
     def __init__(self, engine: Engine, reader: TrackerReader, rasa: RasaClient, timeout: float) -> None:
         self.engine, self.reader, self.rasa, self.timeout = engine, reader, rasa, timeout
 
-    def _record(self, sender_id: str, pause_ts: float) -> dict[str, Any] | None:
+    def record_for(self, sender_id: str, pause_ts: float) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(takeovers).where(and_(
                 takeovers.c.sender_id == sender_id, takeovers.c.pause_ts == pause_ts))).first()
@@ -71,7 +71,7 @@ class TakeoverService:
         for summary in self.reader.summaries():
             if not (summary.paused and summary.handoff_active):
                 continue
-            record = self._record(summary.sender_id, summary.pause_ts)
+            record = self.record_for(summary.sender_id, summary.pause_ts)
             if record and record["status"] != "active":
                 continue
             status = "active" if record else "waiting"
@@ -83,7 +83,7 @@ class TakeoverService:
         summary = self.reader.summary(sender_id)
         if summary is None:
             raise TakeoverError("Conversation introuvable.")
-        record = self._record(sender_id, summary.pause_ts) if summary.paused else None
+        record = self.record_for(sender_id, summary.pause_ts) if summary.paused else None
         return summary, record
 
     async def take(self, sender_id: str, agent: str) -> None:

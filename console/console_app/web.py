@@ -529,7 +529,7 @@ async def api_events(request: Request) -> Response:
     summary = state.reader.summary(sender_id)
     record = None
     if summary and summary.paused:
-        record = state.takeover._record(sender_id, summary.pause_ts)
+        record = state.takeover.record_for(sender_id, summary.pause_ts)
     return JSONResponse({"events": out, "last_id": last_id, "paused": bool(summary and summary.paused),
                          "agent": record["agent"] if record and record["status"] == "active" else ""})
 
