@@ -203,12 +203,19 @@ class TrackerReader:
 
     def low_confidence_messages(self) -> list[Message]:
         """Every user message that fell back or was understood with low confidence."""
-        rows = self._rows("WHERE type_name IN ('user', 'slot', 'action')")
+        rows = self._rows("WHERE type_name IN ('user', 'slot', 'action', 'pause', 'resume', 'restart')")
         result: list[Message] = []
         last: Message | None = None
+        paused: set[str] = set()
         for event_id, sender_id, type_name, raw in rows:
             data = _loads(raw)
-            if type_name == "user":
+            if type_name == "pause":
+                paused.add(sender_id)
+            elif type_name in ("resume", "restart"):
+                paused.discard(sender_id)
+            elif sender_id in paused:
+                continue  # written to a support agent, not to the assistant
+            elif type_name == "user":
                 last = message_from_event(event_id, sender_id, data)
                 if last.text.strip() and not last.text.startswith("/") and last.is_low_confidence(self.threshold):
                     result.append(last)

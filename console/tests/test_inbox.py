@@ -113,3 +113,14 @@ def test_annotated_data_still_valid_for_rasa(agent, project):
         [str(rasa), "data", "validate", "--domain", "domain", "--data", "data", "--config", "config.yml"],
         cwd=project, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_messages_written_to_an_agent_are_not_in_inbox(agent, tracker):
+    tracker.add("c-paused", {"event": "pause"})
+    tracker.user("c-paused", "voici le numéro de mon dossier 12345", "nlu_fallback", 0.2)
+    tracker.add("c-paused", {"event": "resume"})
+    tracker.user("c-paused", "et sinon la doctrine zorglub ?", "nlu_fallback", 0.2)
+    client, _ = agent
+    page = client.get("/inbox").text
+    assert "numéro de mon dossier" not in page
+    assert "et sinon la doctrine zorglub ?" in page
