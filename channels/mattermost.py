@@ -9,7 +9,7 @@ Registered in credentials.yml as `channels.mattermost.MattermostInput`. Compared
 - buttons become interactive message actions whose callbacks come back to `/webhooks/mattermost/actions`
   with an HMAC-signed context, so forged callbacks are refused;
 - `get_output_channel()` lets support agents answer a paused conversation (`output_channel=latest`):
-  the conversation id `mattermost:<channel_id>:<user_id>` says where to post.
+  the conversation id `mattermost_<channel_id>_<user_id>` says where to post.
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ MAX_TEXT_CHARS = 4000
 # Mattermost refuses posts longer than 16383 characters: longer answers are split on paragraphs.
 MAX_POST_CHARS = 16000
 MAX_BUTTON_PAYLOAD_CHARS = 1000
-# Mattermost ids are 26 lowercase alphanumerics; ':' must never get in (it separates the conversation id).
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Mattermost ids are 26 lowercase alphanumerics. The conversation id joins them with '_', which no URL
+# encoder escapes: Rasa does not unquote path parameters, so `/conversations/<id>/…` must work verbatim.
+ID_PATTERN = re.compile(r"[A-Za-z0-9]{1,64}")
+CONVERSATION_SEPARATOR = "_"
 RETRY_STATUSES = {429, 502, 503, 504}
 MAX_ATTEMPTS = 3
 HTTP_TIMEOUT_SECONDS = 10
@@ -72,16 +74,16 @@ class BadPayload(ValueError):
 
 def conversation_id(channel_id: str, user_id: str) -> str:
     """One Rasa conversation per (Mattermost channel, person)."""
-    return f"{CHANNEL_NAME}:{channel_id}:{user_id}"
+    return CONVERSATION_SEPARATOR.join((CHANNEL_NAME, channel_id, user_id))
 
 
 def parse_conversation_id(sender_id: str) -> tuple[str, str] | None:
     """Return (channel_id, user_id) from a conversation id built by `conversation_id`, else None."""
-    parts = sender_id.split(":")
+    parts = sender_id.split(CONVERSATION_SEPARATOR)
     if len(parts) != 3 or parts[0] != CHANNEL_NAME:
         return None
     channel_id, user_id = parts[1], parts[2]
-    if not (ID_PATTERN.match(channel_id) and ID_PATTERN.match(user_id)):
+    if not (ID_PATTERN.fullmatch(channel_id) and ID_PATTERN.fullmatch(user_id)):
         return None
     return channel_id, user_id
 
@@ -151,7 +153,7 @@ def parse_body(request: Request) -> dict[str, Any]:
 def require_str(data: dict[str, Any], field: str, pattern: re.Pattern[str] | None = None) -> str:
     """Return a mandatory string field, checking its type (and shape for ids)."""
     value = data.get(field)
-    if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
+    if not isinstance(value, str) or (pattern is not None and not pattern.fullmatch(value)):
         raise BadPayload(f"Champ « {field} » absent ou invalide.")
     return value
 

@@ -111,7 +111,7 @@ async def test_form_webhook_reaches_the_assistant_and_the_answer_is_posted(
     assert status == 200
     [message] = mattermost_channel.received
     assert message.text == "Les collectivités sont-elles concernées ?"
-    assert message.sender_id == f"mattermost:{CHANNEL_ID}:{USER_ID}"
+    assert message.sender_id == f"mattermost_{CHANNEL_ID}_{USER_ID}"
     assert message.input_channel == "mattermost"
     assert message.metadata["mattermost"]["user_name"] == "agent.public"
     [post] = fake_mattermost.posts()
@@ -235,7 +235,8 @@ async def test_malformed_bodies_get_a_clean_4xx(
         ({"json": webhook_payload(12345)}, 400),  # text of the wrong type
         ({"json": webhook_payload("cloud x", channel_id=None)}, 400),
         ({"json": {k: v for k, v in webhook_payload("cloud x").items() if k != "user_id"}}, 400),
-        ({"json": webhook_payload("cloud x", channel_id="evil:channel")}, 400),
+        ({"json": webhook_payload("cloud x", channel_id="evil_channel")}, 400),
+        ({"json": webhook_payload("cloud x", user_id=USER_ID + "\n")}, 400),
         ({"json": webhook_payload("cloud x", trigger_word=["cloud"])}, 400),
         ({"json": webhook_payload("cloud " + "a" * (MAX_TEXT_CHARS + 1))}, 413),
         ({"data": b"x" * 200_000, "headers": json_headers}, 413),

@@ -150,7 +150,9 @@ def test_scope_check_by_button_clicks(stack: Stack) -> None:
 def test_support_agent_takeover_reply_reaches_mattermost(stack: Stack) -> None:
     user = "u3takeover0000000000000000"
     assert stack.webhook(user, "Bonjour").status_code == 200
-    conversation = quote(f"mattermost:{CHANNEL_ID}:{user}", safe="")
+    # Encoded the way a JavaScript console would (encodeURIComponent): the id must survive it unchanged.
+    conversation = quote(f"mattermost_{CHANNEL_ID}_{user}", safe="")
+    assert conversation == f"mattermost_{CHANNEL_ID}_{user}"
     events_url = f"{stack.rasa_url}/conversations/{conversation}/tracker/events"
     auth = {"token": stack.rasa_token}
     assert requests.post(events_url, params=auth, json={"event": "pause"}, timeout=TIMEOUT).ok
