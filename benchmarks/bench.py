@@ -27,8 +27,8 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 PROD_SH = REPO / "deploy" / "prod.sh"
 LOCUST = Path(sys.executable).parent / "locust"
-SINGLE_SECONDS = int(os.environ.get("BENCH_SINGLE_SECONDS", "30"))
-LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+SINGLE_SECONDS = int(os.environ.get("BENCH_SINGLE_SECONDS", "20"))
+LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "45"))
 LOAD_USERS = int(os.environ.get("BENCH_USERS", "50"))
 TARGET_P95_MS = 50
 TARGET_TURNS_PER_CORE = 40

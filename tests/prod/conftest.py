@@ -20,7 +20,8 @@ def cluster() -> Iterator[Cluster]:
         yield topology
     finally:
         topology.stop_all()
-        topology.remove()
+        if os.environ.get("KEEP_PROD_STATE") != "1":  # KEEP_PROD_STATE=1 keeps logs for a post-mortem
+            topology.remove()
 
 
 @pytest.fixture(scope="session")
