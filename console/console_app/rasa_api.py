@@ -6,6 +6,14 @@ from urllib.parse import quote
 
 import httpx
 
+# Rasa (Sanic) does not percent-decode /conversations/<id>: keep every character legal in a path segment
+# as is (Tchap room ids "!abc:server", Mattermost ids) and only encode what would change the URL.
+_PATH_SAFE = "!$&'()*+,;=:@-._~"
+
+
+def conversation_path(sender_id: str) -> str:
+    return "/conversations/" + quote(sender_id, safe=_PATH_SAFE)
+
 
 class RasaError(RuntimeError):
     """Rasa could not be reached or refused the call (message in French for the agent)."""
@@ -34,12 +42,12 @@ class RasaClient:
         return await self._request("GET", "/status")
 
     async def tracker(self, sender_id: str) -> dict[str, Any]:
-        return await self._request("GET", f"/conversations/{quote(sender_id, safe='')}/tracker")
+        return await self._request("GET", conversation_path(sender_id) + "/tracker")
 
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> Any:
         """Append events; bot events are also delivered on the person's latest channel (side effects)."""
         return await self._request(
-            "POST", f"/conversations/{quote(sender_id, safe='')}/tracker/events",
+            "POST", conversation_path(sender_id) + "/tracker/events",
             params={"execute_side_effects": "true", "output_channel": "latest"}, json=events)
 
     async def load_model(self, model_file: str) -> None:

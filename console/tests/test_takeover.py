@@ -124,3 +124,10 @@ def test_rasa_down_keeps_request_waiting_for_retry(app, paused):
     with pytest.raises(RasaError):
         asyncio.run(service.expire_waiting())
     assert [i.status for i in service.queue()] == ["waiting"]
+
+
+def test_conversation_path_keeps_matrix_and_socket_ids():
+    from console_app.rasa_api import conversation_path
+    assert conversation_path("!AbC:agent.tchap.gouv.fr") == "/conversations/!AbC:agent.tchap.gouv.fr"
+    assert conversation_path("mattermost_ch_u") == "/conversations/mattermost_ch_u"
+    assert conversation_path("a/b?c#d") == "/conversations/a%2Fb%3Fc%23d"
