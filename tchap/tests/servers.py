@@ -211,17 +211,23 @@ class RasaStack:
             for k, v in os.environ.items()
             if k not in ("RASA_URL", "TRACKER_DB", "STATE_DIR", "ACTION_ENDPOINT_URL")
         }
-        env.update(RASA_PORT=str(self.rasa_port), ACTIONS_PORT=str(self.actions_port), TCHAP_CALLBACK_URL=callback_url)
+        # Own API token, in hex: a token starting with "-" would be read as an option by `rasa run`.
+        env.update(
+            RASA_AUTH_TOKEN=secrets.token_hex(24),
+            RASA_PORT=str(self.rasa_port),
+            ACTIONS_PORT=str(self.actions_port),
+            TCHAP_CALLBACK_URL=callback_url,
+        )
         self.env = env
 
     def start(self) -> None:
-        subprocess.run(
-            [str(REPO_ROOT / "ops" / "stack.sh"), "start", str(self.workdir)],
-            check=True,
-            env=self.env,
-            cwd=REPO_ROOT,
-            timeout=600,
+        """Start with ops/stack.sh; on a busy machine, give Rasa more time than the script's own wait."""
+        result = subprocess.run(
+            [str(REPO_ROOT / "ops" / "stack.sh"), "start", str(self.workdir)], env=self.env, cwd=REPO_ROOT, timeout=600
         )
+        if result.returncode != 0:
+            status_url = f"{self.url}/status?token={self.env['RASA_AUTH_TOKEN']}"
+            wait_until(lambda: http_json("GET", status_url, timeout=5)[0] == 200, 300, "Rasa", self.workdir / "rasa.log")
 
     def stop(self) -> None:
         subprocess.run(
