@@ -173,7 +173,7 @@ rasa_stop() {
 upstream_servers() {
   local port
   for port in $PROD_RASA_PORTS; do
-    printf '    server 127.0.0.1:%s max_fails=1 fail_timeout=10s;\n' "$port"
+    printf '    server 127.0.0.1:%s max_fails=0;\n' "$port"
   done
 }
 

@@ -30,7 +30,7 @@ FUZZ = settings(
 )
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=50),
     lambda children: (
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
     ),
@@ -117,20 +117,22 @@ def sio_client(
 ) -> Iterator[socketio.AsyncClient]:
     client = socketio.AsyncClient(reconnection=False)
     event_loop_for_sio.run_until_complete(
-        client.connect(cluster.url(), socketio_path="/socket.io", transports=["websocket"], wait_timeout=30)
+        client.connect(cluster.url(), socketio_path="/socket.io", transports=["polling"], wait_timeout=30)
     )
     yield client
     event_loop_for_sio.run_until_complete(client.disconnect())
 
 
 async def sio_turn(url: str, session_id: str, text: str) -> list[dict[str, Any]]:
-    """A fresh, well-behaved socket.io client: session_request, user_uttered, bot replies."""
+    """A fresh, well-behaved socket.io client: session_request, user_uttered, bot replies.
+    (Long-polling transport: the websocket client of python-socketio needs a newer aiohttp than
+    Rasa 3.6 allows; nginx proxies both.)"""
     client = socketio.AsyncClient(reconnection=False)
     replies: list[dict[str, Any]] = []
     confirmed = asyncio.Event()
     client.on("session_confirm", lambda *_: confirmed.set())
     client.on("bot_uttered", lambda data: replies.append(data))
-    await client.connect(url, socketio_path="/socket.io", transports=["websocket"], wait_timeout=30)
+    await client.connect(url, socketio_path="/socket.io", transports=["polling"], wait_timeout=30)
     try:
         await client.emit("session_request", {"session_id": session_id})
         await asyncio.wait_for(confirmed.wait(), 30)
@@ -154,7 +156,7 @@ def test_socketio_survives_hostile_events(
 ) -> None:
     if not sio_client.connected:  # the server may drop a client that misbehaves: reconnect
         event_loop_for_sio.run_until_complete(
-            sio_client.connect(cluster.url(), socketio_path="/socket.io", transports=["websocket"])
+            sio_client.connect(cluster.url(), socketio_path="/socket.io", transports=["polling"])
         )
     event_loop_for_sio.run_until_complete(sio_client.emit(event, data))
     event_loop_for_sio.run_until_complete(asyncio.sleep(0.05))
