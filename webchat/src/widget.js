@@ -25,8 +25,8 @@ var DEFAULT_OPTIONS = {
     'Voici quelques exemples :',
   examples: [
     { title: 'Mon projet est-il concerné ?', payload: '/check_scope' },
-    { title: 'Les collectivités sont-elles concernées ?', payload: 'Les collectivités sont-elles concernées ?' },
-    { title: 'Comment financer le passage au cloud ?', payload: 'Comment financer le passage au cloud ?' },
+    { title: 'Les collectivités sont-elles concernées ?', payload: '/faq{"faq_key":"collectivites"}' },
+    { title: 'Comment financer le passage au cloud ?', payload: '/faq{"faq_key":"financement"}' },
   ],
 };
 
