@@ -21,8 +21,22 @@ THRESHOLDS_FILE = Path(__file__).parent / "data" / "faq_thresholds.yml"
 FAQ_INTENT = "faq"
 FALLBACK_INTENT = "nlu_fallback"
 
-# « que dit la règle R10 ? », « R 4 », « règle n°7 », « la règle 12 »
+# « que dit la règle R10 ? », « R 4 », « règle n°7 », « la règle 12 », « règle numéro un », « la dixième règle »
 _RULE_REFERENCE = re.compile(r"(?<!\w)(?:r|regle|regles)\s*(?:n\s*o?\s*|numero\s*)?(\d{1,2})(?!\w)")
+_NUMBER_WORDS = (
+    "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze", "treize",
+    "quatorze", "quinze",
+)
+_ORDINALS = (
+    "premiere", "deuxieme", "troisieme", "quatrieme", "cinquieme", "sixieme", "septieme", "huitieme", "neuvieme",
+    "dixieme", "onzieme", "douzieme", "treizieme", "quatorzieme", "quinzieme",
+)
+_RULE_BY_WORD = re.compile(
+    rf"(?<!\w)regle\s+(?:n\s*o?\s*|numero\s+)?({'|'.join(_NUMBER_WORDS)})(?!\w)"
+    rf"|(?<!\w)({'|'.join(_ORDINALS)})\s+regle(?!\w)"
+)
+# « les 15 règles », « les quinze règles »: the overview, not rule 15.
+_ALL_RULES = re.compile(r"(?<!\w)(?:15|quinze)\s+regles(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -78,11 +92,20 @@ def _intent_ranking(parse_data: Dict[str, Any]) -> List[Tuple[str, float]]:
 
 def referenced_rule(text: str) -> Optional[int]:
     """Number of the doctrine rule (1–15) the text names explicitly, if any."""
-    for match in _RULE_REFERENCE.finditer(normalize(text)):
+    normalized = normalize(text)
+    for match in _RULE_REFERENCE.finditer(normalized):
         number = int(match.group(1))
         if 1 <= number <= 15:
             return number
+    match = _RULE_BY_WORD.search(normalized)
+    if match:
+        word, ordinal = match.groups()
+        return _NUMBER_WORDS.index(word) + 1 if word else _ORDINALS.index(ordinal) + 1
     return None
+
+
+def asks_for_all_rules(text: str) -> bool:
+    return _ALL_RULES.search(normalize(text)) is not None
 
 
 def _button_key(parse_data: Dict[str, Any]) -> Optional[str]:
@@ -108,17 +131,17 @@ def decide(
     top_intent, intent_confidence = intents[0] if intents else ("", 0.0)
     decision = _decide_from_confidence(top_intent, intent_confidence, ranking, thresholds)
 
+    text = parse_data.get("text") or ""
+    if top_intent not in (FAQ_INTENT, "out_of_scope"):
+        return decision
+    if asks_for_all_rules(text) and (known_keys is None or "regles" in known_keys):
+        return FaqDecision("regles", "rule_number", 1.0, candidates)
     # « que dit la règle R10 ? »: the selector cannot tell rules apart by their number, the text can.
-    # A confident answer about another topic that names a rule (« déroger à R9 ») is kept.
-    rule = referenced_rule(parse_data.get("text") or "")
+    # An answer devoted to that very rule (« déroger à R9 » → derogation_r9) is kept.
+    rule = referenced_rule(text)
     rule_key = f"regle_r{rule}" if rule else None
-    answered_elsewhere = decision.key is not None and not decision.key.startswith("regle")
-    if (
-        rule_key
-        and not answered_elsewhere
-        and (known_keys is None or rule_key in known_keys)
-        and top_intent in (FAQ_INTENT, "out_of_scope")
-    ):
+    devoted_to_that_rule = decision.key is not None and rule is not None and decision.key.endswith(f"_r{rule}")
+    if rule_key and not devoted_to_that_rule and (known_keys is None or rule_key in known_keys):
         return FaqDecision(rule_key, "rule_number", 1.0, candidates)
     return decision
 

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+warnings.filterwarnings("ignore")  # Rasa's dependencies are noisy; this report is read by people
 
 import yaml  # noqa: E402
 
@@ -244,7 +247,22 @@ def write_thresholds(thresholds: Thresholds) -> None:
 # --- report -----------------------------------------------------------------------------------------
 
 
-def print_report(split: str, count: int, assistant: Scores, baseline: Scores, thresholds: Thresholds) -> None:
+def explain(parse_data: dict) -> str:
+    """Intent and FAQ selector confidences behind a decision, for --details."""
+    intent = parse_data.get("intent") or {}
+    ranking = ((parse_data.get("response_selector") or {}).get("faq") or {}).get("ranking") or []
+    top = ", ".join(f"{item['intent_response_key']} {item['confidence']:.2f}" for item in ranking[:2])
+    return f"[{intent.get('name')} {float(intent.get('confidence') or 0):.2f} | {top}]"
+
+
+def print_report(
+    split: str,
+    count: int,
+    assistant: Scores,
+    baseline: Scores,
+    thresholds: Thresholds,
+    details: Optional[Dict[str, str]] = None,
+) -> None:
     print(f"\nÉvaluation sur eval/heldout/{split} ({count} questions jamais vues à l'entraînement)")
     print(
         f"Seuils : intention ≥ {thresholds.min_intent_confidence}, sélecteur ≥ "
@@ -263,7 +281,7 @@ def print_report(split: str, count: int, assistant: Scores, baseline: Scores, th
     for label in sorted(assistant.errors):
         print(f"  {label} ({len(assistant.errors[label])})")
         for text, outcome in assistant.errors[label]:
-            print(f"    - « {text} » → {outcome}")
+            print(f"    - « {text} » → {outcome}" + (f" {details.get(text, '')}" if details else ""))
 
 
 def main() -> int:
@@ -273,6 +291,7 @@ def main() -> int:
     parser.add_argument("--tune", action="store_true", help="choisir les seuils sur ce jeu et les enregistrer")
     parser.add_argument("--min-faq-accuracy", type=float, default=None)
     parser.add_argument("--min-oos-rejection", type=float, default=None)
+    parser.add_argument("--details", action="store_true", help="montrer les confiances derrière chaque erreur")
     parser.add_argument("--json", type=Path, default=None, help="écrire les résultats dans ce fichier JSON")
     args = parser.parse_args()
 
@@ -291,7 +310,8 @@ def main() -> int:
     dev_examples = load_heldout("dev")
     min_similarity = tune_baseline(dev_examples, baseline_model.nearest([e.text for e in dev_examples]))
     baseline = score(examples, baseline_outcomes(baseline_model.nearest([e.text for e in examples]), min_similarity))
-    print_report(args.split, len(examples), assistant, baseline, thresholds)
+    details = {e.text: explain(data) for e, data in zip(examples, parsed, strict=True)} if args.details else None
+    print_report(args.split, len(examples), assistant, baseline, thresholds, details)
 
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

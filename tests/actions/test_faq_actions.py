@@ -157,3 +157,14 @@ async def test_rule_number_classified_off_topic_is_still_answered(dispatcher, do
     message = parse_data("R12 ?", intent="out_of_scope", faq_ranking=[("regle_r1", 0.3)])
     await ActionOutOfScope().run(dispatcher, make_tracker(message), domain)
     assert dispatcher.messages[0]["response"] == "utter_faq/regle_r12"
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [("règle numéro un, que dit-elle ?", "regle_r1"), ("que dit la dixième règle ?", "regle_r10"),
+     ("quelles sont les 15 règles ?", "regles"), ("d'après la règle R3, qui contrôle ?", "regle_r3")],
+)
+async def test_rules_named_in_words_and_the_overview(dispatcher, domain, text, key):
+    message = parse_data(text, faq_ranking=[("controle", 0.9), ("regle_r4", 0.05)])
+    await answer(dispatcher, domain, message)
+    assert dispatcher.messages[0]["response"] == f"utter_faq/{key}"
