@@ -150,8 +150,8 @@ async def login_page(request: Request) -> Response:
     username = str(form.get("username") or "")[:64].strip()
     password = str(form.get("password") or "")[:1024]
     next_url = str(form.get("next") or "")
-    if not next_url.startswith("/") or next_url.startswith("//"):
-        next_url = "/"
+    if not next_url.startswith("/") or next_url.startswith("//") or "\\" in next_url:
+        next_url = "/"  # only local paths: no open redirect ("//host", "/\\host")
     if not security.csrf_valid(request.session, form.get("csrf_token")):
         return render(request, "login.html", 403, error="Jeton anti-CSRF invalide : rechargez la page.", next=next_url)
     state = request.app.state

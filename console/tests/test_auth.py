@@ -152,3 +152,19 @@ def test_manage_cli_creates_user_from_stdin(tmp_path, monkeypatch, capsys):
     assert manage.main(["create-user", "carole", "--role", "admin"]) == 0
     assert "créé" in capsys.readouterr().out
     assert authenticate(make_engine(url), "carole", PASSWORD)["role"] == "admin"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example", "//evil.example", "/\\evil.example"])
+def test_login_never_redirects_off_site(client, target):
+    token = csrf_of(client)
+    response = client.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token,
+                                           "next": target})
+    assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+def test_login_redirects_to_requested_page(client):
+    assert client.get("/inbox").headers["location"] == "/login?next=/inbox"
+    token = csrf_of(client)
+    response = client.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token,
+                                           "next": "/inbox"})
+    assert response.headers["location"] == "/inbox"

@@ -45,28 +45,28 @@ def test_live_takeover_round_trip(browser, stack, console, person_site, login_as
 
     _say(person, ASK_HUMAN)
     bot = person.locator("li.bot")
-    expect(bot.first).to_be_visible(timeout=30_000)
+    expect(bot.first).to_be_visible(timeout=45_000)
     item = agent.locator(f'li[data-sender="{session}"]')
-    expect(item).to_contain_text("En attente", timeout=15_000)
+    expect(item).to_contain_text("En attente", timeout=45_000)
     item.get_by_role("button", name="Prendre en charge").click()
     agent.wait_for_url(re.compile(r".*/takeover/.*"))
     expect(person.locator("li.bot").last).to_have_text("Un conseiller, alice, a rejoint la conversation.",
-                                                       timeout=15_000)
+                                                       timeout=45_000)
 
     agent.fill("#reply", "Bonjour, ici Alice du support. Que puis-je faire ?")
     agent.click("#send")
     expect(person.locator("li.bot").last).to_have_text("Bonjour, ici Alice du support. Que puis-je faire ?",
-                                                       timeout=15_000)
+                                                       timeout=45_000)
     _say(person, "Ma question porte sur SecNumCloud pour un ministère")
     expect(agent.locator("#live li.msg--user").last).to_contain_text("SecNumCloud pour un ministère",
-                                                                     timeout=15_000)
+                                                                     timeout=45_000)
     agent.click("#handback")
-    expect(person.locator("li.bot").last).to_have_text("L'assistant reprend la conversation.", timeout=15_000)
+    expect(person.locator("li.bot").last).to_have_text("L'assistant reprend la conversation.", timeout=45_000)
     expect(agent.locator("#takeover-state")).to_have_text("L'assistant gère cette conversation.")
 
     count = person.locator("li.bot").count()
     _say(person, "Bonjour")
-    expect(person.locator("li.bot")).not_to_have_count(count, timeout=30_000)  # the assistant answers again
+    expect(person.locator("li.bot")).not_to_have_count(count, timeout=45_000)  # the assistant answers again
 
     events = _tracker(stack, session)["events"]
     kinds = [(e["event"], e.get("text"), (e.get("metadata") or {}).get("agent")) for e in events]
