@@ -3,6 +3,7 @@
 #   ops/stack.sh start DIR   (waits until both answer and the model is loaded)
 #   ops/stack.sh stop DIR
 # Ports come from RASA_PORT / ACTIONS_PORT; the tracker store is DIR/tracker.db unless TRACKER_DB is set.
+# STACK_WAIT_SECONDS (default 600) bounds the wait for the model to load on a busy machine.
 set -euo pipefail
 cmd="${1:?usage: ops/stack.sh start|stop DIR}"
 dir="${2:?usage: ops/stack.sh start|stop DIR}"
@@ -27,7 +28,7 @@ stop_pid() {
 }
 
 wait_for() {
-  local what="$1" url="$2" log="$3" seconds="${4:-180}"
+  local what="$1" url="$2" log="$3" seconds="${4:-${STACK_WAIT_SECONDS:-600}}"
   for _ in $(seq 1 $((seconds * 2))); do
     if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
     sleep 0.5
