@@ -133,7 +133,7 @@ class TchapBridge:
         client_config = AsyncClientConfig(
             store_sync_tokens=False,
             encryption_enabled=True,
-            max_timeout_retry_wait_time=30,
+            max_timeout_retry_wait_time=15,
             request_timeout=config.sync_timeout_ms / 1000 + 30,
         )
         self.client = AsyncClient(
@@ -398,8 +398,8 @@ class TchapBridge:
                         if response.status < 300:
                             return True
                         logger.error("Rasa a répondu %s : %s", response.status, (await response.text())[:500])
-                        if response.status < 500:
-                            return False
+                        if response.status not in (502, 503, 504):
+                            return False  # Rasa got the message (or refused it): resending could duplicate it
                 except aiohttp.ClientConnectionError as error:
                     logger.warning("Rasa injoignable (%s), essai %d.", error, attempt + 1)
                 except asyncio.TimeoutError:

@@ -227,7 +227,9 @@ class RasaStack:
         )
         if result.returncode != 0:
             status_url = f"{self.url}/status?token={self.env['RASA_AUTH_TOKEN']}"
-            wait_until(lambda: http_json("GET", status_url, timeout=5)[0] == 200, 300, "Rasa", self.workdir / "rasa.log")
+            wait_until(
+                lambda: http_json("GET", status_url, timeout=5)[0] == 200, 300, "Rasa", self.workdir / "rasa.log"
+            )
 
     def stop(self) -> None:
         subprocess.run(
