@@ -147,13 +147,21 @@ def run_locust(host: str, users: int, seconds: int, classes: list[str], prefix: 
                    stdout=subprocess.DEVNULL, stderr=open(f"{prefix}.log", "w"))
 
 
+def number(text: str) -> float:
+    """A Locust CSV figure; "N/A" (no request at all) counts as 0."""
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
 def read_stats(prefix: Path, result: Result) -> None:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         for row in csv.DictReader(handle):
             if row["Name"] == "Aggregated":
                 result.turns = int(row["Request Count"])
                 result.failures = int(row["Failure Count"])
-                result.p50, result.p95, result.p99 = (float(row[k] or 0) for k in ("50%", "95%", "99%"))
+                result.p50, result.p95, result.p99 = (number(row[k]) for k in ("50%", "95%", "99%"))
                 result.turns_per_s = float(row["Requests/s"])
     failures = Path(f"{prefix}_failures.csv")
     if failures.exists():

@@ -110,7 +110,15 @@ class SocketPerson(User):
         self.client = socketio.Client(reconnection=False, websocket_extra_options={"socket": self._socket()})
         self.client.on("bot_uttered", self._on_bot_uttered)
         self.client.on("session_confirm", lambda *_: self.confirmed.set())
-        self.client.connect(self.host, socketio_path="/socket.io", transports=["websocket"], wait_timeout=30)
+        started = time.perf_counter()
+        try:
+            self.client.connect(self.host, socketio_path="/socket.io", transports=["websocket"],
+                                wait_timeout=30)
+        except Exception as error:  # noqa: BLE001 - a failed connection is a measured error
+            events.request.fire(request_type="SIO", name="SIO connexion",
+                                response_time=(time.perf_counter() - started) * 1000, response_length=0,
+                                exception=error, context={})
+            raise
 
     def on_stop(self) -> None:
         self.client.disconnect()
