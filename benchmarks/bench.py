@@ -213,8 +213,9 @@ def table(results: list[Result]) -> str:
     lines = [header]
     for r in results:
         memory = ", ".join(f"{k} {v:.0f}" for k, v in r.peak_mib.items() if v)
+        errors = f"{r.error_rate:.1%}" if r.turns else "aucun tour abouti"
         lines.append(f"| {r.topology} | {r.scenario} | {r.turns} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} "
-                     f"| {r.turns_per_s:.1f} | {r.error_rate:.1%} | {memory} |")
+                     f"| {r.turns_per_s:.1f} | {errors} | {memory} |")
     return "\n".join(lines)
 
 

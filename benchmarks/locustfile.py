@@ -43,6 +43,9 @@ SCOPE_SCRIPTS = [
     ("collectivité territoriale", None, None, "champ"),
 ]
 RASA_ROUTE = "/webhooks/rest/webhook"
+# A socket.io turn without any reply within this delay is an error (shorter than a bench scenario,
+# so that lost replies show up in the error rate instead of silently stalling the user).
+SIO_REPLY_TIMEOUT = 10
 # Distinct loopback source addresses for socket.io clients, so that nginx's sticky hash on the
 # client address spreads them over the instances as it would spread real people.
 SOURCE_ADDRESSES = itertools.cycle(f"127.0.{n // 250}.{n % 250 + 2}" for n in range(500))
@@ -144,8 +147,8 @@ class SocketPerson(User):
         started = time.perf_counter()
         exception: Exception | None = None
         self.client.emit("user_uttered", {"message": text, "session_id": session})
-        if not self.arrived.wait(60):
-            exception = TimeoutError("pas de bot_uttered en 60 s")
+        if not self.arrived.wait(SIO_REPLY_TIMEOUT):
+            exception = TimeoutError(f"pas de bot_uttered en {SIO_REPLY_TIMEOUT} s")
         elapsed_ms = (time.perf_counter() - started) * 1000
         time.sleep(0.05)  # other messages of the same turn (not counted in the latency)
         if exception is None:
