@@ -32,7 +32,20 @@ unset STATE_DIR TRACKER_DB RASA_URL ACTION_ENDPOINT_URL WEBCHAT_SOCKET_URL
 RASA_AUTH_TOKEN="$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
 export RASA_AUTH_TOKEN
 echo "webchat : démarrage de Rasa ($rasa_port) et du serveur d'actions ($actions_port)…"
-RASA_PORT="$rasa_port" ACTIONS_PORT="$actions_port" RASA_CORS="$page_url" ops/stack.sh start "$state"
+if ! RASA_PORT="$rasa_port" ACTIONS_PORT="$actions_port" RASA_CORS="$page_url" ops/stack.sh start "$state"; then
+  # On a loaded machine loading the model can take longer than stack.sh waits: give it more time.
+  echo "webchat : Rasa n'est pas encore prêt, nouvelle attente (jusqu'à ${WEBCHAT_START_WAIT:-600} s)…"
+  ready=0
+  for _ in $(seq 1 $(( ${WEBCHAT_START_WAIT:-600} / 2 ))); do
+    if curl -fsS -o /dev/null "http://localhost:$actions_port/health" 2>/dev/null \
+      && curl -fsS -o /dev/null "$rasa_url/status?token=$RASA_AUTH_TOKEN" 2>/dev/null; then
+      ready=1; break
+    fi
+    kill -0 "$(cat "$state/rasa.pid" 2>/dev/null || echo 0)" 2>/dev/null || break  # Rasa died: no use waiting
+    sleep 2
+  done
+  [ "$ready" = 1 ] || { echo "ERREUR : la pile de test n'a pas démarré (voir $state/rasa.log)." >&2; tail -n 20 "$state/rasa.log" >&2; exit 1; }
+fi
 
 setsid python3 webchat/server.py --port "$page_port" --socket-url "$rasa_url" > "$state/page.log" 2>&1 < /dev/null &
 page_pid=$!
