@@ -41,17 +41,13 @@ CONVERSATION_PREFIX = "tchap:"
 MAX_CALLBACK_TEXT = 20000
 SYNC_FILTER = {"room": {"timeline": {"limit": 100}}}
 
-MESSAGE_TOO_LONG = (
-    "Votre message est trop long ({length} caractères ; {limit} au maximum). Pouvez-vous le raccourcir ?"
-)
+MESSAGE_TOO_LONG = "Votre message est trop long ({length} caractères ; {limit} au maximum). Pouvez-vous le raccourcir ?"
 MESSAGE_NOT_TEXT = "Je ne sais lire que les messages texte : écrivez-moi votre question."
 MESSAGE_UNDECRYPTABLE = (
     "Je n'ai pas pu déchiffrer votre message (il a sans doute été envoyé avant mon arrivée "
     "dans le salon). Pouvez-vous le renvoyer ?"
 )
-MESSAGE_EMPTY_MENTION = (
-    "Oui ? Posez-moi votre question sur la doctrine « cloud au centre » en me mentionnant."
-)
+MESSAGE_EMPTY_MENTION = "Oui ? Posez-moi votre question sur la doctrine « cloud au centre » en me mentionnant."
 MESSAGE_RASA_DOWN = (
     "L'assistant est momentanément indisponible. Réessayez dans quelques minutes, ou écrivez à "
     "infonuage.dinum@modernisation.gouv.fr."
@@ -105,10 +101,7 @@ def is_mentioned(content: dict[str, Any], body: str, bot_user: str, display_name
         return True
     if bot_user.lower() in body.lower():
         return True
-    return (
-        bool(display_name)
-        and re.search(rf"(?<!\w){re.escape(display_name)}(?!\w)", body, re.IGNORECASE) is not None
-    )
+    return bool(display_name) and re.search(rf"(?<!\w){re.escape(display_name)}(?!\w)", body, re.IGNORECASE) is not None
 
 
 def strip_mention(body: str, bot_user: str, display_name: str) -> str:
@@ -136,11 +129,13 @@ class TchapBridge:
             max_timeout_retry_wait_time=15,
             request_timeout=config.sync_timeout_ms / 1000 + 30,
         )
-        self.client = AsyncClient(
-            config.homeserver, config.bot_user, store_path=str(store_dir), config=client_config
-        )
+        self.client = AsyncClient(config.homeserver, config.bot_user, store_path=str(store_dir), config=client_config)
         self.display_name = config.bot_user[1:].split(":", 1)[0]
         self.synced = asyncio.Event()
+        # Set while no batch is being handled: a stop waits for it so no message is cut in half.
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self.stopping = False
         self.http: aiohttp.ClientSession | None = None
         self._locks: dict[str, asyncio.Lock] = {}
         self._web_runner: web.AppRunner | None = None
@@ -160,15 +155,11 @@ class TchapBridge:
             logger.warning("Le jeton enregistré n'est plus valable : nouvelle connexion.")
             self.state.forget_credentials()
         if not self.config.password:
-            raise ConfigError(
-                "Aucune session enregistrée : renseignez TCHAP_BOT_PASSWORD pour la première connexion."
-            )
+            raise ConfigError("Aucune session enregistrée : renseignez TCHAP_BOT_PASSWORD pour la première connexion.")
         response = await self.client.login(self.config.password, device_name=self.config.device_name)
         if not isinstance(response, LoginResponse):
             raise ConfigError(f"Connexion refusée par le serveur Matrix : {response}")
-        self.state.save_credentials(
-            response.user_id, response.device_id, response.access_token, self.config.homeserver
-        )
+        self.state.save_credentials(response.user_id, response.device_id, response.access_token, self.config.homeserver)
         logger.info("Connecté comme %s (nouvel appareil %s).", response.user_id, response.device_id)
 
     async def load_display_name(self) -> None:
@@ -182,7 +173,7 @@ class TchapBridge:
         """Sync forever; the position is saved only after a batch is handled, so nothing is lost."""
         first_of_run = True
         backoff = 1.0
-        while True:
+        while not self.stopping:
             try:
                 response = await self.client.sync(
                     timeout=0 if first_of_run else self.config.sync_timeout_ms,
@@ -200,9 +191,7 @@ class TchapBridge:
             if isinstance(response, SyncError):
                 if response.status_code == "M_UNKNOWN_TOKEN":
                     raise LoginExpired(str(response))
-                logger.warning(
-                    "Erreur de synchronisation (%s) ; nouvel essai dans %.0f s.", response, backoff
-                )
+                logger.warning("Erreur de synchronisation (%s) ; nouvel essai dans %.0f s.", response, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60)
                 continue
@@ -210,9 +199,13 @@ class TchapBridge:
             # nio has updated its room list: Rasa's callbacks can be delivered from now on (they
             # arrive while handle_sync waits for Rasa, so they must not wait for it).
             self.synced.set()
-            await self.handle_sync(response)
-            first_of_run = False
-            await self.maintain_keys()
+            self.idle.clear()
+            try:
+                await self.handle_sync(response)
+                first_of_run = False
+                await self.maintain_keys()
+            finally:
+                self.idle.set()
 
     async def handle_sync(self, response: SyncResponse) -> None:
         """Handle one sync batch, then persist its position."""
@@ -281,15 +274,11 @@ class TchapBridge:
                 if self.note_membership(room, event):
                     welcomes.append(room_id)
                 if self.is_new_message(room, event):
-                    per_conversation.setdefault(conversation_id(room_id, event.sender), []).append(
-                        (room, event)
-                    )
+                    per_conversation.setdefault(conversation_id(room_id, event.sender), []).append((room, event))
         for room_id in welcomes:
             room = self.client.rooms.get(room_id)
             if room is not None:
-                text = (
-                    WELCOME_DIRECT if self.is_direct(room) else WELCOME_GROUP.format(name=self.display_name)
-                )
+                text = WELCOME_DIRECT if self.is_direct(room) else WELCOME_GROUP.format(name=self.display_name)
                 await self.send(room_id, message_content(text, []))
         await asyncio.gather(*(self.run_conversation(events) for events in per_conversation.values()))
         await self.leave_empty_rooms(response)
@@ -352,10 +341,7 @@ class TchapBridge:
             self.state.mark_handled(event.event_id)
             return
         content = event.source.get("content", {})
-        if (
-            isinstance(content.get("m.relates_to"), dict)
-            and content["m.relates_to"].get("rel_type") == "m.replace"
-        ):
+        if isinstance(content.get("m.relates_to"), dict) and content["m.relates_to"].get("rel_type") == "m.replace":
             return  # an edit of an earlier message: the original was already answered
         text = strip_reply_fallback(event.body or "")
         if not direct:
@@ -427,9 +413,7 @@ class TchapBridge:
     async def send(self, room_id: str, content: dict[str, Any]) -> bool:
         """Send (encrypting when the room is encrypted); nio waits out rate limits (429) itself."""
         try:
-            response = await self.client.room_send(
-                room_id, "m.room.message", content, ignore_unverified_devices=True
-            )
+            response = await self.client.room_send(room_id, "m.room.message", content, ignore_unverified_devices=True)
         except Exception as error:  # noqa: BLE001
             logger.error("Envoi impossible dans %s : %s", room_id, error)
             return False
@@ -498,6 +482,18 @@ class TchapBridge:
         )
 
     # ------------------------------------------------------------------ lifecycle
+    async def finish_current_batch(self, timeout_s: float = 25) -> None:
+        """On stop, let the batch in progress finish (messages forwarded, position saved).
+
+        Cutting it would leave Rasa's request cancelled half-way and the message unmarked, so it
+        would be sent again after the restart.
+        """
+        self.stopping = True
+        try:
+            await asyncio.wait_for(self.idle.wait(), timeout=timeout_s)
+        except asyncio.TimeoutError:
+            logger.warning("Arrêt : le traitement en cours n'a pas fini en %.0f s.", timeout_s)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Log in, serve the callback endpoint and sync until `stop` is set."""
         self.http = aiohttp.ClientSession()
@@ -510,6 +506,7 @@ class TchapBridge:
                 stop_task = asyncio.create_task(stop.wait())
                 done, _ = await asyncio.wait({sync_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
                 if stop_task in done:
+                    await self.finish_current_batch()
                     sync_task.cancel()
                     await asyncio.gather(sync_task, return_exceptions=True)
                     break

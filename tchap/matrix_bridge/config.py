@@ -69,9 +69,7 @@ def load_config(env: dict[str, str] | None = None) -> BridgeConfig:
     if not homeserver or not bot_user:
         raise ConfigError("TCHAP_HOMESERVER et TCHAP_BOT_USER doivent être renseignés.")
     if not bot_user.startswith("@") or not server_name_of(bot_user):
-        raise ConfigError(
-            f"TCHAP_BOT_USER doit être un identifiant Matrix complet (@nom:serveur) : {bot_user!r}"
-        )
+        raise ConfigError(f"TCHAP_BOT_USER doit être un identifiant Matrix complet (@nom:serveur) : {bot_user!r}")
     allowed = _split_list(env.get("TCHAP_ALLOWED_SERVERS", "")) or frozenset({server_name_of(bot_user)})
     callback_url = env.get("TCHAP_CALLBACK_URL", "http://localhost:5056/rasa/callback")
     _, port, path, token = _callback_listen_address(callback_url)

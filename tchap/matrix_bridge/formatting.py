@@ -70,9 +70,7 @@ def markdown_to_html(text: str) -> str:
     def flush_list() -> None:
         nonlocal list_kind
         if list_kind:
-            blocks.append(
-                f"<{list_kind}>" + "".join(f"<li>{item}</li>" for item in items) + f"</{list_kind}>"
-            )
+            blocks.append(f"<{list_kind}>" + "".join(f"<li>{item}</li>" for item in items) + f"</{list_kind}>")
             items.clear()
             list_kind = None
 
@@ -113,9 +111,7 @@ def clean_buttons(buttons: Any) -> list[dict[str, str]]:
             continue
         title, payload = button.get("title"), button.get("payload")
         if isinstance(title, str) and isinstance(payload, str) and title.strip() and payload.strip():
-            cleaned.append(
-                {"title": title.strip()[:MAX_BUTTON_TEXT], "payload": payload.strip()[:MAX_BUTTON_TEXT]}
-            )
+            cleaned.append({"title": title.strip()[:MAX_BUTTON_TEXT], "payload": payload.strip()[:MAX_BUTTON_TEXT]})
     return cleaned
 
 
@@ -124,9 +120,7 @@ def numbered_choices_plain(buttons: list[dict[str, str]]) -> str:
     return "  ".join(f"{index}. {button['title']}" for index, button in enumerate(buttons, start=1))
 
 
-def message_content(
-    text: str, buttons: list[dict[str, str]], mention: tuple[str, str] | None = None
-) -> dict[str, Any]:
+def message_content(text: str, buttons: list[dict[str, str]], mention: tuple[str, str] | None = None) -> dict[str, Any]:
     """Build an m.room.message content: plain `body` plus `formatted_body` HTML.
 
     `mention` = (user id, display name) prefixes the message with a pill, used in group rooms so the

@@ -62,7 +62,7 @@ def wait_until(check, timeout: float, what: str, log: Path | None = None) -> Non
     raise TimeoutError(f"{what} not ready after {timeout:.0f}s\n{tail}")
 
 
-def stop_process(process: subprocess.Popen | None, timeout: float = 20) -> None:
+def stop_process(process: subprocess.Popen | None, timeout: float = 40) -> None:
     """Stop a process group we started (SIGTERM, then SIGKILL)."""
     if process is None or process.poll() is not None:
         return
