@@ -108,7 +108,7 @@ def test_retrain_and_deploy_tiny_model(browser, stack, console, login_as):
     admin.goto(console["url"] + "/models")
     expect(admin.locator("#live-model")).to_have_text(before.rsplit("/", 1)[-1])
     admin.click("#train")
-    expect(admin.locator("#training-status")).to_have_text("en service", timeout=600_000)
+    expect(admin.locator("#training-status")).to_have_text("en service", timeout=1_200_000)
     live = admin.locator("#live-model").inner_text()
     assert live.startswith("console-") and live.endswith(".tar.gz")
     expect(admin.locator("#models tr", has_text=live)).to_contain_text("en service")
