@@ -75,7 +75,7 @@ test-e2e: train
 	$(PY) -m pytest -q tests/e2e
 
 lock: venv
-	@{ head -n 2 requirements.txt; $(VENV)/bin/pip freeze --exclude-editable; } > requirements.txt.new && mv requirements.txt.new requirements.txt
+	@{ grep "^#" requirements.txt; $(VENV)/bin/pip freeze --exclude-editable; } > requirements.txt.new && mv requirements.txt.new requirements.txt
 
 clean:
 	rm -rf results .pytest_cache

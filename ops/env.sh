@@ -27,7 +27,8 @@ rasa_token_file="$repo_root/.secrets/rasa_token"
 if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
   if [ ! -s "$rasa_token_file" ]; then
     mkdir -p "$(dirname "$rasa_token_file")"
-    (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > "$rasa_token_file")
+    # Hex only: a token starting with "-" would be read as an option by `rasa run`.
+    (umask 077; python3 -c 'import secrets; print(secrets.token_hex(32))' > "$rasa_token_file")
   fi
   RASA_AUTH_TOKEN="$(cat "$rasa_token_file")"
 fi
