@@ -452,9 +452,13 @@ Widget.prototype.setTyping = function (on) {
 };
 
 Widget.prototype.restart = function () {
-  if (this.socket && this.socket.connected) {
-    this.socket.emit('user_uttered', { message: '/restart', session_id: this.sessionId });
+  if (!this.socket || !this.socket.connected) {
+    // Clearing only the screen would leave Rasa in the old conversation (a form half filled…).
+    this.showFormError('Connexion perdue : impossible de recommencer pour l’instant. Réessayez dans un instant.');
+    return;
   }
+  this.socket.emit('user_uttered', { message: '/restart', session_id: this.sessionId });
+  this.showFormError('');
   this.setTyping(false);
   this.messages = [];
   this.store.saveMessages(this.messages);

@@ -290,6 +290,8 @@ def test_lost_connection_is_shown_and_recovered(page: Page, page_url: str) -> No
     expect(page.locator("#caw-input-error")).to_contain_text("n’a pas été envoyé")
     expect(page.locator("#caw-input")).to_have_value("Bonjour")  # nothing typed is lost
     expect(page.locator(USER_MESSAGES)).to_have_count(0)
+    page.get_by_role("button", name="Recommencer").click()  # would desynchronise from Rasa: refused
+    expect(page.locator("#caw-input-error")).to_contain_text("impossible de recommencer")
 
     page.unroute(re.compile(r"/socket\.io/"))
     expect(page.locator(WIDGET)).to_have_attribute("data-connection", "connected", timeout=REPLY_TIMEOUT_MS)
