@@ -6,6 +6,7 @@ requests with a 4xx and a French explanation. `input_channel` cannot be chosen b
 support agent's reply (output_channel=latest) always goes back through the channel really used.
 """
 
+import unicodedata
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
@@ -16,6 +17,11 @@ from sanic.response import HTTPResponse
 
 MAX_MESSAGE_CHARACTERS = 50_000
 MAX_SENDER_CHARACTERS = 200
+
+
+def has_control_characters(text: str) -> bool:
+    """NUL and other control characters have no place in a conversation id (PostgreSQL refuses NUL)."""
+    return any(unicodedata.category(char) == "Cc" for char in text)
 
 
 def _bad_request(message: str, status: int = 400) -> HTTPResponse:
@@ -31,6 +37,8 @@ def body_problem(body: Any) -> Optional[HTTPResponse]:
         return _bad_request("« sender » doit être une chaîne de caractères non vide.")
     if isinstance(sender, str) and len(sender) > MAX_SENDER_CHARACTERS:
         return _bad_request(f"« sender » ne doit pas dépasser {MAX_SENDER_CHARACTERS} caractères.")
+    if isinstance(sender, str) and has_control_characters(sender):
+        return _bad_request("« sender » ne doit pas contenir de caractères de contrôle.")
     message = body.get("message")
     if not isinstance(message, str):
         return _bad_request("« message » doit être une chaîne de caractères (le texte de la question).")

@@ -34,3 +34,16 @@ def test_socketio_messages_are_always_bounded_text():
     assert checked_text(None) == ""
     assert checked_text("bonjour") == "bonjour"
     assert len(checked_text("x" * 60_000)) == 50_000
+
+
+@pytest.mark.parametrize("sender", ["\x00", "abc\x00def", "a\nb", "\x1b[31m"])
+def test_control_characters_in_the_sender_are_refused(sender):
+    assert body_problem({"sender": sender, "message": "bonjour"}).status == 400
+
+
+def test_socketio_session_ids_lose_their_control_characters():
+    from channels.socketio import checked_sender
+
+    assert checked_sender("abc\x00def") == "abcdef"
+    assert checked_sender("\x00\x01") == ""
+    assert checked_sender("sio-123") == "sio-123"

@@ -1,0 +1,1 @@
+"""Custom Rasa stores (referenced by module path from endpoints.yml)."""
