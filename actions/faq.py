@@ -95,9 +95,10 @@ class ActionOutOfScope(Action):
     ) -> List[EventType]:
         if reply_to_unusable_input(tracker.latest_message.get("text"), dispatcher):
             return []
-        # « R10 ? » alone may look off-topic to the classifier; a rule number is not.
+        # « R10 ? » alone may look off-topic to the classifier, and so may an FAQ question the selector is
+        # nearly certain about (see faq_decision.decide).
         decision = decide(tracker.latest_message, known_keys=known_faq_keys(domain))
-        if decision.key is not None and decision.reason == "rule_number":
+        if decision.key is not None:
             return answer_faq_key(decision.key, dispatcher)
         dispatcher.utter_message(response="utter_out_of_scope", buttons=starter_buttons())
         dispatcher.utter_message(response="utter_contact_hint")

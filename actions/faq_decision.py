@@ -44,6 +44,9 @@ class Thresholds:
     min_intent_confidence: float
     min_selector_confidence: float
     min_margin: float
+    # When the intent classifier says « off topic » but the FAQ selector is at least this sure of one
+    # answer, the answer is given (above 1.0: never).
+    min_selector_against_out_of_scope: float = 1.01
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class FaqDecision:
     """``key`` is the FAQ key to answer, or None when the assistant should not guess."""
 
     key: Optional[str]
-    reason: str  # button | rule_number | confident | low_confidence | ambiguous | not_faq
+    reason: str  # button | rule_number | confident | selector_over_out_of_scope | low_confidence | ambiguous | not_faq
     confidence: float = 0.0
     candidates: Tuple[str, ...] = field(default_factory=tuple)
 
@@ -63,6 +66,7 @@ def load_thresholds() -> Thresholds:
         min_intent_confidence=float(values["min_intent_confidence"]),
         min_selector_confidence=float(values["min_selector_confidence"]),
         min_margin=float(values["min_margin"]),
+        min_selector_against_out_of_scope=float(values.get("min_selector_against_out_of_scope", 1.01)),
     )
 
 
@@ -150,10 +154,18 @@ def _decide_from_confidence(
     top_intent: str, intent_confidence: float, ranking: List[Tuple[str, float]], thresholds: Thresholds
 ) -> FaqDecision:
     candidates = tuple(key for key, _ in ranking[:3])
-    if top_intent != FAQ_INTENT or not ranking:
+    if not ranking:
         return FaqDecision(None, "not_faq", 0.0, candidates)
     best_key, best_confidence = ranking[0]
     second_confidence = ranking[1][1] if len(ranking) > 1 else 0.0
+    if top_intent == "out_of_scope":
+        # « y a du budget de l'État pour notre migration ? » can look off topic to the intent classifier
+        # while the FAQ selector is nearly certain: trust the selector only when it is that sure.
+        if best_confidence >= thresholds.min_selector_against_out_of_scope:
+            return FaqDecision(best_key, "selector_over_out_of_scope", best_confidence, candidates)
+        return FaqDecision(None, "not_faq", 0.0, candidates)
+    if top_intent != FAQ_INTENT:
+        return FaqDecision(None, "not_faq", 0.0, candidates)
     if intent_confidence < thresholds.min_intent_confidence or best_confidence < thresholds.min_selector_confidence:
         return FaqDecision(None, "low_confidence", best_confidence, candidates)
     if best_confidence - second_confidence < thresholds.min_margin:

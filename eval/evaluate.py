@@ -219,14 +219,17 @@ def tune_thresholds(examples: Sequence[Example], parsed: Sequence[dict], keys: s
     Ties go to the stricter thresholds; if no setting reaches the rejection target, the best sum wins.
     """
     best: Optional[Tuple[Tuple[float, ...], Thresholds, Scores]] = None
-    for intent, selector, margin in itertools.product(
-        [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], [0.2, 0.3, 0.4, 0.5, 0.6, 0.7], [0.0, 0.05, 0.1, 0.15, 0.2, 0.3]
+    for intent, selector, margin, against_oos in itertools.product(
+        [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+        [0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6],
+        [0.0, 0.05, 0.1, 0.15, 0.2, 0.3],
+        [0.9, 0.95, 0.98, 1.01],
     ):
-        thresholds = Thresholds(intent, selector, margin)
+        thresholds = Thresholds(intent, selector, margin, against_oos)
         scores = score(examples, [assistant_outcome(data, thresholds, keys) for data in parsed])
         meets_target = scores.oos_rejection >= TUNING_MIN_OOS_REJECTION
         rank = (float(meets_target), round(scores.faq_accuracy if meets_target else scores.objective, 6),
-                intent + selector + margin)
+                intent + selector + margin + against_oos)
         if best is None or rank > best[0]:
             best = (rank, thresholds, scores)
     assert best is not None
@@ -239,7 +242,8 @@ def write_thresholds(thresholds: Thresholds) -> None:
         "# Chosen on the held-out dev set with `make tune` (eval/evaluate.py --split dev --tune).\n"
         f"min_intent_confidence: {thresholds.min_intent_confidence}\n"
         f"min_selector_confidence: {thresholds.min_selector_confidence}\n"
-        f"min_margin: {thresholds.min_margin}\n",
+        f"min_margin: {thresholds.min_margin}\n"
+        f"min_selector_against_out_of_scope: {thresholds.min_selector_against_out_of_scope}\n",
         encoding="utf-8",
     )
 
@@ -266,7 +270,8 @@ def print_report(
     print(f"\nÉvaluation sur eval/heldout/{split} ({count} questions jamais vues à l'entraînement)")
     print(
         f"Seuils : intention ≥ {thresholds.min_intent_confidence}, sélecteur ≥ "
-        f"{thresholds.min_selector_confidence}, écart ≥ {thresholds.min_margin}\n"
+        f"{thresholds.min_selector_confidence}, écart ≥ {thresholds.min_margin}, sélecteur contre « hors sujet » ≥ "
+        f"{thresholds.min_selector_against_out_of_scope}\n"
     )
     print(f"{'':32}{'assistant':>12}{'TF-IDF':>12}")
     for name, attribute in [

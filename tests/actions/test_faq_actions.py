@@ -168,3 +168,12 @@ async def test_rules_named_in_words_and_the_overview(dispatcher, domain, text, k
     message = parse_data(text, faq_ranking=[("controle", 0.9), ("regle_r4", 0.05)])
     await answer(dispatcher, domain, message)
     assert dispatcher.messages[0]["response"] == f"utter_faq/{key}"
+
+
+def test_selector_nearly_certain_against_an_off_topic_intent():
+    message = parse_data("y a du budget pour migrer ?", intent="out_of_scope", faq_ranking=[("financement", 0.99), ("accompagnement", 0.01)])
+    strict = Thresholds(0.5, 0.4, 0.1, min_selector_against_out_of_scope=0.95)
+    assert decide(message, thresholds=strict).key == "financement"
+    assert decide(message, thresholds=THRESHOLDS).key is None  # default: never
+    unsure = parse_data("ma carte grise", intent="out_of_scope", faq_ranking=[("financement", 0.6), ("controle", 0.3)])
+    assert decide(unsure, thresholds=strict).key is None
