@@ -8,7 +8,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq_catalog import faq_button, load_catalog, related_buttons, starter_buttons
-from actions.faq_decision import decide
+from actions.faq_decision import FaqDecision, decide
 from actions.input_checks import input_problem
 
 FAQ_RESPONSE_PREFIX = "utter_faq/"
@@ -64,45 +64,48 @@ def reply_to_unusable_input(text: Optional[str], dispatcher: CollectingDispatche
     return problem != "message_too_long"
 
 
-class ActionAnswerFaq(Action):
+class _AnswerOrExplain(Action):
+    """Give the FAQ answer the decision allows, else say why not; either way keep the failure count."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if reply_to_unusable_input(tracker.latest_message.get("text"), dispatcher):
+            return []
+        decision = decide(tracker.latest_message, known_keys=known_faq_keys(domain))
+        if decision.key is not None:
+            return answer_faq_key(decision.key, dispatcher)
+        self.explain_no_answer(decision, dispatcher)
+        dispatcher.utter_message(response="utter_contact_hint")
+        return count_failure(tracker, dispatcher)
+
+    def explain_no_answer(self, decision: FaqDecision, dispatcher: CollectingDispatcher) -> None:
+        raise NotImplementedError
+
+
+class ActionAnswerFaq(_AnswerOrExplain):
     """Answer an FAQ question only when the ResponseSelector is confident; otherwise suggest questions."""
 
     def name(self) -> Text:
         return "action_answer_faq"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        if reply_to_unusable_input(tracker.latest_message.get("text"), dispatcher):
-            return []
-        decision = decide(tracker.latest_message, known_keys=known_faq_keys(domain))
-        if decision.key is None:
-            suggestions = [faq_button(key) for key in decision.candidates if key in load_catalog()][:3]
-            dispatcher.utter_message(response="utter_low_confidence", buttons=suggestions)
-            dispatcher.utter_message(response="utter_contact_hint")
-            return count_failure(tracker, dispatcher)
-        return answer_faq_key(decision.key, dispatcher)
+    def explain_no_answer(self, decision: FaqDecision, dispatcher: CollectingDispatcher) -> None:
+        suggestions = [faq_button(key) for key in decision.candidates if key in load_catalog()][:3]
+        dispatcher.utter_message(response="utter_low_confidence", buttons=suggestions)
 
 
-class ActionOutOfScope(Action):
-    """Say plainly what the assistant covers, with example questions and the contact."""
+class ActionOutOfScope(_AnswerOrExplain):
+    """Say plainly what the assistant covers, with example questions and the contact.
+
+    « R10 ? » alone may look off topic to the classifier, and so may an FAQ question the selector is
+    nearly certain about: the same decision as for FAQ questions runs first (see faq_decision.decide).
+    """
 
     def name(self) -> Text:
         return "action_out_of_scope"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        if reply_to_unusable_input(tracker.latest_message.get("text"), dispatcher):
-            return []
-        # « R10 ? » alone may look off-topic to the classifier, and so may an FAQ question the selector is
-        # nearly certain about (see faq_decision.decide).
-        decision = decide(tracker.latest_message, known_keys=known_faq_keys(domain))
-        if decision.key is not None:
-            return answer_faq_key(decision.key, dispatcher)
+    def explain_no_answer(self, decision: FaqDecision, dispatcher: CollectingDispatcher) -> None:
         dispatcher.utter_message(response="utter_out_of_scope", buttons=starter_buttons())
-        dispatcher.utter_message(response="utter_contact_hint")
-        return count_failure(tracker, dispatcher)
 
 
 class ActionHandoff(Action):
