@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import make_tracker, parse_data
+from tracker_factory import make_tracker, parse_data
 
 from actions.faq import ActionAnswerFaq, ActionHandoff, ActionOutOfScope
 from actions.faq_catalog import load_catalog

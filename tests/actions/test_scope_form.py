@@ -1,7 +1,7 @@
 """The scope check form: what each answer fills, re-asks or interrupts, with the exact events."""
 
 import pytest
-from conftest import make_tracker, parse_data
+from tracker_factory import make_tracker, parse_data
 
 from actions.scope_form import EXIT_OFFER, ActionScopeCancel, ActionScopeVerdict, ValidateScopeForm
 

@@ -4,7 +4,7 @@ import json
 import uuid
 
 import pytest
-from conftest import start_stack, stop_stack
+from rasa_stack import start_stack, stop_stack
 
 SOURCE = "Source : https://www.numerique.gouv.fr/services/cloud/"
 
