@@ -135,9 +135,9 @@ def decide(
     top_intent, intent_confidence = intents[0] if intents else ("", 0.0)
     decision = _decide_from_confidence(top_intent, intent_confidence, ranking, thresholds)
 
+    # Only FAQ, off-topic and low-confidence messages reach this decision (data/rules): an explicit rule
+    # number is trusted whatever the intent classifier thought of « la R3 ? ».
     text = parse_data.get("text") or ""
-    if top_intent not in (FAQ_INTENT, "out_of_scope"):
-        return decision
     if asks_for_all_rules(text) and (known_keys is None or "regles" in known_keys):
         return FaqDecision("regles", "rule_number", 1.0, candidates)
     # « que dit la règle R10 ? »: the selector cannot tell rules apart by their number, the text can.

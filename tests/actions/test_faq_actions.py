@@ -177,3 +177,10 @@ def test_selector_nearly_certain_against_an_off_topic_intent():
     assert decide(message, thresholds=THRESHOLDS).key is None  # default: never
     unsure = parse_data("ma carte grise", intent="out_of_scope", faq_ranking=[("financement", 0.6), ("controle", 0.3)])
     assert decide(unsure, thresholds=strict).key is None
+
+
+async def test_rule_number_in_a_low_confidence_message_is_answered(dispatcher, domain):
+    message = parse_data("la R3 ?", intent="thanks", confidence=0.45, faq_ranking=[("regle_r3", 0.9)])
+    message["intent"] = {"name": "nlu_fallback", "confidence": 0.45}
+    await answer(dispatcher, domain, message)
+    assert dispatcher.messages[0]["response"] == "utter_faq/regle_r3"
