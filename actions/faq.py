@@ -1,6 +1,7 @@
 """FAQ answers, out-of-scope replies and the hand-off to a person."""
 
 import os
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -64,8 +65,11 @@ def reply_to_unusable_input(text: Optional[str], dispatcher: CollectingDispatche
     return problem != "message_too_long"
 
 
-class _AnswerOrExplain(Action):
-    """Give the FAQ answer the decision allows, else say why not; either way keep the failure count."""
+class _AnswerOrExplain(Action, ABC):
+    """Give the FAQ answer the decision allows, else say why not; either way keep the failure count.
+
+    Abstract, so that the action server (which registers every concrete Action subclass) skips it.
+    """
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -79,8 +83,9 @@ class _AnswerOrExplain(Action):
         dispatcher.utter_message(response="utter_contact_hint")
         return count_failure(tracker, dispatcher)
 
+    @abstractmethod
     def explain_no_answer(self, decision: FaqDecision, dispatcher: CollectingDispatcher) -> None:
-        raise NotImplementedError
+        """Tell the person why there is no FAQ answer."""
 
 
 class ActionAnswerFaq(_AnswerOrExplain):

@@ -28,9 +28,14 @@ stop_pid() {
 }
 
 wait_for() {
-  local what="$1" url="$2" log="$3" seconds="${4:-${STACK_WAIT_SECONDS:-600}}"
+  local what="$1" url="$2" log="$3" pidfile="$4" seconds="${STACK_WAIT_SECONDS:-600}"
   for _ in $(seq 1 $((seconds * 2))); do
     if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "ERREUR : $what s'est arrêté au démarrage ; fin du journal $log :" >&2
+      tail -n 40 "$log" >&2
+      return 1
+    fi
     sleep 0.5
   done
   echo "ERREUR : $what ne répond pas sur $url ; fin du journal $log :" >&2
@@ -48,8 +53,8 @@ case "$cmd" in
       --port "$RASA_PORT" --model models --endpoints endpoints.yml --credentials credentials.yml \
       > "$dir/rasa.log" 2>&1 < /dev/null &
     echo $! > "$dir/rasa.pid"
-    wait_for "le serveur d'actions" "http://localhost:$ACTIONS_PORT/health" "$dir/actions.log"
-    wait_for "Rasa" "http://localhost:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" "$dir/rasa.log"
+    wait_for "le serveur d'actions" "http://localhost:$ACTIONS_PORT/health" "$dir/actions.log" "$dir/actions.pid"
+    wait_for "Rasa" "http://localhost:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" "$dir/rasa.log" "$dir/rasa.pid"
     ;;
   stop)
     stop_pid "$dir/rasa.pid"
