@@ -28,6 +28,17 @@ def checked_text(text: object) -> str:
     return text[:MAX_MESSAGE_CHARACTERS]
 
 
+def checked_event(data: object) -> dict:
+    """A `user_uttered` payload Rasa can read: a dict with text, a text session id and dict metadata."""
+    event = dict(data) if isinstance(data, dict) else {}
+    event["message"] = checked_text(event.get("message"))
+    if not isinstance(event.get("session_id"), str):
+        event.pop("session_id", None)
+    if not isinstance(event.get("metadata", {}), dict):
+        event.pop("metadata", None)
+    return event
+
+
 class ValidatedSocketIOInput(SocketIOInput):
     """`socketio` channel whose messages are always text of a bounded length."""
 
@@ -40,4 +51,17 @@ class ValidatedSocketIOInput(SocketIOInput):
                 return
             await on_new_message(message)
 
-        return super().blueprint(on_checked_message)
+        blueprint = super().blueprint(on_checked_message)
+        self._check_events_before_rasa(blueprint)
+        return blueprint
+
+    def _check_events_before_rasa(self, blueprint: Blueprint) -> None:
+        """Wrap Rasa's `user_uttered` handler: it builds a UserMessage (text.strip()) before any check."""
+        sio = blueprint.ctx.sio
+        namespace = self.namespace or "/"
+        rasa_handler = sio.handlers[namespace][self.user_message_evt]
+
+        async def checked_handler(sid: str, data: object) -> None:
+            await rasa_handler(sid, checked_event(data))
+
+        sio.on(self.user_message_evt, checked_handler, namespace=namespace)

@@ -47,3 +47,11 @@ def test_socketio_session_ids_lose_their_control_characters():
     assert checked_sender("abc\x00def") == "abcdef"
     assert checked_sender("\x00\x01") == ""
     assert checked_sender("sio-123") == "sio-123"
+
+
+def test_socketio_events_are_made_readable_before_rasa_builds_the_message():
+    from channels.socketio import checked_event
+
+    assert checked_event("hello") == {"message": ""}
+    assert checked_event({"message": 42, "session_id": "s1"}) == {"message": "", "session_id": "s1"}
+    assert checked_event({"message": "ok", "session_id": ["x"], "metadata": "{bad"}) == {"message": "ok"}

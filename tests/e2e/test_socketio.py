@@ -17,7 +17,8 @@ async def exchange(url: str, session_id: str, payloads, wait_for: int = 1, timeo
         received.append(data)
         arrived.set()
 
-    await client.connect(url, socketio_path="/socket.io", transports=["websocket"])
+    # Long-polling: python-engineio's websocket client needs a newer aiohttp than Rasa 3.6 allows.
+    await client.connect(url, socketio_path="/socket.io", transports=["polling"])
     await client.emit("session_request", {"session_id": session_id})
     replies = []
     for payload in payloads:
