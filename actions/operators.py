@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Optional, Tuple
 
-from actions.text_normalization import contains_phrase, normalize
+from actions.text_normalization import contains_phrase, normalize, whole_word_pattern
 
 OPERATORS_CSV = Path(__file__).parent / "data" / "operateurs-etat-plf2025.csv"
 
@@ -36,13 +36,14 @@ class Operator:
         return f"{self.name} ({self.acronym})"
 
 
-def _name_variants(name: str) -> List[str]:
+@lru_cache(maxsize=1024)
+def _name_variants(name: str) -> Tuple[str, ...]:
     """The annex prints some names as « SIGLE - Nom » or « Nom (SIGLE) »: match every part."""
     variants = {name, re.sub(r"\(.*?\)", "", name)}
     if " - " in name:
         variants.update(part for part in name.split(" - "))
     normalized = {normalize(variant) for variant in variants}
-    return sorted(variant for variant in normalized if len(variant) >= 5)
+    return tuple(sorted(variant for variant in normalized if len(variant) >= 5))
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +66,7 @@ def _acronym_matches(acronym: str, raw_text: str, normalized_text: str) -> bool:
     if len(acronym) < 2:
         return False
     if len(acronym) <= 3 or normalize(acronym) in _ACRONYMS_THAT_ARE_WORDS:
-        return re.search(rf"(?<!\w){re.escape(acronym)}(?!\w)", raw_text) is not None
+        return whole_word_pattern(acronym).search(raw_text) is not None
     return contains_phrase(normalized_text, normalize(acronym))
 
 
