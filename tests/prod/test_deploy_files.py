@@ -105,6 +105,24 @@ def test_compose_image_ships_every_custom_channel_of_credentials() -> None:
         assert f"COPY {package} ./{package}" in DOCKERFILE_RASA, f"custom channel {dotted} not in image"
 
 
+def local_packages_imported_by(package: str) -> set[str]:
+    """Top-level packages of this repository that the modules of ``package`` import."""
+    ours = {path.parent.name for path in REPO.glob("*/__init__.py")}
+    imported = set()
+    for module in (REPO / package).glob("*.py"):
+        imported |= set(re.findall(r"^\s*(?:from|import)\s+(\w+)", module.read_text(encoding="utf-8"), flags=re.M))
+    return imported & ours
+
+
+def test_image_ships_the_local_packages_its_custom_modules_import() -> None:
+    """stores/sql.py applies rasa_patches/: an image without it would not start."""
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", DOCKERFILE_RASA, flags=re.M))
+    assert {"stores", "channels"} <= copied
+    for package in sorted(copied):
+        missing = local_packages_imported_by(package) - copied
+        assert not missing, f"{package}/ imports {missing}, not copied into the Rasa image"
+
+
 def variables(path: Path) -> set[str]:
     """Names of the ${VAR} that Rasa expands in a YAML file (comments excluded)."""
     text = "\n".join(line.split("#")[0] for line in path.read_text(encoding="utf-8").splitlines())
