@@ -238,6 +238,16 @@ def verdicts(results: list[Result], cores: int) -> list[str]:
     return lines
 
 
+# Below this line docs/benchmarks.md holds the reading of the figures, written by a person: kept as is.
+HAND_WRITTEN_MARKER = "<!-- Lecture écrite à la main ; make bench la conserve telle quelle. -->"
+
+
+def hand_written_reading(path: Path) -> str:
+    """The hand-written part of the previous report (from the marker on), or an empty string."""
+    previous = path.read_text(encoding="utf-8") if path.exists() else ""
+    return previous[previous.index(HAND_WRITTEN_MARKER):] if HAND_WRITTEN_MARKER in previous else ""
+
+
 def write_report(results: list[Result], info: dict[str, str], model: str, started: str) -> str:
     cores = os.cpu_count() or 1
     reasons = sorted({reason for r in results for reason in r.failure_reasons})
@@ -246,8 +256,8 @@ def write_report(results: list[Result], info: dict[str, str], model: str, starte
     body = [
         "# Banc de charge du profil de production",
         "",
-        "Généré par `make bench` (benchmarks/bench.py) ; ne pas modifier à la main. "
-        "Méthode et lecture des chiffres : voir docs/production.md, section « Mesures ».",
+        "Généré par `make bench` (benchmarks/bench.py), sauf la lecture en fin de page, écrite à la main. "
+        "Méthode : voir docs/production.md, section « Mesures ».",
         "",
         f"- date : {started} (UTC) ; commit : {commit} ; modèle : `{model}`",
         *(f"- {k} : {v}" for k, v in info.items()),
@@ -260,8 +270,9 @@ def write_report(results: list[Result], info: dict[str, str], model: str, starte
         table(results),
         "",
         "Latence d'un tour : REST = requête → réponse complète ; socket.io = `user_uttered` → premier "
-        "`bot_uttered`. Mémoire : pic de la mémoire résidente du processus (et de ses enfants) pendant le "
-        "scénario ; en topologie « 1 instance », rasa-2 tourne mais ne reçoit rien.",
+        "`bot_uttered` (la personne attend ensuite la fin du tour, 0,3 s sans message, avant d'écrire : "
+        "ses tours par seconde en sont réduits). Mémoire : pic de la mémoire résidente du processus (et de "
+        "ses enfants) pendant le scénario ; en topologie « 1 instance », rasa-2 tourne mais ne reçoit rien.",
         "",
         "## Cibles de l'issue 7",
         "",
@@ -270,8 +281,9 @@ def write_report(results: list[Result], info: dict[str, str], model: str, starte
     ]
     if reasons:
         body += ["## Erreurs relevées", "", *(f"- {r}" for r in reasons[:30]), ""]
-    text = "\n".join(body)
-    (REPO / "docs" / "benchmarks.md").write_text(text, encoding="utf-8")
+    report = REPO / "docs" / "benchmarks.md"
+    text = "\n".join(body) + hand_written_reading(report)
+    report.write_text(text, encoding="utf-8")
     return text
 
 

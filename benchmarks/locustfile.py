@@ -46,6 +46,10 @@ RASA_ROUTE = "/webhooks/rest/webhook"
 # A socket.io turn without any reply within this delay is an error (shorter than a bench scenario,
 # so that lost replies show up in the error rate instead of silently stalling the user).
 SIO_REPLY_TIMEOUT = 10
+# A turn's messages come as Rasa sends them (several actions per turn): the turn is over after this
+# long without a message. Socket.io people therefore pause this long after each turn, which lowers
+# their share of the closed-loop throughput (REST turns end with the HTTP response).
+TURN_QUIET_SECONDS = 0.3
 # Distinct loopback source addresses for socket.io clients, so that nginx's sticky hash on the
 # client address spreads them over the instances as it would spread real people.
 SOURCE_ADDRESSES = itertools.cycle(f"127.0.{n // 250}.{n % 250 + 2}" for n in range(500))
@@ -108,6 +112,8 @@ class SocketPerson(User):
 
     def on_start(self) -> None:
         self.replies: list[dict[str, Any]] = []
+        self.last_reply_at = 0.0
+        self.reply_arrived = threading.Condition()
         self.arrived = threading.Event()
         self.confirmed = threading.Event()
         self.client = socketio.Client(reconnection=False, websocket_extra_options={"socket": self._socket()})
@@ -137,22 +143,39 @@ class SocketPerson(User):
         return sock
 
     def _on_bot_uttered(self, data: dict[str, Any]) -> None:
-        self.replies.append(data)
-        self.arrived.set()
+        with self.reply_arrived:
+            self.replies.append(data)
+            self.last_reply_at = time.perf_counter()
+            self.arrived.set()
+            self.reply_arrived.notify_all()
+
+    def _wait_for_end_of_turn(self, started: float, expected: str | None) -> None:
+        """socket.io has no end-of-turn marker: the turn is over once the expected word has arrived
+        and no message came for TURN_QUIET_SECONDS. Without this wait, the late messages of one turn
+        were taken for the reply to the next one (wrong latency, wrong check)."""
+        deadline = started + SIO_REPLY_TIMEOUT
+        with self.reply_arrived:
+            while time.perf_counter() < deadline:
+                quiet_for = time.perf_counter() - self.last_reply_at
+                if quiet_for >= TURN_QUIET_SECONDS and (not expected or expected in reply_text(self.replies)):
+                    return
+                self.reply_arrived.wait(max(0.01, min(TURN_QUIET_SECONDS - quiet_for, deadline - time.perf_counter())))
 
     def _turn(self, session: str, text: str, name: str, expected: str | None) -> bool:
-        """Send one message; latency = until the first bot message; then drain the rest briefly."""
-        self.replies.clear()
-        self.arrived.clear()
+        """Send one message; latency = until the first bot message; then wait for the end of the turn."""
+        with self.reply_arrived:
+            self.replies.clear()
+            self.arrived.clear()
         started = time.perf_counter()
         exception: Exception | None = None
         self.client.emit("user_uttered", {"message": text, "session_id": session})
         if not self.arrived.wait(SIO_REPLY_TIMEOUT):
             exception = TimeoutError(f"pas de bot_uttered en {SIO_REPLY_TIMEOUT} s")
         elapsed_ms = (time.perf_counter() - started) * 1000
-        time.sleep(0.05)  # other messages of the same turn (not counted in the latency)
         if exception is None:
-            problem = check(self.replies, expected)
+            self._wait_for_end_of_turn(started, expected)
+            with self.reply_arrived:
+                problem = check(list(self.replies), expected)
             exception = AssertionError(problem) if problem else None
         events.request.fire(request_type="SIO", name=name, response_time=elapsed_ms,
                             response_length=len(self.replies), exception=exception, context={})
