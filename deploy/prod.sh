@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . deploy/prod-env.sh
+. ops/processes.sh
 cmd="${1:-}"
 shift || true
 
@@ -91,37 +92,6 @@ CONF
 
 redis_stop() {
   stop_pidfile "$PROD_DIR/redis/redis.pid"
-}
-
-# Stop the process (group) of a pid file: TERM, then KILL after 10 s.
-stop_pidfile() {
-  local pidfile="$1" pid
-  [ -f "$pidfile" ] || return 0
-  pid="$(cat "$pidfile")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
-}
-
-# Wait until URL answers; give up early when the process of PIDFILE has died. The URL may carry
-# the API token: it is never printed.
-wait_http() {
-  local what="$1" url="$2" log="$3" pidfile="$4" seconds="${5:-400}"
-  for _ in $(seq 1 $((seconds * 2))); do
-    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-    if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-      echo "ERREUR : $what s'est arrêté au démarrage ; fin du journal $log :" >&2
-      tail -n 40 "$log" >&2
-      return 1
-    fi
-    sleep 0.5
-  done
-  echo "ERREUR : $what ne répond pas ($((seconds)) s) ; fin du journal $log :" >&2
-  tail -n 40 "$log" >&2
-  return 1
 }
 
 actions_start() {

@@ -5,23 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . deploy/prod-env.sh
-pids=()
+. ops/processes.sh
 cleanup() {
   trap - INT TERM EXIT
-  local pid
-  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  stop_services
   deploy/prod.sh stop
 }
 trap cleanup INT TERM EXIT
 deploy/prod.sh start
 # The support console reads the conversations straight from the tracker store: here, PostgreSQL.
 export TRACKER_STORE_URL="postgresql+psycopg://$PG_USER:$PG_PASSWORD@$PG_HOST:$PG_PORT/$PG_DB"
-for service in "$@"; do
-  name="$(basename "$(dirname "$service")")"
-  echo "Démarrage de $service (journal : $PROD_DIR/log/$name.log)"
-  setsid bash "$service" > "$PROD_DIR/log/$name.log" 2>&1 < /dev/null &
-  pids+=("$!")
-done
+start_services "$PROD_DIR/log" "$@"
 cat <<TXT
 
 Profil de production « Cloud au centre » démarré (tout sur 127.0.0.1) :

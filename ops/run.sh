@@ -4,22 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ops/env.sh
+. ops/processes.sh
 state="$STATE_DIR"
 mkdir -p "$state/log"
 ops/stack.sh start "$state"
-pids=()
 cleanup() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  stop_services
   ops/stack.sh stop "$state"
 }
 trap cleanup INT TERM EXIT
-for service in "$@"; do
-  name="$(basename "$(dirname "$service")")"
-  echo "Démarrage de $service (journal : $state/log/$name.log)"
-  setsid bash "$service" > "$state/log/$name.log" 2>&1 < /dev/null &
-  pids+=("$!")
-done
+start_services "$state/log" "$@"
 cat <<TXT
 
 L'assistant « Cloud au centre » tourne :

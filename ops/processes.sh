@@ -1,0 +1,52 @@
+# Process helpers shared by ops/stack.sh and deploy/prod.sh, and the service loop of ops/run.sh and
+# deploy/run-prod.sh. Source it (". ops/processes.sh"); it defines functions only.
+
+# Stop the process (group) of a pid file: TERM, then KILL after 10 s.
+stop_pidfile() {
+  local pidfile="$1" pid
+  [ -f "$pidfile" ] || return 0
+  pid="$(cat "$pidfile")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+# wait_http WHAT URL LOG PIDFILE [SECONDS]: wait until URL answers; give up early when the process of
+# PIDFILE has died, and show the end of LOG. The URL may carry the API token: it is never printed.
+wait_http() {
+  local what="$1" url="$2" log="$3" pidfile="$4" seconds="${5:-600}"
+  for _ in $(seq 1 $((seconds * 2))); do
+    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+    if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "ERREUR : $what s'est arrêté au démarrage ; fin du journal $log :" >&2
+      tail -n 40 "$log" >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+  echo "ERREUR : $what ne répond pas ($seconds s) ; fin du journal $log :" >&2
+  tail -n 40 "$log" >&2
+  return 1
+}
+
+# start_services LOG_DIR SCRIPT...: start each registered service script (webchat page, console,
+# Tchap bridge…) in its own process group, its log in LOG_DIR/<its folder>.log; stop_services stops them.
+service_pids=()
+start_services() {
+  local log_dir="$1" service name
+  shift
+  for service in "$@"; do
+    name="$(basename "$(dirname "$service")")"
+    echo "Démarrage de $service (journal : $log_dir/$name.log)"
+    setsid bash "$service" > "$log_dir/$name.log" 2>&1 < /dev/null &
+    service_pids+=("$!")
+  done
+}
+
+stop_services() {
+  local pid
+  for pid in "${service_pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+}
