@@ -7,7 +7,9 @@ full pipeline; without SpacyFeaturizer (spaCy's tok2vec context vectors); withou
 no spaCy at all (WhitespaceTokenizer). Each is scored with eval/evaluate.py on the test split.
 """
 
+import datetime as dt
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -70,22 +72,33 @@ def run_variant(label: str, transform: Callable[[Pipeline], Pipeline], workdir: 
 
 
 def main() -> None:
+    started_load = os.getloadavg()
+    started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for label, transform in VARIANTS.items():
             print(f"… {label}", flush=True)
-            scores = run_variant(label, transform, Path(tmp))["assistant"]
-            rows.append((label, scores["faq_accuracy"], scores["oos_rejection"], scores["check_scope_accuracy"]))
+            result = run_variant(label, transform, Path(tmp))
+            scores = result["assistant"]
+            rows.append((label, scores["faq_accuracy"], scores["oos_rejection"], scores["check_scope_accuracy"],
+                         result["parse_ms_median"]))
     lines = [
         "# Ablation du pipeline NLU",
         "",
         "Produit par `python eval/ablation.py` (jeu de test tenu à l'écart, mêmes seuils que l'assistant).",
-        f"Machine : {platform.machine()}, Python {platform.python_version()}.",
+        f"Machine : {platform.machine()}, {os.cpu_count()} cœurs, Python {platform.python_version()} ; "
+        f"charge moyenne au départ {started_load[0]:.2f} ; {started} (UTC).",
         "",
-        "| variante | exactitude FAQ | rejet hors sujet | lancement de la vérification |",
-        "|---|---|---|---|",
+        "Temps NLU : médiane par message, dans le processus, modèle NLU seul (sans le serveur ni les politiques) ;",
+        "il dépend de la charge de la machine pendant la mesure.",
+        "",
+        "| variante | exactitude FAQ | rejet hors sujet | lancement de la vérification | temps NLU (ms) |",
+        "|---|---:|---:|---:|---:|",
     ]
-    lines += [f"| {label} | {faq:.1%} | {oos:.1%} | {scope:.1%} |" for label, faq, oos, scope in rows]
+    lines += [
+        f"| {label} | {faq:.1%} | {oos:.1%} | {scope:.1%} | {parse_ms:.1f} |"
+        for label, faq, oos, scope, parse_ms in rows
+    ]
     (REPO / "docs" / "ablation.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

@@ -16,7 +16,9 @@ import itertools
 import json
 import logging
 import os
+import statistics
 import sys
+import time
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -120,7 +122,9 @@ def latest_model() -> Path:
     return models[-1]
 
 
-def parse_with_model(model: Path, texts: Sequence[str]) -> List[dict]:
+def parse_with_model(model: Path, texts: Sequence[str]) -> Tuple[List[dict], float]:
+    """Parse every text with the model; also return the median NLU time per message (ms, in process,
+    after two warm-up parses), so that the ablation can weigh each component's cost."""
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
@@ -130,8 +134,15 @@ def parse_with_model(model: Path, texts: Sequence[str]) -> List[dict]:
 
     agent = Agent.load(str(model))
 
-    async def parse_all() -> List[dict]:
-        return [await agent.parse_message(text) for text in texts]
+    async def parse_all() -> Tuple[List[dict], float]:
+        for text in texts[:2]:
+            await agent.parse_message(text)
+        parsed, durations_ms = [], []
+        for text in texts:
+            started = time.perf_counter()
+            parsed.append(await agent.parse_message(text))
+            durations_ms.append((time.perf_counter() - started) * 1000)
+        return parsed, statistics.median(durations_ms)
 
     return asyncio.run(parse_all())
 
@@ -302,7 +313,7 @@ def main() -> int:
 
     examples = load_heldout(args.split)
     keys = known_faq_keys()
-    parsed = parse_with_model(args.model or latest_model(), [example.text for example in examples])
+    parsed, parse_ms = parse_with_model(args.model or latest_model(), [example.text for example in examples])
 
     thresholds = load_thresholds()
     if args.tune:
@@ -317,12 +328,14 @@ def main() -> int:
     baseline = score(examples, baseline_outcomes(baseline_model.nearest([e.text for e in examples]), min_similarity))
     details = {e.text: explain(data) for e, data in zip(examples, parsed, strict=True)} if args.details else None
     print_report(args.split, len(examples), assistant, baseline, thresholds, details)
+    print(f"Temps d'analyse NLU par message (médiane, dans le processus) : {parse_ms:.1f} ms")
 
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
             json.dumps(
-                {"split": args.split, "assistant": assistant.__dict__, "baseline": baseline.__dict__},
+                {"split": args.split, "assistant": assistant.__dict__, "baseline": baseline.__dict__,
+                 "parse_ms_median": parse_ms},
                 ensure_ascii=False,
                 indent=2,
             ),
