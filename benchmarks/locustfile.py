@@ -114,7 +114,6 @@ class SocketPerson(User):
         self.replies: list[dict[str, Any]] = []
         self.last_reply_at = 0.0
         self.reply_arrived = threading.Condition()
-        self.arrived = threading.Event()
         self.confirmed = threading.Event()
         self.client = socketio.Client(reconnection=False, websocket_extra_options={"socket": self._socket()})
         self.client.on("bot_uttered", self._on_bot_uttered)
@@ -146,7 +145,6 @@ class SocketPerson(User):
         with self.reply_arrived:
             self.replies.append(data)
             self.last_reply_at = time.perf_counter()
-            self.arrived.set()
             self.reply_arrived.notify_all()
 
     def _wait_for_end_of_turn(self, started: float, expected: str | None) -> None:
@@ -165,12 +163,12 @@ class SocketPerson(User):
         """Send one message; latency = until the first bot message; then wait for the end of the turn."""
         with self.reply_arrived:
             self.replies.clear()
-            self.arrived.clear()
         started = time.perf_counter()
         exception: Exception | None = None
         self.client.emit("user_uttered", {"message": text, "session_id": session})
-        if not self.arrived.wait(SIO_REPLY_TIMEOUT):
-            exception = TimeoutError(f"pas de bot_uttered en {SIO_REPLY_TIMEOUT} s")
+        with self.reply_arrived:
+            if not self.reply_arrived.wait_for(lambda: self.replies, SIO_REPLY_TIMEOUT):
+                exception = TimeoutError(f"pas de bot_uttered en {SIO_REPLY_TIMEOUT} s")
         elapsed_ms = (time.perf_counter() - started) * 1000
         if exception is None:
             self._wait_for_end_of_turn(started, expected)

@@ -1,11 +1,8 @@
 """Trackers for hermetic action tests, built with Tracker.from_dict as the action server receives them."""
 
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
-
-REPO = Path(__file__).resolve().parents[2]
 
 SCOPE_SLOT_DEFAULTS = {
     "entity_type": None,

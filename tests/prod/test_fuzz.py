@@ -198,7 +198,6 @@ def test_http_api_rejects_hostile_calls_cleanly(
         assert answer.status_code in (401, 403, 405), answer.status_code
 
 
-
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
