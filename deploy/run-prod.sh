@@ -7,11 +7,14 @@ cd "$(dirname "$0")/.."
 . deploy/prod-env.sh
 . ops/processes.sh
 cleanup() {
-  trap - INT TERM EXIT
+  trap - EXIT
   stop_services
   deploy/prod.sh stop
 }
-trap cleanup INT TERM EXIT
+# Ctrl-C or TERM: exit (the EXIT trap stops everything) instead of resuming the watch loop after cleanup.
+trap cleanup EXIT
+trap "exit 130" INT
+trap "exit 143" TERM
 deploy/prod.sh start
 # The support console reads the conversations straight from the tracker store: here, PostgreSQL.
 export TRACKER_STORE_URL="postgresql+psycopg://$PG_USER:$PG_PASSWORD@$PG_HOST:$PG_PORT/$PG_DB"

@@ -9,11 +9,14 @@ state="$STATE_DIR"
 mkdir -p "$state/log"
 ops/stack.sh start "$state"
 cleanup() {
-  trap - INT TERM EXIT
+  trap - EXIT
   stop_services
   ops/stack.sh stop "$state"
 }
-trap cleanup INT TERM EXIT
+# Ctrl-C or TERM: exit (the EXIT trap stops everything) instead of resuming the watch loop after cleanup.
+trap cleanup EXIT
+trap "exit 130" INT
+trap "exit 143" TERM
 start_services "$state/log" "$@"
 cat <<TXT
 
