@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,11 +109,14 @@ class Cluster:
 
     def sigkill(self, name: str) -> None:
         """Kill an instance the hard way: no shutdown hook runs, whatever it was doing."""
-        os.kill(self.pid(name), signal.SIGKILL)
-        try:
-            os.waitpid(self.pid(name), 0)
-        except ChildProcessError:
-            pass
+        pid = self.pid(name)
+        os.kill(pid, signal.SIGKILL)
+        # Not our child (deploy/prod.sh started it): wait until the kernel has torn it down and its
+        # port refuses connections, or nginx could still hand the next request to the dying process.
+        deadline = time.monotonic() + 30
+        while _is_running(pid) or _accepts_connections(self.instances[name]):
+            assert time.monotonic() < deadline, f"instance {name} still alive 30 s after SIGKILL"
+            time.sleep(0.05)
 
     def url(self, name: str | None = None) -> str:
         """Base URL of one instance, or of nginx when name is None."""
@@ -167,3 +171,17 @@ def button_payload(messages: list[dict[str, Any]], *words: str) -> str:
             if any(word.lower() in label for word in words):
                 return button["payload"]
     raise AssertionError(f"no button among {words} in {messages}")
+
+
+def _is_running(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _accepts_connections(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
