@@ -86,10 +86,8 @@ def test_sigkill_of_an_instance_loses_no_conversation(
             in_flight.result()
         except requests.RequestException:
             pass  # the connection died with the instance: expected
-    # The person retries a moment later (after the error). Not instantly: Rasa 3.6's ticket lock
-    # polls once a second, and a waiting ticket issued less than a second after the dead one
-    # expires in the same poll and then waits forever (docs/production.md, "Instance tuée").
-    time.sleep(2)
+    # The person retries at once. (With Rasa's own Redis lock store, a ticket issued less than a
+    # second after the dead one expired with it and then waited forever: stores/redis_lock.py.)
     # The next turn goes through nginx, which now only has B; the conversation goes on, even if
     # A died holding the conversation's ticket lock (it expires after TICKET_LOCK_LIFETIME).
     started = time.monotonic()

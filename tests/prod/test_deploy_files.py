@@ -67,7 +67,7 @@ def test_local_profile_has_two_instances_behind_the_public_port() -> None:
 def test_local_stores_are_postgresql_and_redis() -> None:
     assert ENDPOINTS["tracker_store"]["type"] == "stores.sql.SafeSQLTrackerStore"
     assert ENDPOINTS["tracker_store"]["dialect"] == "postgresql"
-    assert ENDPOINTS["lock_store"]["type"] == "redis"
+    assert ENDPOINTS["lock_store"]["type"] == "stores.redis_lock.AtomicRedisLockStore"
     assert "${ACTION_ENDPOINT_URL}" in ENDPOINTS["action_endpoint"]["url"]
 
 

@@ -1,0 +1,161 @@
+"""The conversation lock shared by the Rasa instances (stores/redis_lock.py), against a real Redis.
+
+Several processes play several Rasa instances. Rasa 3.6's own Redis lock store fails the first
+two tests (same ticket given twice, two turns at once) and the last two (a long turn loses its
+lock; a message queued behind a dead instance's ticket waits forever)."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+from prodcluster import free_port
+from rasa.utils.endpoints import EndpointConfig
+
+from stores.redis_lock import AtomicRedisLockStore
+
+PROCESSES = 6
+FORK = multiprocessing.get_context("fork")
+
+
+@pytest.fixture(scope="module")
+def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    if not shutil.which("redis-server"):
+        pytest.fail("redis-server manque : lancez 'make prod-packages' (make test-prod le fait).")
+    port = free_port()
+    home = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(home)],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("Redis n'a pas démarré")
+            time.sleep(0.05)
+    yield port
+    server.terminate()
+    server.wait(10)
+
+
+def new_store(port: int) -> AtomicRedisLockStore:
+    """Built the way Rasa builds it from deploy/endpoints.prod.yml."""
+    return AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", port=port, db=0, key_prefix="test"))
+
+
+def new_conversation() -> str:
+    return f"conversation-{uuid.uuid4().hex[:8]}"
+
+
+def issue_tickets(port: int, conversation: str, count: int, start, results) -> None:
+    store = new_store(port)
+    start.wait()
+    results.put([store.issue_ticket(conversation, 60) for _ in range(count)])
+
+
+def run_turns(port: int, conversation: str, count: int, start) -> None:
+    """Each turn marks itself inside the conversation in Redis, as a Rasa turn would write its events."""
+    store = new_store(port)
+    probe = redis.Redis(port=port)
+
+    async def turns() -> None:
+        for _ in range(count):
+            async with store.lock(conversation):
+                if probe.incr(f"{conversation}:inside") != 1:
+                    probe.incr(f"{conversation}:overlaps")
+                await asyncio.sleep(0.01)
+                probe.decr(f"{conversation}:inside")
+                probe.incr(f"{conversation}:done")
+
+    start.wait()
+    asyncio.run(turns())
+
+
+def run_in_processes(target, *args) -> None:
+    start = FORK.Event()
+    workers = [FORK.Process(target=target, args=(*args, start)) for _ in range(PROCESSES)]
+    for worker in workers:
+        worker.start()
+    start.set()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+
+
+def test_instances_asking_at_the_same_moment_never_get_the_same_ticket(redis_port: int) -> None:
+    conversation, per_process = new_conversation(), 40
+    results = FORK.Queue()
+    start = FORK.Event()
+    workers = [FORK.Process(target=issue_tickets, args=(redis_port, conversation, per_process, start, results))
+               for _ in range(PROCESSES)]
+    for worker in workers:
+        worker.start()
+    start.set()
+    tickets = [number for _ in workers for number in results.get(timeout=120)]
+    for worker in workers:
+        worker.join(30)
+    assert len(tickets) == len(set(tickets)) == PROCESSES * per_process
+    # Every ticket is still queued: none was overwritten by another instance's write.
+    assert len(new_store(redis_port).get_lock(conversation).tickets) == PROCESSES * per_process
+
+
+def test_one_conversation_runs_one_turn_at_a_time_across_instances(redis_port: int) -> None:
+    conversation, turns = new_conversation(), 5
+    run_in_processes(run_turns, redis_port, conversation, turns)
+    probe = redis.Redis(port=redis_port)
+    assert int(probe.get(f"{conversation}:done")) == PROCESSES * turns
+    assert probe.get(f"{conversation}:overlaps") is None, "two turns of one conversation ran at once"
+    # The last turn removed the lock: nothing is left behind in Redis.
+    assert new_store(redis_port).get_lock(conversation) is None
+
+
+async def test_a_turn_longer_than_the_lock_lifetime_keeps_the_conversation(redis_port: int) -> None:
+    conversation = new_conversation()
+    first_instance, second_instance = new_store(redis_port), new_store(redis_port)
+    timeline: list[str] = []
+
+    async def slow_turn() -> None:
+        async with first_instance.lock(conversation, lock_lifetime=1):
+            timeline.append("slow turn starts")
+            await asyncio.sleep(2.5)  # 2.5 × the lifetime
+            timeline.append("slow turn ends")
+
+    async def next_message() -> None:
+        await asyncio.sleep(0.2)
+        async with second_instance.lock(conversation, lock_lifetime=1):
+            timeline.append("next message")
+
+    await asyncio.wait_for(asyncio.gather(slow_turn(), next_message()), 20)
+    assert timeline == ["slow turn starts", "slow turn ends", "next message"]
+
+
+async def test_a_dead_instance_blocks_its_conversation_only_for_the_lock_lifetime(redis_port: int) -> None:
+    conversation = new_conversation()
+    dead_instance, living_instance = new_store(redis_port), new_store(redis_port)
+    # The dead instance took the conversation's ticket, then was killed: no refresh, no clean-up.
+    dead_instance.issue_ticket(conversation, lock_lifetime=1)
+    await asyncio.sleep(0.2)  # the next message arrives right after (the case that hung in Rasa 3.6)
+    started = time.monotonic()
+
+    async def next_message() -> None:
+        async with living_instance.lock(conversation, lock_lifetime=1):
+            pass
+
+    await asyncio.wait_for(next_message(), 10)
+    waited = time.monotonic() - started
+    assert 0.5 < waited < 3, f"waited {waited:.1f} s behind a dead ticket with a 1 s lifetime"
+    assert living_instance.get_lock(conversation) is None
