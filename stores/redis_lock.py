@@ -1,8 +1,9 @@
 """Rasa's Redis ticket lock, made safe when several Rasa instances share it.
 
 Rasa 3.6's `RedisLockStore` keeps one JSON ticket list per conversation and changes it with a
-plain GET then SET. That is safe inside one process (no `await` in between) but not across
-instances, and it has two more defects that `tests/prod` hit on a loaded machine:
+plain GET then SET. That is safe inside one process (no `await` in between), not across instances.
+Two defects follow; `tests/prod/test_lock_store.py` shows both with several processes, and CI lost
+two messages of one conversation to the first:
 
 1. Two instances that receive a message of the same conversation at the same moment can both read
    the list before either writes it: both get the same ticket, both run a turn at once, and the SQL

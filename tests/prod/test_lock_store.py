@@ -61,7 +61,7 @@ def new_conversation() -> str:
     return f"conversation-{uuid.uuid4().hex[:8]}"
 
 
-def issue_tickets(port: int, conversation: str, count: int, start, results) -> None:
+def issue_tickets(port: int, conversation: str, count: int, results, start) -> None:
     store = new_store(port)
     start.wait()
     results.put([store.issue_ticket(conversation, 60) for _ in range(count)])
@@ -86,6 +86,7 @@ def run_turns(port: int, conversation: str, count: int, start) -> None:
 
 
 def run_in_processes(target, *args) -> None:
+    """Runs `target(*args, start)` in PROCESSES processes that all begin at the same moment."""
     start = FORK.Event()
     workers = [FORK.Process(target=target, args=(*args, start)) for _ in range(PROCESSES)]
     for worker in workers:
@@ -99,15 +100,8 @@ def run_in_processes(target, *args) -> None:
 def test_instances_asking_at_the_same_moment_never_get_the_same_ticket(redis_port: int) -> None:
     conversation, per_process = new_conversation(), 40
     results = FORK.Queue()
-    start = FORK.Event()
-    workers = [FORK.Process(target=issue_tickets, args=(redis_port, conversation, per_process, start, results))
-               for _ in range(PROCESSES)]
-    for worker in workers:
-        worker.start()
-    start.set()
-    tickets = [number for _ in workers for number in results.get(timeout=120)]
-    for worker in workers:
-        worker.join(30)
+    run_in_processes(issue_tickets, redis_port, conversation, per_process, results)
+    tickets = [number for _ in range(PROCESSES) for number in results.get(timeout=10)]
     assert len(tickets) == len(set(tickets)) == PROCESSES * per_process
     # Every ticket is still queued: none was overwritten by another instance's write.
     assert len(new_store(redis_port).get_lock(conversation).tickets) == PROCESSES * per_process
