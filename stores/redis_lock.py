@@ -83,31 +83,36 @@ class AtomicRedisLockStore(RedisLockStore):
         return number
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        def add_ticket(lock: Optional[TicketLock]) -> Tuple[TicketLock, int]:
-            lock = lock or self.create_lock(conversation_id)
-            lock.remove_expired_tickets()
-            return lock, self._append_ticket(lock, lock_lifetime)
-
+        """Queues a new ticket (atomic, unlike Rasa's; `lock` uses `refresh_ticket` directly)."""
         try:
-            return self._change_lock(conversation_id, add_ticket)
+            return self.refresh_ticket(conversation_id, None, lock_lifetime)[0]
         except Exception as error:  # same contract as Rasa's store
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
-    def update_lock(self, conversation_id: str) -> None:
-        def drop_expired(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-            if lock:
-                lock.remove_expired_tickets()
-            return lock, None
+    def refresh_ticket(
+        self, conversation_id: str, ticket_number: Optional[int], lock_lifetime: float, requeue_if_expired: bool = True
+    ) -> Tuple[int, Optional[TicketLock]]:
+        """Queues a living process's message (`ticket_number` None: not queued yet) or pushes back
+        its ticket's expiry. Returns the ticket's number, and the lock if that ticket is being served.
+        A ticket that expired anyway (its process stalled longer than the lifetime) is queued again
+        at the end if `requeue_if_expired`; a process already serving cannot undo that."""
 
-        self._change_lock(conversation_id, drop_expired)
+        def refresh(stored: Optional[TicketLock]) -> Tuple[Optional[TicketLock], Tuple[int, Optional[TicketLock]]]:
+            lock = stored or self.create_lock(conversation_id)
+            lock.remove_expired_tickets()
+            ticket = next((t for t in lock.tickets if t.number == ticket_number), None)
+            if ticket is None and ticket_number is not None:
+                logger.warning(f"Lock ticket of conversation '{conversation_id}' expired while its process lived.")
+                if not requeue_if_expired:
+                    return stored, (ticket_number, None)
+            if ticket is None:
+                number = self._append_ticket(lock, lock_lifetime)
+            else:
+                ticket.expires = time.time() + lock_lifetime
+                number = ticket.number
+            return lock, (number, None if lock.is_locked(number) else lock)
 
-    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        def drop_ticket(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-            if lock:
-                lock.remove_ticket_for(ticket_number)
-            return lock, None
-
-        self._change_lock(conversation_id, drop_ticket)
+        return self._change_lock(conversation_id, refresh)
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         """Drops the ticket, and the whole lock if no other ticket waits (one transaction: a
@@ -122,28 +127,6 @@ class AtomicRedisLockStore(RedisLockStore):
 
         self._change_lock(conversation_id, drop_ticket_and_empty_lock)
 
-    def refresh_ticket(
-        self, conversation_id: str, ticket_number: int, lock_lifetime: float, requeue_if_expired: bool
-    ) -> Tuple[int, bool]:
-        """Pushes back the expiry of a living process's ticket. Returns the ticket's number and
-        whether it is being served. If the ticket expired anyway (the process stalled longer than
-        the lifetime), a waiting process queues again at the end; a serving one cannot undo it."""
-
-        def refresh(lock: Optional[TicketLock]) -> Tuple[TicketLock, Tuple[int, bool]]:
-            lock = lock or self.create_lock(conversation_id)
-            lock.remove_expired_tickets()
-            ticket = next((t for t in lock.tickets if t.number == ticket_number), None)
-            if ticket is not None:
-                ticket.expires = time.time() + lock_lifetime
-                return lock, (ticket_number, not lock.is_locked(ticket_number))
-            logger.warning(f"The lock ticket of conversation '{conversation_id}' expired while its process was alive.")
-            if not requeue_if_expired:
-                return lock, (ticket_number, False)
-            number = self._append_ticket(lock, lock_lifetime)
-            return lock, (number, not lock.is_locked(number))
-
-        return self._change_lock(conversation_id, refresh)
-
     @asynccontextmanager
     async def lock(
         self,
@@ -151,27 +134,24 @@ class AtomicRedisLockStore(RedisLockStore):
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float = POLL_INTERVAL_SECONDS,
     ) -> AsyncGenerator[TicketLock, None]:
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        """One transaction to queue (and, if no one else waits, to be served at once), one poll per
+        `wait_time_in_seconds` while waiting, one transaction to leave. Rasa calls nothing else: the
+        base class helpers `_acquire_lock`, `update_lock` and `finish_serving` stay unused."""
+        ticket, served = self.refresh_ticket(conversation_id, None, lock_lifetime)
         keep_alive: Optional[asyncio.Task] = None
         try:
-            ticket = await self._wait_for_turn(conversation_id, ticket, lock_lifetime, wait_time_in_seconds)
+            while served is None:
+                await asyncio.sleep(wait_time_in_seconds)
+                ticket, served = self.refresh_ticket(conversation_id, ticket, lock_lifetime)
+            logger.debug(f"Acquired lock for conversation '{conversation_id}'.")
             keep_alive = asyncio.create_task(self._keep_fresh(conversation_id, ticket, lock_lifetime))
-            yield self.get_lock(conversation_id) or self.create_lock(conversation_id)
+            yield served
         finally:
             if keep_alive is not None:
                 keep_alive.cancel()
                 with suppress(asyncio.CancelledError):
                     await keep_alive
             self.cleanup(conversation_id, ticket)
-
-    async def _wait_for_turn(self, conversation_id: str, ticket: int, lock_lifetime: float, poll_seconds: float) -> int:
-        """Polls until the ticket is served, refreshing it on every poll; returns its number."""
-        while True:
-            ticket, served = self.refresh_ticket(conversation_id, ticket, lock_lifetime, requeue_if_expired=True)
-            if served:
-                logger.debug(f"Acquired lock for conversation '{conversation_id}'.")
-                return ticket
-            await asyncio.sleep(poll_seconds)
 
     async def _keep_fresh(self, conversation_id: str, ticket: int, lock_lifetime: float) -> None:
         """Refreshes the served ticket while its turn runs, however long the turn takes."""
