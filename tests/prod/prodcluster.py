@@ -65,21 +65,21 @@ class Cluster:
         )
         assert done.returncode == 0, f"prod.sh {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
 
-    @property
-    def token(self) -> str:
+    def setting(self, name: str) -> str:
+        """A value deploy/prod-env.sh gives this cluster (secrets included)."""
         done = subprocess.run(
-            ["bash", "-c", ". deploy/prod-env.sh >/dev/null && printf %s \"$RASA_AUTH_TOKEN\""],
+            ["bash", "-c", f'. deploy/prod-env.sh >/dev/null && printf %s "${name}"'],
             env=self.env, cwd=REPO, capture_output=True, text=True, check=True,
         )
         return done.stdout
 
+    @property
+    def token(self) -> str:
+        return self.setting("RASA_AUTH_TOKEN")
+
     def sqlalchemy_url(self, driver: str) -> str:
         """URL of this cluster's PostgreSQL tracker database, for other parts (the console)."""
-        done = subprocess.run(
-            ["bash", "-c", '. deploy/prod-env.sh >/dev/null && printf %s "$PG_PASSWORD"'],
-            env=self.env, cwd=REPO, capture_output=True, text=True, check=True,
-        )
-        return f"{driver}://rasa:{done.stdout}@127.0.0.1:{self.pg_port}/rasa"
+        return f"{driver}://rasa:{self.setting('PG_PASSWORD')}@127.0.0.1:{self.pg_port}/rasa"
 
     def start_stores(self) -> None:
         self.run("pg-start")
@@ -109,12 +109,11 @@ class Cluster:
 
     def sigkill(self, name: str) -> None:
         """Kill an instance the hard way: no shutdown hook runs, whatever it was doing."""
-        pid = self.pid(name)
-        os.kill(pid, signal.SIGKILL)
-        # Not our child (deploy/prod.sh started it): wait until the kernel has torn it down and its
-        # port refuses connections, or nginx could still hand the next request to the dying process.
+        os.kill(self.pid(name), signal.SIGKILL)
+        # Not our child (deploy/prod.sh started it), so no waitpid: wait until the kernel has closed its
+        # sockets (its port refuses connections), or nginx could still hand a request to the dying process.
         deadline = time.monotonic() + 30
-        while _is_running(pid) or _accepts_connections(self.instances[name]):
+        while _accepts_connections(self.instances[name]):
             assert time.monotonic() < deadline, f"instance {name} still alive 30 s after SIGKILL"
             time.sleep(0.05)
 
@@ -171,15 +170,6 @@ def button_payload(messages: list[dict[str, Any]], *words: str) -> str:
             if any(word.lower() in label for word in words):
                 return button["payload"]
     raise AssertionError(f"no button among {words} in {messages}")
-
-
-def _is_running(pid: int) -> bool:
-    """True while the process exists and is not a zombie."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"
 
 
 def _accepts_connections(port: int) -> bool:
