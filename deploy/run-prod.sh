@@ -6,15 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . deploy/prod-env.sh
 . ops/processes.sh
-cleanup() {
-  trap - EXIT
-  stop_services
-  deploy/prod.sh stop
-}
-# Ctrl-C or TERM: exit (the EXIT trap stops everything) instead of resuming the watch loop after cleanup.
-trap cleanup EXIT
-trap "exit 130" INT
-trap "exit 143" TERM
+stop_everything_on_exit deploy/prod.sh stop
 deploy/prod.sh start
 # The support console reads the conversations straight from the tracker store: here, PostgreSQL.
 export TRACKER_STORE_URL="postgresql+psycopg://$PG_USER:$PG_PASSWORD@$PG_HOST:$PG_PORT/$PG_DB"

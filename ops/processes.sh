@@ -1,5 +1,5 @@
-# Process helpers shared by ops/stack.sh and deploy/prod.sh, and the service loop of ops/run.sh and
-# deploy/run-prod.sh. Source it (". ops/processes.sh"); it defines functions only.
+# Process helpers shared by ops/stack.sh and deploy/prod.sh, and the service loop and exit handling of
+# ops/run.sh and deploy/run-prod.sh. Source it (". ops/processes.sh"); it defines functions only.
 
 # Stop the process (group) of a pid file: TERM, then KILL after 10 s.
 stop_pidfile() {
@@ -49,4 +49,19 @@ start_services() {
 stop_services() {
   local pid
   for pid in "${service_pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+}
+
+# stop_everything_on_exit COMMAND...: when the script exits, stop the services, then run COMMAND (which
+# stops the stack). Ctrl-C or TERM exit through that trap instead of resuming the caller's watch loop.
+stop_everything_on_exit() {
+  stack_stop_command=("$@")
+  trap _stop_everything EXIT
+  trap "exit 130" INT
+  trap "exit 143" TERM
+}
+
+_stop_everything() {
+  trap - EXIT
+  stop_services
+  "${stack_stop_command[@]}"
 }

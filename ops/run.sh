@@ -8,15 +8,7 @@ cd "$(dirname "$0")/.."
 state="$STATE_DIR"
 mkdir -p "$state/log"
 ops/stack.sh start "$state"
-cleanup() {
-  trap - EXIT
-  stop_services
-  ops/stack.sh stop "$state"
-}
-# Ctrl-C or TERM: exit (the EXIT trap stops everything) instead of resuming the watch loop after cleanup.
-trap cleanup EXIT
-trap "exit 130" INT
-trap "exit 143" TERM
+stop_everything_on_exit ops/stack.sh stop "$state"
 start_services "$state/log" "$@"
 cat <<TXT
 
