@@ -270,18 +270,32 @@ def test_restart_clears_the_conversation(page: Page, page_url: str, rasa_url: st
 
 def test_lost_connection_is_shown_and_recovered(page: Page, page_url: str) -> None:
     open_widget(page, page_url)
-    websockets = []
-    page.route_web_socket(re.compile(r"/socket\.io/"), lambda ws: (ws.connect_to_server(), websockets.append(ws)))
+    # engine.io opens with long polling, probes a websocket, then switches to it when the page sends
+    # the upgrade packet "5". Closing the websocket before that only fails the probe: the client
+    # stays connected by polling. So the test waits for the upgrade itself.
+    upgraded = []
+
+    def through_route(ws) -> None:
+        server = ws.connect_to_server()
+
+        def page_to_server(message) -> None:
+            if message == "5":
+                upgraded.append(ws)
+            server.send(message)
+
+        ws.on_message(page_to_server)
+
+    page.route_web_socket(re.compile(r"/socket\.io/"), through_route)
     page.reload()  # so that the socket goes through the route
     expect(page.locator(WIDGET)).to_have_attribute("data-connection", "connected", timeout=REPLY_TIMEOUT_MS)
     for _ in range(50):
-        if websockets:
+        if upgraded:
             break
         page.wait_for_timeout(200)
-    assert websockets, "le client socket.io n'est jamais passé en websocket"
+    assert upgraded, "le client socket.io n'est jamais passé en websocket"
 
     page.route(re.compile(r"/socket\.io/"), lambda route: route.abort())  # no reconnection for now
-    websockets[-1].close()
+    upgraded[-1].close()
     status = page.locator(f"{WIDGET} .caw-status")
     expect(status).to_contain_text("Connexion perdue")
     expect(page.locator(WIDGET)).to_have_attribute("data-connection", "lost")
