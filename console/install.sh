@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the support console: its own venv (.venv-console) from console/requirements.txt and the
-# npm assets (DSFR, socket.io client for the browser test page). Idempotent: a stamp file records
+# npm assets (DSFR, socket.io client, Chart.js; axe-core for the browser tests). Idempotent: a stamp file records
 # the hash of what was installed, so a second run does nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ venv=.venv-console
 stamp="$venv/.console-install.sha256"
 want="$(cat console/requirements.txt console/package.json | sha256sum | cut -d' ' -f1)"
 if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
-   && [ -f console/node_modules/@gouvfr/dsfr/dist/dsfr.min.css ]; then
+   && [ -f console/node_modules/@gouvfr/dsfr/dist/dsfr.min.css ] && [ -f console/node_modules/chart.js/dist/chart.umd.min.js ]; then
   exit 0
 fi
 find_python() {
@@ -35,6 +35,6 @@ command -v npm >/dev/null 2>&1 || {
   echo "Console : installation de Node.js et npm (paquets Debian)…"
   apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 nodejs npm
 }
-echo "Console : installation des ressources web (DSFR, socket.io-client) depuis npm…"
+echo "Console : installation des ressources web (DSFR, socket.io-client, Chart.js) depuis npm…"
 (cd console && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
 echo "$want" > "$stamp"

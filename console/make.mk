@@ -2,6 +2,8 @@
 # The action server pauses conversations on handoff only when this is true (the console takes over).
 export HANDOFF_ENABLED := true
 RUN_SERVICES += console/serve.sh
+# Statistics counting and the nightly purge of old conversations (RGPD, docs/donnees-personnelles.md).
+RUN_SERVICES += console/retention.sh
 TEST_TARGETS += test-console
 
 .PHONY: console-install test-console test-console-unit test-console-browser

@@ -33,13 +33,15 @@ wait_http() {
 }
 
 # start_services LOG_DIR SCRIPT...: start each registered service script (webchat page, console,
-# Tchap bridge…) in its own process group, its log in LOG_DIR/<its folder>.log; stop_services stops them.
+# Tchap bridge…) in its own process group, its log in LOG_DIR/<its folder>.log (<folder>-<script>.log
+# for a script other than serve.sh, e.g. console/retention.sh); stop_services stops them.
 service_pids=()
 start_services() {
   local log_dir="$1" service name
   shift
   for service in "$@"; do
     name="$(basename "$(dirname "$service")")"
+    [ "$(basename "$service")" = serve.sh ] || name="$name-$(basename "$service" .sh)"
     echo "Démarrage de $service (journal : $log_dir/$name.log)"
     setsid bash "$service" > "$log_dir/$name.log" 2>&1 < /dev/null &
     service_pids+=("$!")

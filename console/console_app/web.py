@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import security
 from .db import make_engine
 from .rasa_api import RasaClient
-from .routes import accounts, answers, audit, conversations, inbox, models, takeover
+from .routes import accounts, answers, audit, conversations, inbox, models, privacy, statistics, takeover
 from .settings import Settings
 from .takeover import TakeoverService
 from .tracker import TrackerReader, make_tracker_engine
@@ -31,7 +31,8 @@ log = logging.getLogger("console")
 HERE = Path(__file__).resolve().parent
 CONSOLE_DIR = HERE.parent
 DSFR_DIST = CONSOLE_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
-AREAS = (accounts, conversations, inbox, answers, models, audit, takeover)
+CHARTJS_DIST = CONSOLE_DIR / "node_modules" / "chart.js" / "dist"
+AREAS = (accounts, conversations, inbox, answers, models, audit, takeover, statistics, privacy)
 
 
 class SecurityHeaders:
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes: list[BaseRoute] = [route for area in AREAS for route in area.routes]
     routes += [
         Mount("/static/dsfr", StaticFiles(directory=str(DSFR_DIST), check_dir=False), name="dsfr"),
+        Mount("/static/chartjs", StaticFiles(directory=str(CHARTJS_DIST), check_dir=False), name="chartjs"),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     middleware = [

@@ -169,3 +169,18 @@ def agent(client: TestClient) -> tuple[TestClient, str]:
 @pytest.fixture()
 def admin(client: TestClient) -> tuple[TestClient, str]:
     return client, login(client, "admin")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A real PostgreSQL server for the whole session (statistics and retention tests, tests/stores.py)."""
+    from stores import postgres_server
+    yield from postgres_server()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty tracker database, on each of the two stores."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("postgres").fresh_url()

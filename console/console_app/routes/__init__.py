@@ -7,6 +7,8 @@
     answers        FAQ answers (admin)
     models         training and deployment (admin)
     audit          audit log (admin)
+    statistics     usage statistics, the conversations behind a figure, CSV exports
+    privacy        personal data (admin): retention, purge now, erasing a conversation
 
 Shared request helpers (session, CSRF, rendering) are in `common`; SQL is in `..queries`.
 """

@@ -1,0 +1,369 @@
+"""Builds the statistics index (stats_tables.py) from Rasa's `events`, a batch at a time.
+
+Each message a person sends to the assistant is one *turn*, classified by what the assistant did
+next, from the names of the responses and actions (they stay stable when wordings change):
+
+    faq        an FAQ answer was given (response « utter_faq/<key> »: the key is kept)
+    scope      the scope check asked, recorded an answer or gave its verdict (slot scope_verdict)
+    declined   « pas sûr »: utter_low_confidence, or Rasa's own fallback
+    off_topic  utter_out_of_scope
+    handoff    the person was sent to an adviser (action_handoff, a pause, utter_handoff_*)
+    other      anything else: greetings, thanks, an empty message…
+
+When a turn shows several, the first in HANDOFF > FAQ > DECLINED > OFF_TOPIC > SCOPE wins (a second
+« pas sûr » that hands over to an adviser counts as a handoff). Messages written while the
+conversation is paused go to an adviser, not to the assistant: they are not turns. Each pause is one
+handoff: *taken* when an adviser's first message arrives (the wait is kept in whole seconds),
+*not taken* when it ends otherwise (the console's timeout answer, a resume, a restart).
+
+The index follows `events` by id. Events younger than SETTLE_SECONDS are left for the next run: on
+PostgreSQL two Rasa instances may commit their turns out of id order, and an event read past its
+neighbour would never be read again.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy.engine import Connection, Engine
+
+from . import stats_tables as t
+
+FAQ, SCOPE, DECLINED, OFF_TOPIC, HANDOFF, OTHER = "faq", "scope", "declined", "off_topic", "handoff", "other"
+CATEGORIES = (FAQ, SCOPE, DECLINED, OFF_TOPIC, HANDOFF, OTHER)
+_PRIORITY = {OTHER: 0, SCOPE: 1, OFF_TOPIC: 2, DECLINED: 3, FAQ: 4, HANDOFF: 5}
+TAKEN, NOT_TAKEN, WAITING = "taken", "not_taken", "waiting"
+
+FAQ_RESPONSE_PREFIX = "utter_faq/"
+RESPONSE_CATEGORIES = {
+    "utter_low_confidence": DECLINED,
+    "utter_default": DECLINED,
+    "utter_out_of_scope": OFF_TOPIC,
+    "utter_handoff_started": HANDOFF,
+    "utter_handoff_contact": HANDOFF,
+    "utter_scope_intro": SCOPE,
+    "utter_scope_cancelled": SCOPE,
+}
+SCOPE_RESPONSE_PREFIXES = ("utter_ask_", "utter_scope_")
+ACTION_CATEGORIES = {
+    "action_handoff": HANDOFF,
+    "action_default_fallback": DECLINED,
+    "action_two_stage_fallback": DECLINED,
+    "scope_form": SCOPE,
+    "action_scope_verdict": SCOPE,
+    "action_scope_cancel": SCOPE,
+    "action_inform_outside_check": SCOPE,
+}
+# The console answers a request nobody took under this name (console_app/takeover.py).
+CONSOLE_AGENT = "console"
+WATERMARK = "watermark"
+SETTLE_SECONDS = 120.0
+BATCH_SIZE = 2000
+
+
+def stats_zone(env: dict[str, str] | None = None) -> ZoneInfo:
+    """The time zone of the statistics' days (STATS_TIMEZONE, default Europe/Paris)."""
+    return ZoneInfo(((os.environ if env is None else env).get("STATS_TIMEZONE") or "Europe/Paris").strip())
+
+
+def local_day(ts: float, zone: tzinfo) -> str:
+    return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d")
+
+
+def _loads(raw: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def response_category(utter_action: str) -> str | None:
+    if utter_action.startswith(FAQ_RESPONSE_PREFIX):
+        return FAQ
+    if utter_action in RESPONSE_CATEGORIES:
+        return RESPONSE_CATEGORIES[utter_action]
+    if utter_action.startswith(SCOPE_RESPONSE_PREFIXES):
+        return SCOPE
+    return None
+
+
+@dataclass
+class Turn:
+    event_id: int
+    sender_id: str
+    ts: float
+    day: str
+    channel: str
+    category: str = OTHER
+    faq_key: str | None = None
+    verdict: str | None = None
+    opens_session: bool = False
+    stored: bool = False
+    changed: bool = False
+
+    def promote(self, category: str, faq_key: str | None = None) -> None:
+        """Keep the highest-priority category seen for this turn (and the FAQ key that goes with it)."""
+        if _PRIORITY[category] > _PRIORITY[self.category]:
+            self.category, self.changed = category, True
+            if category == FAQ:
+                self.faq_key = faq_key
+        elif category == FAQ and self.category == FAQ and self.faq_key is None and faq_key:
+            self.faq_key, self.changed = faq_key, True
+
+    def row(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "sender_id": self.sender_id, "ts": self.ts, "day": self.day,
+                "channel": self.channel, "category": self.category, "faq_key": self.faq_key,
+                "verdict": self.verdict, "opens_session": self.opens_session}
+
+
+@dataclass
+class Handoff:
+    event_id: int
+    sender_id: str
+    ts: float
+    day: str
+    channel: str
+    outcome: str = WAITING
+    wait: int | None = None
+    stored: bool = False
+    changed: bool = False
+
+    def close(self, outcome: str, at: float | None = None) -> None:
+        if self.outcome != WAITING:
+            return
+        self.outcome, self.changed = outcome, True
+        if outcome == TAKEN and at is not None:
+            self.wait = max(0, int(round(at - self.ts)))
+
+    def row(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "sender_id": self.sender_id, "ts": self.ts, "day": self.day,
+                "channel": self.channel, "outcome": self.outcome, "wait": self.wait}
+
+
+@dataclass
+class SenderState:
+    sender_id: str
+    paused: bool = False
+    new_session: bool = True
+    last_turn: int | None = None
+    open_handoff: int | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {"sender_id": self.sender_id, "paused": self.paused, "new_session": self.new_session,
+                "last_turn": self.last_turn, "open_handoff": self.open_handoff}
+
+
+@dataclass
+class Batch:
+    """Everything one batch of events reads and changes, written back in one transaction."""
+
+    senders: dict[str, SenderState] = field(default_factory=dict)
+    turns: dict[int, Turn] = field(default_factory=dict)
+    handoffs: dict[int, Handoff] = field(default_factory=dict)
+
+
+@dataclass
+class RefreshResult:
+    events: int = 0
+    up_to_date: bool = True
+    seconds: float = 0.0
+
+
+class StatsIndexer:
+    """Reads new `events` rows and keeps the statistics index up to date."""
+
+    def __init__(self, engine: Engine, zone: tzinfo | None = None, settle_seconds: float = SETTLE_SECONDS,
+                 batch_size: int = BATCH_SIZE) -> None:
+        self.engine = engine
+        self.zone = zone or stats_zone()
+        self.settle_seconds = settle_seconds
+        self.batch_size = batch_size
+
+    def refresh(self, budget_seconds: float | None = None, now: float | None = None) -> RefreshResult:
+        """Index events batch after batch until none is left or the time budget is spent."""
+        started = time.monotonic()
+        result = RefreshResult()
+        if not t.ensure_schema(self.engine):
+            return result
+        while True:
+            done, count = self._one_batch(now if now is not None else time.time())
+            result.events += count
+            if done:
+                break
+            if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+                result.up_to_date = False
+                break
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _one_batch(self, now: float) -> tuple[bool, int]:
+        """Index up to batch_size events; returns (nothing left to index, events indexed)."""
+        with self.engine.begin() as conn:
+            watermark = lock_index(conn)
+            rows = conn.execute(text(
+                "SELECT id, sender_id, type_name, timestamp, action_name, data FROM events "
+                "WHERE id > :watermark ORDER BY id LIMIT :limit"),
+                {"watermark": watermark, "limit": self.batch_size}).all()
+            ready = list(_settled(rows, now, self.settle_seconds))
+            if not ready:
+                return True, 0
+            batch = self._load(conn, {row.sender_id for row in ready})
+            for row in ready:
+                self._apply(batch, row)
+            self._store(conn, batch)
+            set_state(conn, WATERMARK, str(ready[-1].id))
+        return len(ready) < len(rows) or len(rows) < self.batch_size, len(ready)
+
+    # -- reading and writing the index -------------------------------------------------------
+
+    def _load(self, conn: Connection, sender_ids: set[str]) -> Batch:
+        batch = Batch()
+        ids = sorted(sender_ids)
+        for chunk in _chunks(ids, 500):
+            for r in conn.execute(select(t.senders).where(t.senders.c.sender_id.in_(chunk))):
+                batch.senders[r.sender_id] = SenderState(r.sender_id, bool(r.paused), bool(r.new_session),
+                                                         r.last_turn, r.open_handoff)
+        turn_ids = [s.last_turn for s in batch.senders.values() if s.last_turn is not None]
+        for chunk in _chunks(turn_ids, 500):
+            for r in conn.execute(select(t.turns).where(t.turns.c.event_id.in_(chunk))):
+                batch.turns[r.event_id] = Turn(r.event_id, r.sender_id, r.ts, r.day, r.channel, r.category,
+                                               r.faq_key, r.verdict, bool(r.opens_session), stored=True)
+        handoff_ids = [s.open_handoff for s in batch.senders.values() if s.open_handoff is not None]
+        for chunk in _chunks(handoff_ids, 500):
+            for r in conn.execute(select(t.handoffs).where(t.handoffs.c.event_id.in_(chunk))):
+                batch.handoffs[r.event_id] = Handoff(r.event_id, r.sender_id, r.ts, r.day, r.channel, r.outcome,
+                                                     r.wait, stored=True)
+        return batch
+
+    @staticmethod
+    def _store(conn: Connection, batch: Batch) -> None:
+        new_turns = [x.row() for x in batch.turns.values() if not x.stored]
+        changed_turns = [x.row() for x in batch.turns.values() if x.stored and x.changed]
+        new_handoffs = [x.row() for x in batch.handoffs.values() if not x.stored]
+        changed_handoffs = [x.row() for x in batch.handoffs.values() if x.stored and x.changed]
+        if new_turns:
+            conn.execute(insert(t.turns), new_turns)
+        if changed_turns:
+            conn.execute(update(t.turns).where(t.turns.c.event_id == bindparam("b_id")).values(
+                category=bindparam("b_category"), faq_key=bindparam("b_faq_key"), verdict=bindparam("b_verdict")),
+                [{"b_id": r["event_id"], "b_category": r["category"], "b_faq_key": r["faq_key"],
+                  "b_verdict": r["verdict"]} for r in changed_turns])
+        if new_handoffs:
+            conn.execute(insert(t.handoffs), new_handoffs)
+        if changed_handoffs:
+            conn.execute(update(t.handoffs).where(t.handoffs.c.event_id == bindparam("b_id")).values(
+                outcome=bindparam("b_outcome"), wait=bindparam("b_wait")),
+                [{"b_id": r["event_id"], "b_outcome": r["outcome"], "b_wait": r["wait"]} for r in changed_handoffs])
+        names = list(batch.senders)
+        for chunk in _chunks(names, 500):
+            conn.execute(delete(t.senders).where(t.senders.c.sender_id.in_(chunk)))
+        if names:
+            conn.execute(insert(t.senders), [s.row() for s in batch.senders.values()])
+
+    # -- one event ---------------------------------------------------------------------------
+
+    def _apply(self, batch: Batch, row: Any) -> None:
+        sender = batch.senders.setdefault(row.sender_id, SenderState(row.sender_id))
+        kind, ts = row.type_name, float(row.timestamp or 0)
+        turn = batch.turns.get(sender.last_turn) if sender.last_turn is not None else None
+        handoff = batch.handoffs.get(sender.open_handoff) if sender.open_handoff is not None else None
+        if kind == "user":
+            if sender.paused:
+                return  # written to an adviser, not to the assistant
+            data = _loads(row.data)
+            day = local_day(ts, self.zone)
+            channel = str(data.get("input_channel") or "")[:64]
+            new = Turn(row.id, row.sender_id, ts, day, channel, opens_session=sender.new_session)
+            batch.turns[row.id] = new
+            sender.last_turn, sender.new_session = row.id, False
+        elif kind == "bot":
+            metadata = _loads(row.data).get("metadata") or {}
+            agent = metadata.get("agent") if isinstance(metadata, dict) else None
+            if agent:
+                if handoff is not None:
+                    handoff.close(NOT_TAKEN if agent == CONSOLE_AGENT else TAKEN, ts)
+                return
+            utter = str(metadata.get("utter_action") or "") if isinstance(metadata, dict) else ""
+            category = response_category(utter)
+            if turn is not None and category is not None:
+                turn.promote(category, utter[len(FAQ_RESPONSE_PREFIX):] if category == FAQ else None)
+        elif kind == "action":
+            category = ACTION_CATEGORIES.get(row.action_name or "")
+            if turn is not None and category is not None:
+                turn.promote(category)
+        elif kind == "active_loop":
+            if turn is not None and _loads(row.data).get("name") == "scope_form":
+                turn.promote(SCOPE)
+        elif kind == "slot":
+            self._apply_slot(row.data or "", turn)
+        elif kind == "pause":
+            sender.paused = True
+            if turn is not None:
+                turn.promote(HANDOFF)
+            if handoff is not None:
+                handoff.close(NOT_TAKEN)
+            created = Handoff(row.id, row.sender_id, ts, local_day(ts, self.zone), turn.channel if turn else "")
+            batch.handoffs[row.id] = created
+            sender.open_handoff = row.id
+        elif kind in ("resume", "restart", "session_started"):
+            sender.paused = False
+            if handoff is not None:
+                handoff.close(NOT_TAKEN)
+            sender.open_handoff = None
+            if kind == "session_started":
+                sender.new_session, sender.last_turn = True, None
+
+    @staticmethod
+    def _apply_slot(raw: str, turn: Turn | None) -> None:
+        if turn is None or ('"scope_verdict"' not in raw and '"handoff_requested"' not in raw):
+            return  # most slot events: nothing for the statistics, no JSON parsing
+        data = _loads(raw)
+        if data.get("name") == "scope_verdict" and data.get("value"):
+            turn.verdict, turn.changed = str(data["value"])[:64], True
+            turn.promote(SCOPE)
+        elif data.get("name") == "handoff_requested" and data.get("value") is True:
+            turn.promote(HANDOFF)
+
+
+def _settled(rows: Iterable[Any], now: float, settle_seconds: float) -> Iterable[Any]:
+    """The events in id order up to the first one too recent to be sure no smaller id is still unseen.
+
+    An event stamped far in the future cannot be a turn still being saved: it does not hold the rest back.
+    """
+    for row in rows:
+        ts = float(row.timestamp or 0)
+        if now - settle_seconds < ts <= now + settle_seconds:
+            return
+        yield row
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def lock_index(conn: Connection) -> int:
+    """Take the index's lock for this transaction and return the watermark (last indexed event id).
+
+    Every writer of the statistics tables (indexer, purge, erasure) starts with this row update: one
+    writer at a time, on PostgreSQL (row lock) and on SQLite (the database's write lock). The row is
+    created by stats_tables.ensure_schema.
+    """
+    conn.execute(update(t.state).where(t.state.c.name == WATERMARK).values(value=t.state.c.value))
+    return int(conn.execute(select(t.state.c.value).where(t.state.c.name == WATERMARK)).scalar_one())
+
+
+def get_state(conn: Connection, name: str) -> str | None:
+    return conn.execute(select(t.state.c.value).where(t.state.c.name == name)).scalar_one_or_none()
+
+
+def set_state(conn: Connection, name: str, value: str) -> None:
+    if conn.execute(update(t.state).where(t.state.c.name == name).values(value=value)).rowcount == 0:
+        conn.execute(insert(t.state).values(name=name, value=value))
