@@ -41,7 +41,16 @@ from sqlalchemy.engine import Connection, Engine
 from . import stats_tables as t
 from .db import audit_log, reviews, tags, takeovers
 from .queries import audit
-from .stats_indexer import NOT_TAKEN, TAKEN, WAITING, StatsIndexer, get_state, lock_index, set_state
+from .stats_indexer import (
+    NOT_TAKEN,
+    TAKEN,
+    WAITING,
+    StatsIndexer,
+    after_events_deleted,
+    get_state,
+    lock_index,
+    set_state,
+)
 
 log = logging.getLogger("console.retention")
 
@@ -239,7 +248,7 @@ def _old_conversations(engine: Engine, cutoff: float) -> list[str]:
 
 def purge_tracker(engine: Engine, cutoff: float, report: PurgeReport, indexer: StatsIndexer) -> None:
     """Delete the conversation events older than the cutoff, a batch of conversations per transaction."""
-    indexer.refresh()  # everything about to be deleted must be counted first
+    indexer.refresh(now=report.at)  # everything about to be deleted must be counted first
     for batch in _chunks(_old_conversations(engine, cutoff), SENDERS_PER_BATCH):
         with engine.begin() as conn:
             watermark = lock_index(conn)
@@ -247,6 +256,7 @@ def purge_tracker(engine: Engine, cutoff: float, report: PurgeReport, indexer: S
                                                    "watermark": watermark}).rowcount
             if not deleted:
                 continue
+            after_events_deleted(conn, watermark)
             report.events_deleted += deleted
             report.turns_rolled_up += roll_up(conn, batch)
             still_there = _remaining(conn, batch)
@@ -316,8 +326,9 @@ def erase_conversation(tracker_engine: Engine, console_engine: Engine, sender_id
     if t.ensure_schema(tracker_engine):
         (indexer or StatsIndexer(tracker_engine)).refresh()
         with tracker_engine.begin() as conn:
-            lock_index(conn)
+            watermark = lock_index(conn)
             deleted = conn.execute(delete(t.events).where(t.events.c.sender_id == sender_id)).rowcount
+            after_events_deleted(conn, watermark)
             roll_up(conn, [sender_id])
             conn.execute(delete(t.senders).where(t.senders.c.sender_id == sender_id))
     forget_in_console(console_engine, [sender_id])

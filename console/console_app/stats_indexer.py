@@ -30,7 +30,7 @@ from datetime import datetime, tzinfo
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from . import stats_tables as t
@@ -207,6 +207,8 @@ class StatsIndexer:
         """Index up to batch_size events; returns (nothing left to index, events indexed)."""
         with self.engine.begin() as conn:
             watermark = lock_index(conn)
+            after_events_deleted(conn, watermark)  # the events table was emptied or recreated meanwhile
+            watermark = min(watermark, int(get_state(conn, WATERMARK) or 0))
             rows = conn.execute(text(
                 "SELECT id, sender_id, type_name, timestamp, action_name, data FROM events "
                 "WHERE id > :watermark ORDER BY id LIMIT :limit"),
@@ -358,6 +360,18 @@ def lock_index(conn: Connection) -> int:
     """
     conn.execute(update(t.state).where(t.state.c.name == WATERMARK).values(value=t.state.c.value))
     return int(conn.execute(select(t.state.c.value).where(t.state.c.name == WATERMARK)).scalar_one())
+
+
+def after_events_deleted(conn: Connection, watermark: int) -> None:
+    """Call after deleting events, in the same transaction (under the index lock).
+
+    SQLite gives a new row the largest id + 1 (Rasa's table has no AUTOINCREMENT): once the newest events
+    are deleted, their ids come back, below the watermark, and would never be indexed. Every id left at
+    or below the largest remaining one is indexed already, so the watermark goes back there.
+    """
+    largest = conn.execute(select(func.max(t.events.c.id))).scalar() or 0
+    if largest < watermark:
+        set_state(conn, WATERMARK, str(largest))
 
 
 def get_state(conn: Connection, name: str) -> str | None:

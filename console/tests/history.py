@@ -48,8 +48,10 @@ class History:
         self.engine = engine
         self.rows: list[dict[str, Any]] = []
 
-    def conversation(self, sender: str, start: float, channel: str = "socketio") -> "Conversation":
-        return Conversation(self, sender, start, channel)
+    def conversation(self, sender: str, start: float, channel: str = "socketio",
+                     new_session: bool = True) -> "Conversation":
+        """A conversation starting (by default) with Rasa's session start, at `start`."""
+        return Conversation(self, sender, start, channel, new_session)
 
     def flush(self) -> None:
         if self.rows:
@@ -61,9 +63,10 @@ class History:
 class Conversation:
     """One conversation; each method is one turn of the person and what the assistant does."""
 
-    def __init__(self, history: History, sender: str, start: float, channel: str) -> None:
+    def __init__(self, history: History, sender: str, start: float, channel: str, new_session: bool) -> None:
         self.history, self.sender, self.clock, self.channel = history, sender, start, channel
-        self.session_start()
+        if new_session:
+            self.session_start()
 
     def _add(self, event: dict[str, Any], step: float = 0.01, metadata: dict[str, Any] | None = None) -> None:
         self.clock += step
