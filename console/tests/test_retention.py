@@ -213,3 +213,57 @@ def test_new_conversations_are_counted_after_the_newest_one_is_erased(store_url:
     StatsIndexer(engine, PARIS).refresh()
     report = build_report(engine, NOVEMBER)
     assert report.faq["regle_r5"] == 2 and report.total == 23 + 2
+
+
+# -- the console's pages ------------------------------------------------------------------------
+
+def test_an_admin_erases_a_conversation_from_the_console(admin: Any, settings: Any) -> None:
+    client, csrf = admin
+    transcript = client.get("/conversations/c-faq").text
+    assert 'href="/effacement/c-faq"' in transcript
+    confirm = client.get("/effacement/c-faq")
+    assert confirm.status_code == 200 and "L'effacement est définitif" in confirm.text
+    assert client.post("/effacement/c-faq", data={}).status_code == 403  # no CSRF token
+    response = client.post("/effacement/c-faq", data={"csrf_token": csrf})
+    assert response.status_code == 303
+    assert client.get("/conversations/c-faq").status_code == 404
+    assert "Conversation « c-faq » effacée" in client.get(response.headers["location"]).text
+    audit_page = client.get("/audit").text
+    assert "erase" in audit_page and "c-faq" in audit_page
+    assert client.post("/effacement/c-faq", data={"csrf_token": csrf}).status_code == 404
+    engine = make_engine(settings.tracker_url)
+    assert "c-faq" not in events_of(engine) and "c-scope" in events_of(engine)
+
+
+def test_agents_cannot_erase_nor_see_the_personal_data_page(agent: Any) -> None:
+    client, csrf = agent
+    assert 'href="/effacement/' not in client.get("/conversations/c-faq").text
+    assert client.get("/effacement/c-faq").status_code == 403
+    assert client.post("/effacement/c-faq", data={"csrf_token": csrf}).status_code == 403
+    assert client.get("/donnees-personnelles").status_code == 403
+    assert client.post("/donnees-personnelles/purge", data={"csrf_token": csrf}).status_code == 403
+    assert client.get("/conversations/c-faq").status_code == 200
+
+
+def test_the_personal_data_page_finds_a_conversation_by_its_id_and_purges(admin: Any) -> None:
+    client, csrf = admin
+    page = client.get("/donnees-personnelles?q=fall").text
+    assert "30 jours" in page and "Aucune purge n'a encore eu lieu." in page
+    assert 'href="/effacement/c-fallback"' in page and "c-faq" not in page
+    assert "Aucune conversation conservée ne correspond." in client.get("/donnees-personnelles?q=%25").text
+    response = client.post("/donnees-personnelles/purge", data={"csrf_token": csrf})
+    assert response.status_code == 303
+    page = client.get("/donnees-personnelles").text
+    assert "Purge effectuée : 0 conversation(s) supprimée(s)" in page  # the fixture's conversations are recent
+    assert "Aucune purge n'a encore eu lieu." not in page
+    assert "purge" in client.get("/audit").text
+
+
+def test_an_invalid_retention_setting_is_shown_not_ignored(admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, csrf = admin
+    monkeypatch.setenv("CONVERSATION_RETENTION_DAYS", "365")
+    page = client.get("/donnees-personnelles").text
+    assert "la purge ne tourne pas" in page and "au plus 6 mois" in page
+    response = client.post("/donnees-personnelles/purge", data={"csrf_token": csrf})
+    assert response.status_code == 400 and "au plus 6 mois" in response.text
+    assert "configuration de la conservation des données est invalide" in client.get("/statistiques").text
