@@ -113,6 +113,11 @@ class Report:
         return [(max(w, period.start), min(w + timedelta(days=6), period.end), c) for w, c in weeks.items()]
 
     @property
+    def active_weeks(self) -> list[tuple[date, date, Counter[str]]]:
+        """The weeks with at least one question (the first and last frame the trend's summary)."""
+        return [week for week in self.weekly if sum(week[2].values())]
+
+    @property
     def handoffs_closed(self) -> int:
         return self.handoffs[TAKEN] + self.handoffs[NOT_TAKEN]
 

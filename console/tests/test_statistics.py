@@ -214,6 +214,10 @@ def test_every_role_sees_the_figures_and_their_tables(known_app: Any, agent: Any
     assert 'id="kf-sessions">11</strong>' in html
     assert 'id="kf-wait">50 s</strong>' in html
     assert "La question la plus posée est « Qui finance la migration vers le cloud ? » (4 réponses)" in html
+    assert ("De la semaine du 02/11/2026 à celle du 16/11/2026, la part des réponses de la FAQ passe de 30 % à 33 %, "
+            "celle des « pas sûr » de 5 % à 33 %, celle des questions hors sujet de 5 % à 0 % et celle des demandes "
+            "de conseiller de 15 % à 33 %.") in html
+    assert "4 demandes de conseiller : délai médian de prise en charge 50 s ; 25 % n'ont jamais été prises" in html
     assert html.count("<canvas") == 7 and html.count('class="stats-table"') == 7
     assert '<td data-value="13">13</td>' in html  # socketio, in the channels table
     assert "/static/chartjs/chart.umd.min.js" in html

@@ -45,6 +45,7 @@
         backgroundColor: single ? colours : series.colour,
         borderColor: single ? colours : series.colour,
         borderWidth: kind === "line" ? 2 : 0,
+        maxBarThickness: 28,
         spanGaps: true,
       };
     });
