@@ -21,6 +21,18 @@ from urllib.parse import urlsplit
 
 BUILD_DIR = Path(__file__).resolve().parent / "build"
 PLACEHOLDER = "{{SOCKET_URL}}"
+# The page tells people how long their messages are kept: the period the purge job enforces
+# (CONVERSATION_RETENTION_DAYS, console/console_app/retention.py: default 30, at most 183).
+RETENTION_PLACEHOLDER = "{{RETENTION_DAYS}}"
+MAX_RETENTION_DAYS = 183
+
+
+def retention_days(env: dict[str, str]) -> int:
+    """The conversations' retention period in days, or ValueError (the purge job refuses it too)."""
+    raw = (env.get("CONVERSATION_RETENTION_DAYS") or "30").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_RETENTION_DAYS:
+        raise ValueError(f"CONVERSATION_RETENTION_DAYS={raw!r} : un nombre de jours entre 1 et {MAX_RETENTION_DAYS}")
+    return int(raw)
 
 
 def validated_socket_url(url: str) -> str:
@@ -48,6 +60,7 @@ class WebchatHandler(SimpleHTTPRequestHandler):
     """Static files from build/, with the socket URL filled in and security headers."""
 
     socket_url = "http://localhost:5005"
+    retention_days = 30
 
     def end_headers(self) -> None:
         self.send_header("Content-Security-Policy", content_security_policy(self.socket_url))
@@ -74,6 +87,7 @@ class WebchatHandler(SimpleHTTPRequestHandler):
             self.send_error(HTTPStatus.NOT_FOUND, "Page introuvable")
             return
         text = page.read_text(encoding="utf-8").replace(PLACEHOLDER, html.escape(self.socket_url, quote=True))
+        text = text.replace(RETENTION_PLACEHOLDER, str(self.retention_days))
         self.send_text(text, "text/html; charset=utf-8")
 
     def send_text(self, text: str, content_type: str) -> None:
@@ -112,13 +126,15 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
         socket_url = validated_socket_url(args.socket_url)
+        days = retention_days(dict(os.environ))
     except ValueError as error:
         print(f"ERREUR : {error}", file=sys.stderr)
         return 2
     if not (BUILD_DIR / "index.html").is_file():
         print("ERREUR : la page n'est pas construite ; lancez webchat/install.sh.", file=sys.stderr)
         return 1
-    handler = partial(type("Handler", (WebchatHandler,), {"socket_url": socket_url}), directory=str(BUILD_DIR))
+    handler = partial(type("Handler", (WebchatHandler,), {"socket_url": socket_url, "retention_days": days}),
+                      directory=str(BUILD_DIR))
     server = ThreadingHTTPServer((args.host, args.port), handler)
     server.daemon_threads = True
     print(f"Page du widget : http://{args.host}:{args.port}/ (Rasa : {socket_url})", flush=True)

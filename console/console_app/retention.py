@@ -168,13 +168,25 @@ class PurgeReport:
 # -- rolling the index up into anonymous counts -------------------------------------------------
 
 def _add_counts(conn: Connection, counts: Counter[tuple[str, str, str, str]]) -> None:
-    """stats_daily += counts, keyed by (day, metric, channel, key). Runs under the index lock."""
-    for (day, metric, channel, key), n in counts.items():
-        changed = conn.execute(
-            update(t.daily).where(t.daily.c.day == day, t.daily.c.metric == metric, t.daily.c.channel == channel,
-                                  t.daily.c.key == key).values(count=t.daily.c.count + n)).rowcount
-        if not changed:
-            conn.execute(t.daily.insert().values(day=day, metric=metric, channel=channel, key=key, count=n))
+    """stats_daily += counts, keyed by (day, metric, channel, key). Runs under the index lock.
+
+    One read of the rows of those days, then one batch of updates and one of inserts."""
+    if not counts:
+        return
+    days = sorted({day for day, _m, _c, _k in counts})
+    existing: dict[tuple[str, str, str, str], int] = {}
+    for chunk in _chunks(days):
+        for r in conn.execute(select(t.daily.c.id, t.daily.c.day, t.daily.c.metric, t.daily.c.channel,
+                                     t.daily.c.key).where(t.daily.c.day.in_(chunk))):
+            existing[(r.day, r.metric, r.channel, r.key)] = r.id
+    updates = [{"b_id": existing[k], "b_n": n} for k, n in counts.items() if k in existing]
+    inserts = [{"day": k[0], "metric": k[1], "channel": k[2], "key": k[3], "count": n}
+               for k, n in counts.items() if k not in existing]
+    if updates:
+        conn.execute(update(t.daily).where(t.daily.c.id == bindparam("b_id"))
+                     .values(count=t.daily.c.count + bindparam("b_n")), updates)
+    if inserts:
+        conn.execute(t.daily.insert(), inserts)
 
 
 def roll_up(conn: Connection, sender_ids: list[str]) -> int:

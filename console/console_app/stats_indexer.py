@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -82,6 +83,19 @@ def _loads(raw: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+# A user event carries the whole NLU result (kilobytes); only its channel is needed here.
+_INPUT_CHANNEL = re.compile(r'"input_channel":\s*("(?:[^"\\]|\\.)*"|null)')
+
+
+def input_channel(raw: str) -> str:
+    """The `input_channel` of a user event's JSON, without parsing the rest (the last one: Rasa writes
+    it after parse_data, where a message's own text could contain the same words)."""
+    found = _INPUT_CHANNEL.findall(raw)
+    if not found:
+        return str(_loads(raw).get("input_channel") or "")[:64]
+    return str(json.loads(found[-1]) or "")[:64]
 
 
 def response_category(utter_action: str) -> str | None:
@@ -279,9 +293,8 @@ class StatsIndexer:
         if kind == "user":
             if sender.paused:
                 return  # written to an adviser, not to the assistant
-            data = _loads(row.data)
             day = local_day(ts, self.zone)
-            channel = str(data.get("input_channel") or "")[:64]
+            channel = input_channel(row.data or "")
             new = Turn(row.id, row.sender_id, ts, day, channel, opens_session=sender.new_session)
             batch.turns[row.id] = new
             sender.last_turn, sender.new_session = row.id, False

@@ -11,6 +11,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -201,10 +202,18 @@ def _count_archived(report: Report, day: str, metric: str, channel: str, key: st
 # -- FAQ titles --------------------------------------------------------------------------------
 
 def faq_titles(project_dir: Path) -> dict[str, str]:
-    """Key → question title, from the FAQ topic map (actions/data/catalog/*.yml); missing: the key."""
+    """Key → question title, from the FAQ topic map (actions/data/catalog/*.yml); missing: the key.
+
+    Read again only when a file changes (the answers page or a deployment may change them)."""
+    files = sorted((project_dir / "actions" / "data" / "catalog").glob("*.yml"))
+    return dict(_read_titles(tuple((path, path.stat().st_mtime_ns) for path in files)))
+
+
+@lru_cache(maxsize=4)
+def _read_titles(files: tuple[tuple[Path, int], ...]) -> tuple[tuple[str, str], ...]:
     titles: dict[str, str] = {}
     yaml = YAML(typ="safe")
-    for path in sorted((project_dir / "actions" / "data" / "catalog").glob("*.yml")):
+    for path, _mtime in files:
         try:
             content = yaml.load(path.read_text(encoding="utf-8")) or {}
         except Exception:  # noqa: BLE001 - a broken file must not take the statistics down
@@ -212,7 +221,7 @@ def faq_titles(project_dir: Path) -> dict[str, str]:
         for key, entry in (content.get("faq") or {}).items():
             if isinstance(entry, dict) and entry.get("title"):
                 titles[str(key)] = str(entry["title"])
-    return titles
+    return tuple(titles.items())
 
 
 # -- the conversations behind a figure ---------------------------------------------------------

@@ -32,3 +32,13 @@ def test_csp_allows_only_self_and_rasa() -> None:
 def test_embed_config_is_a_json_string_literal() -> None:
     script = server.embed_config('http://h/"});alert(1);//')
     assert script == 'window.CloudAuCentreWidget.init({ socketUrl: "http://h/\\"});alert(1);//" });\n'
+
+
+def test_the_page_states_the_retention_period_the_purge_enforces() -> None:
+    assert server.retention_days({}) == 30
+    assert server.retention_days({"CONVERSATION_RETENTION_DAYS": "90"}) == 90
+    for wrong in ("184", "0", "trente", "-5"):
+        with pytest.raises(ValueError):
+            server.retention_days({"CONVERSATION_RETENTION_DAYS": wrong})
+    page = (Path(__file__).resolve().parents[1] / "src" / "index.html").read_text(encoding="utf-8")
+    assert "Vos messages sont conservés {{RETENTION_DAYS}} jours" in page
