@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.venv-console
 stamp="$venv/.console-install.sha256"
+# `make run` starts console/serve.sh and console/retention.sh together: one installs, the other waits.
+mkdir -p var
+exec 9> var/.console-install.lock
+flock 9
 want="$(cat console/requirements.txt console/package.json | sha256sum | cut -d' ' -f1)"
 if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
    && [ -f console/node_modules/@gouvfr/dsfr/dist/dsfr.min.css ] && [ -f console/node_modules/chart.js/dist/chart.umd.min.js ]; then

@@ -14,7 +14,7 @@ works in batches of conversations, each one transaction, through the index on `e
 
 Before events go, their statistics index rows are added to the anonymous daily counts, so the
 statistics keep counting them. The console's own rows about a deleted conversation (review, tags,
-takeovers) go with it.
+takeovers) go with it, and so do the inbox's annotation records older than the period.
 
     python -m console_app.retention serve            the nightly job (started by console/retention.sh)
     python -m console_app.retention purge            one purge now, its report printed
@@ -39,7 +39,7 @@ from sqlalchemy import bindparam, delete, exists, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from . import stats_tables as t
-from .db import audit_log, reviews, tags, takeovers
+from .db import annotations, audit_log, reviews, tags, takeovers
 from .queries import audit
 from .stats_indexer import (
     NOT_TAKEN,
@@ -306,6 +306,9 @@ def purge(tracker_engine: Engine, console_engine: Engine, policy: RetentionPolic
                 delete(t.daily).where(t.daily.c.day < policy.aggregate_first_day(now))).rowcount
     report.console_rows_deleted = forget_in_console(console_engine, report.gone)
     with console_engine.begin() as conn:
+        # The record of a message turned into a training example: its message is gone by now.
+        report.console_rows_deleted += conn.execute(
+            delete(annotations).where(annotations.c.annotated_at < report.cutoff)).rowcount
         report.audit_rows_deleted = conn.execute(
             delete(audit_log).where(audit_log.c.ts < now - policy.audit_days * 86400)).rowcount
     report.seconds = time.monotonic() - started
