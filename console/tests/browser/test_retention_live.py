@@ -1,5 +1,6 @@
 """A conversation still in use keeps working after a purge: the real Rasa server (the stack of these
-tests) goes on with it, and saves neither duplicates nor the purged events again.
+tests) goes on with it, and saves neither duplicates nor the purged events again. And no log keeps a
+copy of what people write.
 
 The purge runs as the nightly job does (`python -m console_app.retention purge`). The questions are
 sent as FAQ buttons (`/faq{"faq_key": …}`), answered the same way by any model, the tiny one deployed by
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -82,3 +84,17 @@ def test_a_conversation_in_use_keeps_working_after_a_purge(stack: dict[str, Any]
     answers = [(e.get("metadata") or {}).get("utter_action") for e in events if e["event"] == "bot"]
     assert answers == ["utter_faq/collectivites", "utter_faq/donnees_sensibles"]
     assert all(ts >= cutoff for _k, ts in _stored(stack["tracker_db"], sender))  # nothing purged came back
+
+
+def test_no_log_keeps_what_people_write(stack: dict[str, Any]) -> None:
+    """Rasa and the action server log at INFO (make run's level): never the text of a message."""
+    marker = "zorglub-" + uuid.uuid4().hex[:10]
+    for text in (f"Qui finance la migration vers le cloud ? {marker}", f"{marker} je veux parler à un humain"):
+        response = httpx.post(f"{stack['url']}/webhooks/rest/webhook", timeout=60,
+                              json={"sender": "logs-" + marker, "message": text})
+        assert response.status_code == 200
+    logs = list(Path(stack["state"]).glob("*.log"))
+    if os.environ.get("CONSOLE_TEST_RASA_URL") is None:
+        assert {p.name for p in logs} >= {"rasa.log", "actions.log"}
+    for log in logs:
+        assert marker not in log.read_text(encoding="utf-8", errors="replace"), log
