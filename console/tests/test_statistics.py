@@ -254,3 +254,17 @@ def test_csv_download_from_the_page(known_app: Any, agent: Any) -> None:
 def test_statistics_need_a_login(client: Any) -> None:
     response = client.get("/statistiques")
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+@pytest.fixture()
+def no_tracker_yet(settings: Any, tmp_path: Any) -> Any:
+    settings.tracker_url = f"sqlite:///{tmp_path / 'not-yet-created.db'}"
+    return settings
+
+
+def test_before_rasa_wrote_anything_the_page_shows_zeros(no_tracker_yet: Any, agent: Any) -> None:
+    client, _csrf = agent
+    html = page(client, "/statistiques")
+    assert 'id="kf-questions">0</strong>' in html and "Aucune question sur la période." in html
+    assert "Aucune purge n'a encore eu lieu." in html
+    assert page(client, "/statistiques/export/conversations.csv").startswith("\ufeffConversation;")
