@@ -37,8 +37,9 @@ def stats_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                CONSOLE_SECRET_KEY=secrets.token_urlsafe(32), RASA_URL="http://127.0.0.1:9",
                CONSOLE_WORK_DIR=str(work / "work"), CONSOLE_MODELS_DIR=str(work / "models"))
     env.pop("TRACKER_STORE_URL", None)
-    subprocess.run([sys.executable, "-m", "console_app.manage", "create-user", "alice", "--role", "agent"],
-                   input=PASSWORD + "\n", text=True, env=env, cwd=CONSOLE_DIR, check=True)
+    for name, role in (("alice", "agent"), ("admin", "admin")):
+        subprocess.run([sys.executable, "-m", "console_app.manage", "create-user", name, "--role", role],
+                       input=PASSWORD + "\n", text=True, env=env, cwd=CONSOLE_DIR, check=True)
     log = (work / "console.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "uvicorn", "console_app.web:create_app", "--factory",
                                 "--host", "127.0.0.1", "--port", str(port)],
@@ -52,10 +53,10 @@ def stats_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def _logged_in(browser: Any, url: str, **context: Any) -> Page:
+def _logged_in(browser: Any, url: str, username: str = "alice", **context: Any) -> Page:
     page = browser.new_context(**context).new_page()
     page.goto(url + "/login")
-    page.fill("#username", "alice")
+    page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(url + "/conversations")
@@ -103,14 +104,21 @@ def test_the_table_alternative_opens_the_same_conversations(browser: Any, stats_
     expect(page.locator("#selection-list")).to_contain_text("t1")
 
 
-def test_axe_finds_nothing_on_the_statistics_pages(browser: Any, stats_console: str) -> None:
+def _axe(page: Page) -> list[dict[str, Any]]:
+    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async (tags) => (await axe.run(document, { runOnly: { type: 'tag', values: tags } }))
+        .violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                                  nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }))""", WCAG)
+
+
+def test_axe_finds_nothing_on_the_statistics_and_personal_data_pages(browser: Any, stats_console: str) -> None:
     assert AXE.is_file(), "axe-core manquant : lancez console/install.sh"
-    page = _logged_in(browser, stats_console, bypass_csp=True)  # only to inject axe-core
-    for path in (f"/statistiques?{NOVEMBER}", f"/statistiques/conversations?{NOVEMBER}&categorie=handoff"):
-        page.goto(stats_console + path)
-        page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate("""async (tags) => (await axe.run(document, { runOnly: { type: 'tag', values: tags } }))
-            .violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-                                      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }))""", WCAG)
-        assert violations == [], path + "\n" + json.dumps(violations, ensure_ascii=False, indent=1)
+    pages = {"alice": (f"/statistiques?{NOVEMBER}", f"/statistiques/conversations?{NOVEMBER}&categorie=handoff"),
+             "admin": ("/donnees-personnelles?q=h", "/effacement/h1")}
+    for username, paths in pages.items():
+        page = _logged_in(browser, stats_console, username, bypass_csp=True)  # bypass: only to inject axe-core
+        for path in paths:
+            page.goto(stats_console + path)
+            violations = _axe(page)
+            assert violations == [], path + "\n" + json.dumps(violations, ensure_ascii=False, indent=1)
