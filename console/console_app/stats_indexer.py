@@ -35,6 +35,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from . import stats_tables as t
+from .tracker import _loads  # one reading of an event's JSON for the whole console
 
 FAQ, SCOPE, DECLINED, OFF_TOPIC, HANDOFF, OTHER = "faq", "scope", "declined", "off_topic", "handoff", "other"
 CATEGORIES = (FAQ, SCOPE, DECLINED, OFF_TOPIC, HANDOFF, OTHER)
@@ -75,14 +76,6 @@ def stats_zone(env: dict[str, str] | None = None) -> ZoneInfo:
 
 def local_day(ts: float, zone: tzinfo) -> str:
     return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d")
-
-
-def _loads(raw: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 # A user event carries the whole NLU result (kilobytes); only its channel is needed here.

@@ -97,16 +97,13 @@ class Report:
     def buckets(self) -> list[tuple[date, date, Counter[str]]]:
         """(first day, last day, categories) per day, or per week (Monday to Sunday) for long periods."""
         period = self.filters.period
-        if not period.by_week:
-            return [(d, d, self.per_day.get(d, Counter())) for d in period.days]
-        weeks: dict[date, Counter[str]] = {}
-        for d in period.days:
-            weeks.setdefault(week_start(d), Counter()).update(self.per_day.get(d, Counter()))
-        return [(max(w, period.start), min(w + timedelta(days=6), period.end), c) for w, c in weeks.items()]
+        if period.by_week:
+            return self.weekly
+        return [(d, d, self.per_day.get(d, Counter())) for d in period.days]
 
     @property
     def weekly(self) -> list[tuple[date, date, Counter[str]]]:
-        """Categories per week (the trend of the rates)."""
+        """Categories per week (the trend of the rates); the first and last weeks cut at the period."""
         period = self.filters.period
         weeks: dict[date, Counter[str]] = {}
         for d in period.days:

@@ -106,6 +106,7 @@ events = Table(
     Column("intent_name", String(255)),
     Column("action_name", String(255)),
     Column("data", Text),
+    Index("ix_events_sender_id", "sender_id"),
 )
 
 # Rasa's `events` has an index on sender_id only; the purge and the index builder read by time.

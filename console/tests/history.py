@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text, create_engine, insert
+from console_app.stats_tables import events as EVENTS  # Rasa's schema
+from sqlalchemy import create_engine, insert
 from sqlalchemy.engine import Engine
 
 META = {"model_id": "93a6a3b5bd5248b294dcd4392d29168e", "assistant_id": "cloud-au-centre"}
@@ -20,24 +21,10 @@ TIMEOUT_TEXT = ("Aucun conseiller n'est disponible pour le moment. Vous pouvez �
                 "infonuage.dinum@modernisation.gouv.fr — elle vous répondra. L'assistant reprend la conversation "
                 "en attendant.")
 
-# Rasa's own schema (rasa.core.tracker_store.SQLTrackerStore.SQLEvent).
-_metadata = MetaData()
-EVENTS = Table(
-    "events", _metadata,
-    Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255), nullable=False),
-    Column("type_name", String(255), nullable=False),
-    Column("timestamp", Float),
-    Column("intent_name", String(255)),
-    Column("action_name", String(255)),
-    Column("data", Text),
-    Index("ix_events_sender_id", "sender_id"),
-)
-
-
 def make_engine(url: str) -> Engine:
+    """An engine on a tracker database with Rasa's `events` table (created if missing)."""
     engine = create_engine(url, future=True)
-    _metadata.create_all(engine)
+    EVENTS.metadata.create_all(engine)
     return engine
 
 
