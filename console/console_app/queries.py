@@ -18,7 +18,8 @@ from .db import annotations, audit_log, reviews, tags
 
 
 def audit(engine: Engine, username: str, action: str, target: str = "", detail: str = "") -> None:
-    """Append one line to the audit log (never updated, never deleted by the console)."""
+    """Append one line to the audit log (never updated; deleted only when older than its retention
+    period, by retention.py)."""
     with engine.begin() as conn:
         conn.execute(insert(audit_log).values(
             ts=time.time(), username=username, action=action, target=target[:255], detail=detail[:4000]))
