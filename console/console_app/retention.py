@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, delete, exists, select, text, update
+from sqlalchemy import bindparam, delete, exists, func, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from . import stats_tables as t
@@ -60,7 +60,7 @@ DEFAULT_AUDIT_DAYS = 365
 MAX_AUDIT_DAYS = 365  # CNIL: logs kept 6 months to 1 year
 MAX_AGGREGATE_MONTHS = 25
 DEFAULT_PURGE_TIME = "03:30"
-SENDERS_PER_BATCH = 200
+SENDERS_PER_BATCH = 500
 LAST_PURGE = "last_purge"
 RETENTION_USER = "rétention"
 
@@ -216,10 +216,12 @@ def roll_up(conn: Connection, sender_ids: list[str]) -> int:
         conn.execute(delete(t.turns).where(t.turns.c.event_id.in_(chunk)))
     for chunk in _chunks(handoff_ids):
         conn.execute(delete(t.handoffs).where(t.handoffs.c.event_id.in_(chunk)))
+    mine = t.senders.c.sender_id.in_(sender_ids)
     if turn_ids:
-        conn.execute(update(t.senders).where(t.senders.c.last_turn.in_(turn_ids)).values(last_turn=None))
+        conn.execute(update(t.senders).where(mine, t.senders.c.last_turn.in_(turn_ids)).values(last_turn=None))
     if handoff_ids:
-        conn.execute(update(t.senders).where(t.senders.c.open_handoff.in_(handoff_ids)).values(open_handoff=None))
+        conn.execute(update(t.senders).where(mine, t.senders.c.open_handoff.in_(handoff_ids))
+                     .values(open_handoff=None))
     return len(turn_ids)
 
 
@@ -234,28 +236,30 @@ def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
 
 # -- purge -----------------------------------------------------------------------------------
 
-# Events of these conversations older than the cutoff, and either the whole conversation is older than
-# the cutoff, or the event is older than the conversation's latest session start (Rasa never reads those).
+# In conversations still in use: the events older than the cutoff AND older than the conversation's
+# latest session start (Rasa never reads nor counts those again).
 _PURGE_EVENTS = text("""
 DELETE FROM events
 WHERE sender_id IN :senders AND timestamp < :cutoff AND id <= :watermark
-  AND (NOT EXISTS (SELECT 1 FROM events recent
-                   WHERE recent.sender_id = events.sender_id AND recent.timestamp >= :cutoff)
-       OR timestamp < (SELECT max(start.timestamp) FROM events start
-                       WHERE start.sender_id = events.sender_id AND start.type_name = 'session_started'))
+  AND timestamp < (SELECT max(start.timestamp) FROM events start
+                   WHERE start.sender_id = events.sender_id AND start.type_name = 'session_started')
 """).bindparams(bindparam("senders", expanding=True))
 
 
-def _remaining(conn: Connection, sender_ids: list[str]) -> set[str]:
-    rows = conn.execute(select(t.events.c.sender_id).where(t.events.c.sender_id.in_(sender_ids)).distinct())
-    return {r.sender_id for r in rows}
+def _event_counts(conn: Connection, sender_ids: list[str]) -> dict[str, tuple[int, float]]:
+    """Conversation → (number of events, time of the last one)."""
+    rows = conn.execute(select(t.events.c.sender_id, func.count(), func.max(t.events.c.timestamp))
+                        .where(t.events.c.sender_id.in_(sender_ids)).group_by(t.events.c.sender_id))
+    return {r[0]: (int(r[1]), float(r[2] or 0)) for r in rows}
 
 
 def _old_conversations(engine: Engine, cutoff: float) -> list[str]:
-    """Ids of the conversations that have events older than the cutoff (through the timestamp index)."""
+    """Ids of the conversations that have events older than the cutoff (through the timestamp index),
+    oldest first: a batch then touches the daily counts of a few days only."""
     with engine.connect() as conn:
-        rows = conn.execute(select(t.events.c.sender_id).where(t.events.c.timestamp < cutoff).distinct())
-        return sorted(r.sender_id for r in rows)
+        rows = conn.execute(select(t.events.c.sender_id).where(t.events.c.timestamp < cutoff)
+                            .group_by(t.events.c.sender_id).order_by(func.min(t.events.c.timestamp)))
+        return [r.sender_id for r in rows]
 
 
 def purge_tracker(engine: Engine, cutoff: float, report: PurgeReport, indexer: StatsIndexer) -> None:
@@ -264,20 +268,28 @@ def purge_tracker(engine: Engine, cutoff: float, report: PurgeReport, indexer: S
     for batch in _chunks(_old_conversations(engine, cutoff), SENDERS_PER_BATCH):
         with engine.begin() as conn:
             watermark = lock_index(conn)
-            deleted = conn.execute(_PURGE_EVENTS, {"senders": batch, "cutoff": cutoff,
-                                                   "watermark": watermark}).rowcount
+            before = _event_counts(conn, batch)
+            whole = [sender for sender, (_n, last) in before.items() if last < cutoff]
+            in_use = [sender for sender in before if before[sender][1] >= cutoff]
+            deleted = 0
+            for chunk in _chunks(whole):  # nothing within the period: the whole conversation goes
+                deleted += conn.execute(delete(t.events).where(t.events.c.sender_id.in_(chunk),
+                                                               t.events.c.id <= watermark)).rowcount
+            if in_use:
+                deleted += conn.execute(_PURGE_EVENTS, {"senders": in_use, "cutoff": cutoff,
+                                                        "watermark": watermark}).rowcount
             if not deleted:
                 continue
             after_events_deleted(conn, watermark)
             report.events_deleted += deleted
             report.turns_rolled_up += roll_up(conn, batch)
-            still_there = _remaining(conn, batch)
-            gone = [sender for sender in batch if sender not in still_there]
+            after = _event_counts(conn, batch)
+            gone = [sender for sender in batch if sender not in after]
             for chunk in _chunks(gone):
                 conn.execute(delete(t.senders).where(t.senders.c.sender_id.in_(chunk)))
             report.gone += gone
             report.conversations_deleted += len(gone)
-            report.conversations_trimmed += len(batch) - len(gone)
+            report.conversations_trimmed += sum(1 for s, (n, _last) in after.items() if n < before[s][0])
 
 
 def forget_in_console(console_engine: Engine, sender_ids: list[str]) -> int:

@@ -306,35 +306,44 @@ def _archived_matches(conn: Any, selection: Selection) -> int:
 def conversation_rows(engine: Engine, filters: Filters, chunk: int = 2000) -> Iterator[dict[str, Any]]:
     """Every conversation with a question in the period: counts per category, verdicts, handoffs.
 
-    Read a chunk at a time (keyset on the conversation id): a long export never holds the database.
+    One streamed GROUP BY (never the whole result in memory; on SQLite in WAL mode a long read does not
+    hold Rasa back), and per chunk of conversations their verdicts and handoffs.
     """
     if not t.ensure_schema(engine):
         return
     per_category = [func.sum(case((t.turns.c.category == c, 1), else_=0)).label(c) for c in CATEGORIES]
-    after = ""
-    while True:
-        query = (select(t.turns.c.sender_id, func.min(t.turns.c.ts).label("first_ts"),
-                        func.max(t.turns.c.ts).label("last_ts"), func.max(t.turns.c.channel).label("channel"),
-                        func.count().label("questions"), *per_category)
-                 .where(*_where(t.turns, filters), t.turns.c.sender_id > after)
-                 .group_by(t.turns.c.sender_id).order_by(t.turns.c.sender_id).limit(chunk))
-        with engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(query)]
-            if not rows:
-                return
-            ids = [r["sender_id"] for r in rows]
-            verdicts: dict[str, list[str]] = defaultdict(list)
-            for v in conn.execute(select(t.turns.c.sender_id, t.turns.c.verdict)
-                                  .where(t.turns.c.sender_id.in_(ids), t.turns.c.verdict.is_not(None),
-                                         *_where(t.turns, filters)).order_by(t.turns.c.event_id)):
-                verdicts[v.sender_id].append(v.verdict)
-            handoffs: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
-            for h in conn.execute(select(t.handoffs.c.sender_id, t.handoffs.c.outcome, t.handoffs.c.wait)
-                                  .where(t.handoffs.c.sender_id.in_(ids), *_where(t.handoffs, filters))
-                                  .order_by(t.handoffs.c.event_id)):
-                handoffs[h.sender_id].append((h.outcome, h.wait))
-        for row in rows:
-            row["verdicts"] = verdicts.get(row["sender_id"], [])
-            row["handoffs"] = handoffs.get(row["sender_id"], [])
-            yield row
-        after = rows[-1]["sender_id"]
+    query = (select(t.turns.c.sender_id, func.min(t.turns.c.ts).label("first_ts"),
+                    func.max(t.turns.c.ts).label("last_ts"), func.max(t.turns.c.channel).label("channel"),
+                    func.count().label("questions"), *per_category)
+             .where(*_where(t.turns, filters)).group_by(t.turns.c.sender_id).order_by(t.turns.c.sender_id))
+    with engine.connect() as conn, engine.connect() as side:
+        result = conn.execution_options(stream_results=True, yield_per=chunk).execute(query)
+        for rows in result.partitions():
+            yield from _with_verdicts_and_handoffs(side, [dict(r._mapping) for r in rows], filters)
+
+
+def _with_verdicts_and_handoffs(conn: Any, rows: list[dict[str, Any]], filters: Filters) -> list[dict[str, Any]]:
+    """Looked up by conversation id alone (its index), the period and channel checked here: a filter on the
+    day in SQL would make SQLite scan the whole period for each chunk."""
+    ids = [r["sender_id"] for r in rows]
+    verdicts: dict[str, list[str]] = defaultdict(list)
+    for v in conn.execute(select(t.turns.c.sender_id, t.turns.c.verdict, t.turns.c.day, t.turns.c.channel)
+                          .where(t.turns.c.sender_id.in_(ids), t.turns.c.verdict.is_not(None))
+                          .order_by(t.turns.c.event_id)):
+        if _in_filters(v.day, v.channel, filters):
+            verdicts[v.sender_id].append(v.verdict)
+    handoffs: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
+    for h in conn.execute(select(t.handoffs.c.sender_id, t.handoffs.c.outcome, t.handoffs.c.wait, t.handoffs.c.day,
+                                 t.handoffs.c.channel)
+                          .where(t.handoffs.c.sender_id.in_(ids)).order_by(t.handoffs.c.event_id)):
+        if _in_filters(h.day, h.channel, filters):
+            handoffs[h.sender_id].append((h.outcome, h.wait))
+    for row in rows:
+        row["verdicts"] = verdicts.get(row["sender_id"], [])
+        row["handoffs"] = handoffs.get(row["sender_id"], [])
+    return rows
+
+
+def _in_filters(day: str, channel: str, filters: Filters) -> bool:
+    first, last = _day_range(filters)
+    return first <= day <= last and (not filters.channel or channel == filters.channel)

@@ -51,7 +51,11 @@ turns = Table(
     Column("faq_key", String(128)),
     Column("verdict", String(64)),
     Column("opens_session", Boolean, nullable=False),  # first message of a conversation session
-    Index("ix_stats_turns_day_category", "day", "category"),
+    # Covering indexes of the page's three GROUP BY queries (volumes, FAQ keys, verdicts): they read the
+    # index alone, ten times faster than the table on 100 000 conversations (docs/console.md).
+    Index("ix_stats_turns_volumes", "day", "channel", "category", "opens_session"),
+    Index("ix_stats_turns_faq", "category", "day", "faq_key", "channel"),
+    Index("ix_stats_turns_verdicts", "day", "verdict", "channel"),
 )
 
 # One row per pause for an adviser, keyed by the `pause` event's id.
