@@ -86,7 +86,7 @@ def run_store(name: str, url: str, count: int, work: Path) -> list[tuple[str, fl
         events = conn.exec_driver_sql("SELECT count(*) FROM events").scalar_one()
     results.append(("→ événements dans la table `events`", float(events)))
     indexer = StatsIndexer(engine)
-    timed("premier décompte de tout l'historique (une fois, par la tâche de nuit)", results, indexer.refresh)
+    timed("premier décompte de tout l'historique (une fois, par la tâche de fond)", results, indexer.refresh)
 
     console_db = work / f"console-{name}.db"
     console_engine = make_console_engine(f"sqlite:///{console_db}")
