@@ -16,9 +16,9 @@ conversation is paused go to an adviser, not to the assistant: they are not turn
 handoff: *taken* when an adviser's first message arrives (the wait is kept in whole seconds),
 *not taken* when it ends otherwise (the console's timeout answer, a resume, a restart).
 
-The index follows `events` by id. Events younger than SETTLE_SECONDS are left for the next run: on
-PostgreSQL two Rasa instances may commit their turns out of id order, and an event read past its
-neighbour would never be read again.
+The index follows `events` by id. On PostgreSQL, events younger than SETTLE_SECONDS are left for the
+next run: two Rasa instances may commit their turns out of id order, and an event read past its
+neighbour would never be read again. SQLite has one writer at a time: its ids are committed in order.
 """
 from __future__ import annotations
 
@@ -186,10 +186,12 @@ class RefreshResult:
 class StatsIndexer:
     """Reads new `events` rows and keeps the statistics index up to date."""
 
-    def __init__(self, engine: Engine, zone: tzinfo | None = None, settle_seconds: float = SETTLE_SECONDS,
+    def __init__(self, engine: Engine, zone: tzinfo | None = None, settle_seconds: float | None = None,
                  batch_size: int = BATCH_SIZE) -> None:
         self.engine = engine
         self.zone = zone or stats_zone()
+        if settle_seconds is None:
+            settle_seconds = 0.0 if engine.dialect.name == "sqlite" else SETTLE_SECONDS
         self.settle_seconds = settle_seconds
         self.batch_size = batch_size
 
