@@ -51,7 +51,8 @@ validate: venv
 	$(RASA) data validate --domain domain --data data --config config.yml
 
 test-actions: venv
-	$(PY) -m pytest -q tests/actions tests/data tests/stores tests/rasa_patches tests/channels/test_input_validation.py
+	$(PY) -m pytest -q tests/actions tests/data tests/stores tests/rasa_patches tests/channels/test_input_validation.py \
+		tests/channels/test_conversation_ownership.py
 
 test-stories: train
 	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors --out results/stories
