@@ -22,14 +22,19 @@ export MATTERMOST_SLASH_TOKEN="${MATTERMOST_SLASH_TOKEN:-}"
 export MATTERMOST_ACTIONS_URL="${MATTERMOST_ACTIONS_URL:-$RASA_URL/webhooks/mattermost/actions}"
 export PATH="$repo_root/.venv/bin:$PATH"
 
-# The Rasa HTTP API token: from the environment, else generated once into .secrets/rasa_token.
-rasa_token_file="$repo_root/.secrets/rasa_token"
-if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
-  if [ ! -s "$rasa_token_file" ]; then
-    mkdir -p "$(dirname "$rasa_token_file")"
-    # Hex only: a token starting with "-" would be read as an option by `rasa run`.
-    (umask 077; python3 -c 'import secrets; print(secrets.token_hex(32))' > "$rasa_token_file")
+# Shared secrets: from the environment, else generated once into .secrets/<file> (mode 600, ignored by git).
+# Hex only: a token starting with "-" would be read as an option by `rasa run`.
+secret_from_env_or_file() {
+  local name="$1" file="$repo_root/.secrets/$2"
+  if [ -z "${!name:-}" ]; then
+    if [ ! -s "$file" ]; then
+      (umask 077; mkdir -p "$(dirname "$file")" && python3 -c 'import secrets; print(secrets.token_hex(32))' > "$file")
+    fi
+    printf -v "$name" '%s' "$(cat "$file")"
   fi
-  RASA_AUTH_TOKEN="$(cat "$rasa_token_file")"
-fi
-export RASA_AUTH_TOKEN
+  export "${name?}"
+}
+# The Rasa HTTP API token.
+secret_from_env_or_file RASA_AUTH_TOKEN rasa_token
+# The Tchap bridge's secret: required on Rasa's callback channel and on the bridge's callback endpoint.
+secret_from_env_or_file TCHAP_CALLBACK_TOKEN tchap_callback_token
