@@ -4,6 +4,7 @@
 #   deploy/prod.sh start | stop | status        the whole topology
 #   deploy/prod.sh pg-start | pg-stop | redis-start | redis-stop | actions-start | actions-stop
 #   deploy/prod.sh rasa-start NAME PORT | rasa-stop NAME | rasa-wait PORT | nginx-start | nginx-stop
+#   deploy/prod.sh nginx-config                 print the nginx configuration it would run
 # Ports and the state dir come from the environment (deploy/prod-env.sh gives the defaults).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -147,14 +148,19 @@ upstream_servers() {
   done
 }
 
+# deploy/nginx.conf with this profile's ports and folders filled in.
+nginx_config() {
+  NGINX_DIR="$PROD_DIR/nginx" NGINX_USER="$( [ "$(id -u)" -eq 0 ] && echo 'user root;' || echo '')" \
+    RASA_UPSTREAM_SERVERS="$(upstream_servers)" PROD_PORT="$PROD_PORT" PROD_BRIDGE_PORT="$PROD_BRIDGE_PORT" \
+    envsubst '${NGINX_DIR} ${NGINX_USER} ${RASA_UPSTREAM_SERVERS} ${PROD_PORT} ${PROD_BRIDGE_PORT}' \
+    < deploy/nginx.conf
+}
+
 nginx_start() {
   local home="$PROD_DIR/nginx"
   mkdir -p "$home/tmp"
   if [ -f "$home/nginx.pid" ] && kill -0 "$(cat "$home/nginx.pid")" 2>/dev/null; then return 0; fi
-  NGINX_DIR="$home" NGINX_USER="$( [ "$(id -u)" -eq 0 ] && echo 'user root;' || echo '')" \
-    RASA_UPSTREAM_SERVERS="$(upstream_servers)" PROD_PORT="$PROD_PORT" \
-    envsubst '${NGINX_DIR} ${NGINX_USER} ${RASA_UPSTREAM_SERVERS} ${PROD_PORT}' \
-    < deploy/nginx.conf > "$home/nginx.conf"
+  nginx_config > "$home/nginx.conf"
   nginx -t -q -c "$home/nginx.conf" -p "$home" 2> "$home/nginx-test.log" || {
     cat "$home/nginx-test.log" >&2; exit 1; }
   nginx -c "$home/nginx.conf" -p "$home"
@@ -222,5 +228,6 @@ case "$cmd" in
   rasa-stop) rasa_stop "$@" ;;
   nginx-start) nginx_start ;;
   nginx-stop) nginx_stop ;;
-  *) sed -n '2,7p' "$0" >&2; exit 2 ;;
+  nginx-config) nginx_config ;;
+  *) sed -n '2,8p' "$0" >&2; exit 2 ;;
 esac

@@ -89,7 +89,9 @@ def load_config(env: dict[str, str] | None = None) -> BridgeConfig:
         password=env.get("TCHAP_BOT_PASSWORD", ""),
         allowed_servers=allowed,
         state_dir=Path(env.get("TCHAP_STATE_DIR", "var/tchap")),
-        rasa_url=env.get("RASA_URL", "http://localhost:5005").rstrip("/"),
+        # TCHAP_RASA_URL: where the bridge reaches Rasa's callback channel when it is not at RASA_URL
+        # (the production profile's public nginx door does not route it).
+        rasa_url=(env.get("TCHAP_RASA_URL") or env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
         listen_host=env.get("TCHAP_LISTEN_HOST", "127.0.0.1"),
         listen_port=port,
         callback_path=path,

@@ -173,9 +173,9 @@ def test_k8s_values_have_the_same_instances_stores_and_channels() -> None:
         assert (channels[name] or {}) == (settings_of_channel or {}), name
     # The model baked in the image (WORKDIR /app, COPY models ./models), no training in the cluster.
     assert "WORKDIR /app" in DOCKERFILE_RASA
-    assert option(VALUES["extraArgs"], "--model") == "/app/models"
+    assert option(VALUES["args"], "--model") == "/app/models"
     assert not settings["trainInitialModel"] and not settings["initialModel"]
-    assert settings["enableAPI"] and settings["token"] == "", "the token is set at install time"
+    assert settings["enableAPI"] and settings["token"] == "", "the token comes from a Kubernetes secret"
     annotations = VALUES["ingress"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie", "socket.io stays sticky"
 
