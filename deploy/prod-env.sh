@@ -21,6 +21,9 @@ export RASA_URL="http://localhost:$PROD_PORT"
 # The public door does not route the callback channel: the Tchap bridge has its own.
 export TCHAP_RASA_URL="http://localhost:$PROD_BRIDGE_PORT"
 export PYTHONPATH="$prod_repo_root${PYTHONPATH:+:$PYTHONPATH}"
+# The console of the production profile is served over HTTPS (behind the site's reverse proxy): its
+# session cookie is Secure and it sends HSTS. Browsers accept Secure cookies from http://localhost too.
+export CONSOLE_COOKIE_SECURE="${CONSOLE_COOKIE_SECURE:-true}"
 # A ticket lock left by an instance killed mid-turn blocks its conversation until it expires:
 # 20 s (Rasa: 60 s) is far above one turn here and keeps the failover short.
 export TICKET_LOCK_LIFETIME="${TICKET_LOCK_LIFETIME:-20}"

@@ -6,6 +6,7 @@ only through Rasa's HTTP API.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import Engine
 
@@ -33,7 +36,19 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("role", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
+    # Shown to the people an agent talks to (never the login); empty: « Un conseiller ».
+    Column("display_name", String(64), nullable=False, server_default=""),
+    # Part of every session cookie: changing it (logout, new password) ends every session of the account.
+    Column("session_version", Integer, nullable=False, server_default="0"),
 )
+
+# Columns added after the first release: created on databases made before them (name → SQL definition).
+ADDED_COLUMNS = {
+    "users": {
+        "display_name": "VARCHAR(64) NOT NULL DEFAULT ''",
+        "session_version": "INTEGER NOT NULL DEFAULT 0",
+    },
+}
 
 reviews = Table(
     "reviews", metadata,
@@ -100,10 +115,28 @@ audit_log = Table(
 _ = ForeignKey  # kept for readers: relations are by username/sender_id on purpose (users can be removed)
 
 
+def _create_private_sqlite_file(path: Path) -> None:
+    """The console's database holds password hashes and the audit log: readable by its owner only
+    (SQLite gives its -wal and -shm files the same permissions)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    existing = inspect(engine)
+    with engine.begin() as conn:
+        for table, columns in ADDED_COLUMNS.items():
+            present = {column["name"] for column in existing.get_columns(table)}
+            for name, definition in columns.items():
+                if name not in present:
+                    conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {definition}"))
+
+
 def make_engine(url: str) -> Engine:
-    """Create the engine and the tables (create_all is idempotent)."""
+    """Create the engine and the tables (create_all is idempotent), and the columns added since."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _create_private_sqlite_file(Path(url.removeprefix("sqlite:///")))
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
@@ -113,5 +146,6 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
     metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
 

@@ -1,12 +1,12 @@
-"""Passwords (argon2id), user accounts, CSRF tokens and login throttling."""
+"""Passwords (argon2id), user accounts, session versions, CSRF tokens and login throttling."""
 from __future__ import annotations
 
 import hmac
 import re
 import secrets
 import time
-from collections import defaultdict, deque
-from typing import Any
+from collections import OrderedDict
+from typing import Any, Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,6 +18,7 @@ from .db import users
 ROLES = ("agent", "admin")
 USERNAME_RE = re.compile(r"^[a-zA-Z0-9._-]{2,64}$")
 MIN_PASSWORD_LENGTH = 12
+MAX_DISPLAY_NAME_LENGTH = 64
 _hasher = PasswordHasher()
 # A hash to verify against when the user does not exist, so timing does not reveal valid names.
 _DUMMY_HASH = _hasher.hash("invalid-user-" + secrets.token_hex(8))
@@ -27,28 +28,54 @@ class AccountError(ValueError):
     """A user-facing (French) reason why an account cannot be created or changed."""
 
 
-def create_user(engine: Engine, username: str, password: str, role: str) -> None:
+def checked_display_name(display_name: str) -> str:
+    """The name people see when this agent joins their conversation (never the login)."""
+    name = " ".join(display_name.split())
+    if len(name) > MAX_DISPLAY_NAME_LENGTH or any(not char.isprintable() for char in name):
+        raise AccountError(f"Nom affiché invalide : {MAX_DISPLAY_NAME_LENGTH} caractères imprimables au plus.")
+    return name
+
+
+def create_user(engine: Engine, username: str, password: str, role: str, display_name: str = "") -> None:
     if not USERNAME_RE.match(username):
         raise AccountError("Identifiant invalide : 2 à 64 caractères parmi lettres, chiffres, « . », « _ », « - ».")
     if role not in ROLES:
         raise AccountError(f"Rôle invalide : choisissez parmi {', '.join(ROLES)}.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Mot de passe trop court : {MIN_PASSWORD_LENGTH} caractères au minimum.")
+    display_name = checked_display_name(display_name)
     with engine.begin() as conn:
         if conn.execute(select(users.c.id).where(users.c.username == username)).first():
             raise AccountError(f"L'utilisateur « {username} » existe déjà.")
         conn.execute(insert(users).values(
-            username=username, password_hash=_hasher.hash(password), role=role, created_at=time.time()))
+            username=username, password_hash=_hasher.hash(password), role=role, created_at=time.time(),
+            display_name=display_name, session_version=0))
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
+    """Change the password and end every session of the account (its session version changes)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Mot de passe trop court : {MIN_PASSWORD_LENGTH} caractères au minimum.")
     with engine.begin() as conn:
         result = conn.execute(update(users).where(users.c.username == username)
-                              .values(password_hash=_hasher.hash(password)))
+                              .values(password_hash=_hasher.hash(password),
+                                      session_version=users.c.session_version + 1))
         if result.rowcount == 0:
             raise AccountError(f"Utilisateur « {username} » inconnu.")
+
+
+def set_display_name(engine: Engine, username: str, display_name: str) -> None:
+    display_name = checked_display_name(display_name)
+    with engine.begin() as conn:
+        result = conn.execute(update(users).where(users.c.username == username).values(display_name=display_name))
+        if result.rowcount == 0:
+            raise AccountError(f"Utilisateur « {username} » inconnu.")
+
+
+def end_all_sessions(engine: Engine, user_id: int) -> None:
+    """Sessions are signed cookies: changing the account's session version invalidates every copy."""
+    with engine.begin() as conn:
+        conn.execute(update(users).where(users.c.id == user_id).values(session_version=users.c.session_version + 1))
 
 
 def authenticate(engine: Engine, username: str, password: str) -> dict[str, Any] | None:
@@ -92,25 +119,43 @@ def csrf_valid(session: dict[str, Any], submitted: str | None) -> bool:
 
 
 class LoginThrottle:
-    """At most `limit` failed logins per name and per client address within `window` seconds."""
+    """Failed logins slow down whoever fails, never the account's owner elsewhere.
 
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+    Two counters: the pair (address, name) and the address alone. Past `free` failures of a pair (or
+    `address_free` failures of an address, whatever the names), each new failure doubles the wait before
+    the next try: 1 s, 2 s, 4 s… up to `cap`. A stranger failing with « admin » therefore slows only
+    their own address: the real admin logging in from another one is never blocked. A success clears
+    the pair; counters are forgotten `cap` seconds after their last failure, and at most `max_entries`
+    are kept (the oldest go first), so memory stays bounded under a spray of names.
+    """
 
-    def _recent(self, key: str) -> deque[float]:
-        entries = self._failures[key]
-        while entries and entries[0] < time.time() - self.window:
-            entries.popleft()
-        return entries
+    def __init__(self, free: int = 3, address_free: int = 20, base: float = 1.0, cap: float = 900.0,
+                 max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.free, self.address_free, self.base, self.cap = free, address_free, base, cap
+        self.max_entries, self.clock = max_entries, clock
+        self._failures: OrderedDict[str, tuple[int, float]] = OrderedDict()
 
-    def blocked(self, *keys: str) -> bool:
-        return any(len(self._recent(k)) >= self.limit for k in keys)
-
-    def fail(self, *keys: str) -> None:
-        for key in keys:
-            self._recent(key).append(time.time())
-
-    def reset(self, *keys: str) -> None:
-        for key in keys:
+    def _wait(self, key: str, free: int) -> float:
+        count, last = self._failures.get(key, (0, 0.0))
+        elapsed = self.clock() - last
+        if elapsed > self.cap:
             self._failures.pop(key, None)
+            return 0.0
+        if count < free:
+            return 0.0
+        return max(0.0, min(self.cap, self.base * 2 ** (count - free)) - elapsed)
+
+    def retry_after(self, address: str, name: str) -> float:
+        """Seconds to wait before this address may try this name again (0: now)."""
+        return max(self._wait(f"pair:{address}\0{name}", self.free), self._wait(f"ip:{address}", self.address_free))
+
+    def fail(self, address: str, name: str) -> None:
+        now = self.clock()
+        for key in (f"pair:{address}\0{name}", f"ip:{address}"):
+            count, last = self._failures.pop(key, (0, now))
+            self._failures[key] = (1 if now - last > self.cap else count + 1, now)
+        while len(self._failures) > self.max_entries:
+            self._failures.popitem(last=False)
+
+    def succeed(self, address: str, name: str) -> None:
+        self._failures.pop(f"pair:{address}\0{name}", None)

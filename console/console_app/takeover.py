@@ -22,8 +22,11 @@ CONTACT = "infonuage.dinum@modernisation.gouv.fr"
 MAX_REPLY_LENGTH = 2000
 
 
-def joined_text(agent: str) -> str:
-    return f"Un conseiller, {agent}, a rejoint la conversation."
+def joined_text(display_name: str) -> str:
+    """What the person reads: the agent's display name, never their login (empty: no name at all)."""
+    if display_name:
+        return f"Un conseiller, {display_name}, a rejoint la conversation."
+    return "Un conseiller a rejoint la conversation."
 
 
 HANDBACK_TEXT = "L'assistant reprend la conversation."
@@ -87,7 +90,7 @@ class TakeoverService:
         record = self.record_for(sender_id, summary.pause_ts) if summary.paused else None
         return summary, record
 
-    async def take(self, sender_id: str, agent: str) -> None:
+    async def take(self, sender_id: str, agent: str, display_name: str = "") -> None:
         summary, record = self.current(sender_id)
         if not (summary.paused and summary.handoff_active):
             raise TakeoverError("Cette conversation n'attend pas de conseiller.")
@@ -103,7 +106,7 @@ class TakeoverService:
             except IntegrityError as exc:
                 raise TakeoverError("Un autre conseiller vient de prendre cette conversation.") from exc
             try:
-                await self.rasa.append_events(sender_id, [_bot(joined_text(agent), agent)])
+                await self.rasa.append_events(sender_id, [_bot(joined_text(display_name), agent)])
             except RasaError:
                 self._forget(sender_id, summary.pause_ts)  # not taken after all: stays in the queue
                 raise

@@ -13,10 +13,11 @@ from urllib.parse import quote
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import security
 from .db import make_engine
@@ -32,13 +33,17 @@ HERE = Path(__file__).resolve().parent
 CONSOLE_DIR = HERE.parent
 DSFR_DIST = CONSOLE_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 AREAS = (accounts, conversations, inbox, answers, models, audit, takeover)
+# The largest form of the console (an edited answer, a batch of annotations) is far below this.
+MAX_BODY_BYTES = 100_000
 
 
 class SecurityHeaders:
-    """CSP without inline scripts/styles, no framing, no MIME sniffing, no referrer leak."""
+    """CSP without inline scripts/styles, no framing, no MIME sniffing, no referrer leak; HSTS when the
+    console is served over HTTPS (CONSOLE_COOKIE_SECURE, set by the production profile)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: dict[str, Any]) -> None:
@@ -52,10 +57,59 @@ class SecurityHeaders:
                     (b"referrer-policy", b"same-origin"),
                     (b"cache-control", b"no-store"),
                 ]
+                if self.hsts:
+                    headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class BodyTooLarge(Exception):
+    """Raised from `receive` once a request body goes past the limit."""
+
+
+class BodySizeLimit:
+    """Every request body, /login included, at most `limit` bytes: announced by Content-Length (413 at
+    once) or sent in chunks (413 as soon as it goes past); a Content-Length that is not one number: 400."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = [value for name, value in scope["headers"] if name.lower() == b"content-length"]
+        if declared and (len(declared) > 1 or not declared[0].strip().isdigit()):
+            await PlainTextResponse("En-tête Content-Length invalide.", status_code=400)(scope, receive, send)
+            return
+        if declared and int(declared[0]) > self.limit:
+            await PlainTextResponse("Requête trop volumineuse.", status_code=413)(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await PlainTextResponse("Requête trop volumineuse.", status_code=413)(scope, receive, send)
 
 
 async def _timeout_watcher(app: Starlette) -> None:
@@ -88,7 +142,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     middleware = [
-        Middleware(SecurityHeaders),
+        Middleware(SecurityHeaders, hsts=settings.cookie_secure),
+        Middleware(BodySizeLimit),
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="console_session",
                    max_age=settings.session_max_age, same_site="lax", https_only=settings.cookie_secure),
     ]

@@ -128,7 +128,7 @@ def users_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A console database with accounts alice (agent) and admin, hashed once (argon2 is slow on purpose)."""
     path = tmp_path_factory.mktemp("users") / "console.db"
     engine = make_engine(f"sqlite:///{path}")
-    create_user(engine, "alice", PASSWORD, "agent")
+    create_user(engine, "alice", PASSWORD, "agent", display_name="Alice M.")
     create_user(engine, "admin", PASSWORD, "admin")
     engine.dispose()
     return path

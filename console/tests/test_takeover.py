@@ -45,7 +45,8 @@ def test_full_round_trip(agent, paused, rasa_calls, tracker):
     headers = {"X-CSRF-Token": token}
     assert client.post("/api/conversations/c-fallback/reply", headers=headers, json={"text": "x"}).status_code == 409
     assert client.post("/api/conversations/c-fallback/take", headers=headers).json() == {"ok": True}
-    assert rasa_calls[-1][2] == [{"event": "bot", "text": "Un conseiller, alice, a rejoint la conversation.",
+    # The person reads the agent's display name, not the login « alice » (kept for the console only).
+    assert rasa_calls[-1][2] == [{"event": "bot", "text": "Un conseiller, Alice M., a rejoint la conversation.",
                                   "metadata": {"agent": "alice"}}]
     assert client.get("/api/queue").json()["items"][0]["status"] == "active"
     r = client.post("/api/conversations/c-fallback/reply", headers=headers, json={"text": "Bonjour, je regarde."})

@@ -11,7 +11,7 @@ from starlette.routing import Route
 from ..rasa_api import RasaError
 from ..takeover import TakeoverError, TakeoverService
 from ..tracker import fmt_ts
-from .common import Handler, error, login_required, render, username
+from .common import Handler, current_user, error, login_required, render, username
 
 
 @login_required()
@@ -77,7 +77,8 @@ def _takeover_action(action: str) -> Handler:
         agent = username(request)
         try:
             if action == "take":
-                await service.take(sender_id, agent)
+                user = current_user(request)
+                await service.take(sender_id, agent, str((user or {}).get("display_name") or ""))
             elif action == "reply":
                 text = (await _json_body(request)).get("text")
                 if not isinstance(text, str):

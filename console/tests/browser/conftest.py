@@ -99,8 +99,9 @@ def console(workdir: Path, stack: dict[str, Any], project: Path) -> Iterator[dic
                CONSOLE_HANDOFF_TIMEOUT=str(HANDOFF_TIMEOUT), CONSOLE_POLL_SECONDS="1")
     env.pop("TRACKER_STORE_URL", None)
     python = sys.executable
-    for name, role in (("alice", "agent"), ("admin", "admin")):
-        subprocess.run([python, "-m", "console_app.manage", "create-user", name, "--role", role],
+    for name, role, shown in (("alice", "agent", "Alice M."), ("admin", "admin", "")):
+        subprocess.run([python, "-m", "console_app.manage", "create-user", name, "--role", role,
+                        "--display-name", shown],
                        input=PASSWORD + "\n", text=True, env=env, cwd=CONSOLE_DIR, check=True)
     log = (workdir / "console.log").open("w")
     process = subprocess.Popen(

@@ -50,7 +50,8 @@ def test_live_takeover_round_trip(browser, stack, console, person_site, login_as
     expect(item).to_contain_text("En attente", timeout=45_000)
     item.get_by_role("button", name="Prendre en charge").click()
     agent.wait_for_url(re.compile(r".*/takeover/.*"))
-    expect(person.locator("li.bot").last).to_have_text("Un conseiller, alice, a rejoint la conversation.",
+    # The person sees the agent's display name, never their login.
+    expect(person.locator("li.bot").last).to_have_text("Un conseiller, Alice M., a rejoint la conversation.",
                                                        timeout=45_000)
 
     agent.fill("#reply", "Bonjour, ici Alice du support. Que puis-je faire ?")
