@@ -14,11 +14,11 @@ TEST_TARGETS :=
 RUN_SERVICES :=
 include $(sort $(wildcard */make.mk))
 
-.PHONY: help venv train train-force run test test-core lint validate test-actions test-stories \
+.PHONY: help venv train train-force run stop test test-core lint validate test-actions test-stories \
         eval eval-gate tune ablation test-e2e shell lock clean
 
 help:
-	@echo "make run    démarre l'assistant (installe et entraîne si besoin)"
+	@echo "make run    démarre l'assistant (installe et entraîne si besoin) ; make stop l'arrête"
 	@echo "make test   lance toute la suite de tests (installe et entraîne si besoin)"
 	@echo "make train | make eval | make tune | make shell | make lint | make ablation"
 
@@ -33,6 +33,10 @@ train-force: venv
 
 run: train
 	@ops/run.sh $(RUN_SERVICES)
+
+# Stop what `make run` started, from another terminal.
+stop:
+	@ops/stop.sh
 
 shell: train
 	@. ops/env.sh && $(RASA) shell --model models --endpoints endpoints.yml
@@ -52,7 +56,7 @@ validate: venv
 
 test-actions: venv
 	$(PY) -m pytest -q tests/actions tests/data tests/stores tests/rasa_patches tests/channels/test_input_validation.py \
-		tests/channels/test_conversation_ownership.py
+		tests/channels/test_conversation_ownership.py tests/ops
 
 test-stories: train
 	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors --out results/stories

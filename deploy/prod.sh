@@ -98,7 +98,8 @@ redis_stop() {
 actions_start() {
   local pidfile="$PROD_DIR/actions.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
-  setsid rasa run actions --actions actions --port "$PROD_ACTIONS_PORT" \
+  # rasa-sdk listens on SANIC_HOST (its default: every interface).
+  SANIC_HOST=127.0.0.1 setsid rasa run actions --actions actions --port "$PROD_ACTIONS_PORT" \
     > "$log_dir/actions.log" 2>&1 < /dev/null &
   echo $! > "$pidfile"
 }
