@@ -119,8 +119,8 @@ rasa_start() {
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
   model="${PROD_MODEL:-$(latest_model)}"
   [ -n "$model" ] || { echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
-  # --auth-token=… in one word: a generated token may start with "-" (argparse would take it for an option).
-  setsid rasa run --enable-api --auth-token="$RASA_AUTH_TOKEN" --cors "$RASA_CORS" \
+  # The API token goes from RASA_AUTH_TOKEN to Rasa inside its process (rasa_patches/api_secrets.py).
+  setsid python -m rasa_patches.api_secrets run --enable-api --cors "$RASA_CORS" \
     --interface 127.0.0.1 --port "$port" --model "$model" \
     --endpoints deploy/endpoints.prod.yml --credentials credentials.yml \
     > "$log_dir/rasa-$name.log" 2>&1 < /dev/null &

@@ -84,7 +84,8 @@ def test_compose_instances_use_the_same_stores_model_and_channels() -> None:
         assert option(command, "--endpoints") == "deploy/endpoints.prod.yml", name
         assert option(command, "--credentials") == "credentials.yml", name
         assert option(command, "--model") == "models", name
-        assert "--enable-api" in command and "--auth-token" in command, name
+        assert "--enable-api" in command and "--auth-token" not in command, name
+        assert "RASA_AUTH_TOKEN" in service["environment"], name
         env = service["environment"]
         assert env["PG_HOST"] == "postgres" and env["REDIS_HOST"] == "redis", name
         assert env["ACTION_ENDPOINT_URL"] == f"http://actions:{LOCAL_ACTIONS_PORT}/webhook", name

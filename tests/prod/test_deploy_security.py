@@ -7,8 +7,11 @@ checked point by point.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -65,8 +68,6 @@ class Doors:
 
 
 def prod_env(state_dir: Path, **ports: int) -> dict[str, str]:
-    import os
-
     env = dict(os.environ, PROD_DIR=str(state_dir))
     env.update({name: str(port) for name, port in ports.items()})
     return env
@@ -147,6 +148,36 @@ def test_compose_nginx_closes_the_callback_channel_and_limits_the_public_doors()
         assert "limit_req zone=" in location_block(COMPOSE_NGINX, prefix), prefix
     assert re.search(r"access_log \S+ without_query;", COMPOSE_NGINX)
     assert "$request " not in COMPOSE_NGINX and "$request_uri" not in COMPOSE_NGINX
+
+
+# --- the Rasa image ---------------------------------------------------------------------------------
+
+
+def dockerfile_instruction(name: str) -> list[str]:
+    """An exec-form instruction of Dockerfile.rasa (continuation lines joined)."""
+    text = (DEPLOY / "docker" / "Dockerfile.rasa").read_text(encoding="utf-8").replace("\\\n", " ")
+    match = re.search(rf"^{name} (\[.*\])$", text, flags=re.M)
+    assert match, f"no {name} in Dockerfile.rasa"
+    return json.loads(match.group(1))
+
+
+def test_the_rasa_image_refuses_to_open_its_api_without_a_token() -> None:
+    """Rasa 3.6 never reads RASA_AUTH_TOKEN: the image's entry point does, and refuses to start without it."""
+    entrypoint, command = dockerfile_instruction("ENTRYPOINT"), dockerfile_instruction("CMD")
+    assert "--enable-api" in command and "--auth-token" not in command
+    env = {k: v for k, v in os.environ.items() if k not in ("RASA_AUTH_TOKEN", "RASA_JWT_SECRET")}
+    for token in (None, "change-me"):  # unset, or deploy/prod.env.example's placeholder
+        run_env = env if token is None else {**env, "RASA_AUTH_TOKEN": token}
+        done = subprocess.run([sys.executable if part == "python" else part for part in entrypoint] + command,
+                              cwd=REPO, env=run_env, capture_output=True, text=True, timeout=120)
+        assert done.returncode != 0 and "Rasa refuse de démarrer" in done.stderr + done.stdout, token
+
+
+def test_compose_passes_no_secret_on_the_command_line() -> None:
+    compose = yaml.safe_load((DEPLOY / "compose.yml").read_text(encoding="utf-8"))
+    for name, service in compose["services"].items():
+        command = " ".join(service.get("command") or [])
+        assert "TOKEN" not in command and "--auth-token" not in command, name
 
 
 # --- Kubernetes -------------------------------------------------------------------------------------
