@@ -14,7 +14,6 @@ the replies, support agents' included. Here:
   2 000 characters is answered with a French message without reaching the assistant.
 """
 
-import logging
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
@@ -25,7 +24,6 @@ from socketio import AsyncServer
 from channels.conversations import socketio_conversation
 from channels.limits import MAX_MESSAGE_CHARACTERS, message_too_long
 
-logger = logging.getLogger(__name__)
 SESSION_KEY = "conversation"
 
 
