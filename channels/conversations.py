@@ -27,8 +27,9 @@ SOCKETIO_PREFIX = "socketio-"
 # Prefix → the channel that owns the conversations starting with it.
 OWNERS = {TCHAP_PREFIX: "callback", MATTERMOST_PREFIX: "mattermost", SOCKETIO_PREFIX: "socketio"}
 
-# tchap:!<opaque room id>:<server>:@<localpart>:<server>, as the bridge builds it.
-TCHAP_CONVERSATION = re.compile(r"tchap:![^\s:]+:\S+:@[^\s:]+:\S+")
+# tchap:<room id>:<person>, as the bridge builds it: the room id is `!opaque:server`, or `!opaque` alone
+# since room version 12; the person is `@localpart:server`.
+TCHAP_CONVERSATION = re.compile(r"tchap:![^\s@]+:@[^\s:]+:\S+")
 # The widget's session: 128 random bits in lower-case hex (what it and the server generate).
 SESSION_TOKEN = re.compile(r"[0-9a-f]{32}")
 SOCKETIO_CONVERSATION = re.compile(re.escape(SOCKETIO_PREFIX) + SESSION_TOKEN.pattern)

@@ -141,6 +141,17 @@ async def test_callback_serves_only_tchap_conversations(callback: ChannelUnderTe
     assert callback.received == []
 
 
+@pytest.mark.parametrize("room", ["!salon:agents.tchap.gouv.fr", "!C1it643Ko-uZ4SbF6JkI1DTTpXM6m5g_R3TZx5JGZ24"])
+async def test_tchap_rooms_of_every_version_are_served(callback: ChannelUnderTest, room: str) -> None:
+    """Room version 12 ids have no server part."""
+    sender = f"tchap:{room}:@agent:agents.tchap.gouv.fr"
+    headers = {"Authorization": f"Bearer {SECRET}"}
+    status, _ = await callback.post("/webhooks/callback/webhook", json={"sender": sender, "message": "Bonjour"},
+                                    headers=headers)
+    assert status == 200
+    assert [m.sender_id for m in callback.received] == [sender]
+
+
 async def test_the_bridge_s_messages_go_through_and_replies_carry_the_secret(
     callback: ChannelUnderTest, fake_bridge: FakeBridge
 ) -> None:
