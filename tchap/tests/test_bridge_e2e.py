@@ -173,7 +173,7 @@ async def test_nobody_else_can_write_into_a_tchap_conversation(bridge, rasa, bot
     user = await make_user()
     room_id = await open_direct_chat(user, bot_user)
     await ask_faq(user, room_id, bot_user)
-    conversation = f"tchap:{room_id}:{user.user_id}"
+    conversation = f"tchap:{room_id}:{user.client.user_id}"
     intrusion = {"sender": conversation, "message": "Comment renouveler mon passeport ?"}
     assert http_json("POST", f"{rasa.url}/webhooks/rest/webhook", intrusion)[0] == 403
     assert http_json("POST", f"{rasa.url}/webhooks/callback/webhook", intrusion)[0] == 401
