@@ -15,8 +15,9 @@ stop_pidfile() {
 }
 
 # wait_http WHAT URL LOG PIDFILE [SECONDS]: wait until URL answers; give up early when the process of
-# PIDFILE has died or was stopped (`make stop` removes the pid file), and show the end of LOG. The URL may carry the API token: it is never printed, and
-# curl reads it from its standard input (a command-line argument would show it to `ps`).
+# PIDFILE has died or was stopped (`make stop` removes the pid file), and show the end of LOG. The URL
+# may carry the API token: it is never printed, and curl reads it from its standard input (a
+# command-line argument would show it to `ps`).
 wait_http() {
   local what="$1" url="$2" log="$3" pidfile="$4" seconds="${5:-600}"
   for _ in $(seq 1 $((seconds * 2))); do
