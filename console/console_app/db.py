@@ -1,11 +1,11 @@
-"""The console's own database (users, reviews, tags, annotations, takeovers, trainings, audit log).
+"""The console's own database: schema and engine (users, reviews, tags, annotations, takeovers,
+trainings, audit log). The queries of the pages are in queries.py.
 
 Kept apart from Rasa's tracker store: the console never writes into the tracker store directly,
 only through Rasa's HTTP API.
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,6 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
-    insert,
-    select,
 )
 from sqlalchemy.engine import Engine
 
@@ -117,15 +115,3 @@ def make_engine(url: str) -> Engine:
     metadata.create_all(engine)
     return engine
 
-
-def audit(engine: Engine, username: str, action: str, target: str = "", detail: str = "") -> None:
-    """Append one line to the audit log (never updated, never deleted by the console)."""
-    with engine.begin() as conn:
-        conn.execute(insert(audit_log).values(
-            ts=time.time(), username=username, action=action, target=target[:255], detail=detail[:4000]))
-
-
-def recent_audit(engine: Engine, limit: int = 500) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(limit))
-        return [dict(r._mapping) for r in rows]

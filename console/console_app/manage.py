@@ -10,7 +10,8 @@ import argparse
 import getpass
 import sys
 
-from .db import audit, make_engine
+from .db import make_engine
+from .queries import audit
 from .security import ROLES, AccountError, create_user, list_users, set_password
 from .settings import Settings
 

@@ -13,7 +13,8 @@ from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from .db import audit, takeovers
+from .db import takeovers
+from .queries import audit
 from .rasa_api import RasaClient, RasaError
 from .tracker import Summary, TrackerReader
 

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
-from .db import audit, trainings
+from .db import trainings
+from .queries import audit
 from .rasa_api import RasaClient, RasaError
 from .settings import Settings
 

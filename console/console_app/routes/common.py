@@ -1,0 +1,91 @@
+"""What every page needs: the logged-in user, the login/CSRF/role guard, rendering, errors, flashes."""
+from __future__ import annotations
+
+import time
+from typing import Any, Awaitable, Callable
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from .. import security
+
+MAX_FORM_BYTES = 100_000
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def current_user(request: Request) -> dict[str, Any] | None:
+    return request.state.user if hasattr(request.state, "user") else None
+
+
+def username(request: Request) -> str:
+    """Name of the logged-in user (only called behind `login_required`)."""
+    user = current_user(request)
+    assert user is not None, "route not behind login_required"
+    return str(user["username"])
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    return request.app.state.templates.TemplateResponse(
+        request, "error.html", {"message": message}, status_code=status)
+
+
+def login_required(role: str | None = None) -> Callable[[Handler], Handler]:
+    """Decorator: a logged-in user (optionally admin) and, for POST, a valid CSRF token."""
+
+    def decorate(handler: Handler) -> Handler:
+        async def wrapper(request: Request) -> Response:
+            user = _load_user(request)
+            if user is None:
+                if _wants_json(request):
+                    return JSONResponse({"error": "Authentification requise."}, status_code=401)
+                return RedirectResponse("/login?next=" + quote(request.url.path), status_code=303)
+            if role == "admin" and user["role"] != "admin":
+                return error(request, 403, "Cette page est réservée aux administrateurs.")
+            if request.method == "POST":
+                length = int(request.headers.get("content-length") or 0)
+                if length > MAX_FORM_BYTES:
+                    return error(request, 413, "Requête trop volumineuse.")
+                token = request.headers.get("x-csrf-token")
+                if token is None and "form" in request.headers.get("content-type", ""):
+                    token = (await request.form()).get("csrf_token")
+                if not security.csrf_valid(request.session, token):
+                    return error(request, 403, "Jeton anti-CSRF absent ou invalide : rechargez la page.")
+            return await handler(request)
+
+        wrapper.__name__ = handler.__name__
+        wrapper.__doc__ = handler.__doc__
+        return wrapper
+
+    return decorate
+
+
+def _load_user(request: Request) -> dict[str, Any] | None:
+    user_id = request.session.get("user_id")
+    age = time.time() - float(request.session.get("login_at", 0))
+    if not user_id or age > request.app.state.settings.session_max_age:
+        return None
+    user = security.get_user(request.app.state.engine, int(user_id))
+    request.state.user = user
+    return user
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    context.setdefault("user", current_user(request))
+    context["csrf_token"] = security.csrf_token(request.session)
+    context["active"] = template.split(".")[0]
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def flash(request: Request, message: str, kind: str = "success") -> None:
+    request.session["flash"] = {"message": message, "kind": kind}
+
+
+def pop_flash(request: Request) -> dict[str, str] | None:
+    return request.session.pop("flash", None)
