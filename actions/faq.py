@@ -15,6 +15,10 @@ from actions.input_checks import input_problem
 FAQ_RESPONSE_PREFIX = "utter_faq/"
 # Failed questions in a row after which a person takes over (when the support console is running).
 FAILURES_BEFORE_HANDOFF = 2
+# Input channels that can receive an agent's reply later (Rasa's `output_channel=latest` reaches them):
+# the web widget (socket.io), Tchap (callback) and Mattermost. A REST caller only ever gets the replies
+# of its own request, so it is never told that someone will answer there.
+LIVE_REPLY_CHANNELS = {"socketio", "callback", "mattermost"}
 
 
 def handoff_enabled() -> bool:
@@ -30,9 +34,9 @@ def known_faq_keys(domain: Dict[Text, Any]) -> set:
     }
 
 
-def start_handoff(dispatcher: CollectingDispatcher) -> List[EventType]:
+def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Tell the person, flag the conversation for the console's queue and pause the bot."""
-    if not handoff_enabled():
+    if not handoff_enabled() or tracker.get_latest_input_channel() not in LIVE_REPLY_CHANNELS:
         dispatcher.utter_message(response="utter_handoff_contact")
         return []
     dispatcher.utter_message(response="utter_handoff_started")
@@ -43,7 +47,7 @@ def count_failure(tracker: Tracker, dispatcher: CollectingDispatcher) -> List[Ev
     """One more question the assistant could not answer; the second in a row goes to a person."""
     failures = int(tracker.get_slot("fallback_count") or 0) + 1
     if failures >= FAILURES_BEFORE_HANDOFF and handoff_enabled():
-        return start_handoff(dispatcher)
+        return start_handoff(dispatcher, tracker)
     return [SlotSet("fallback_count", failures)]
 
 
@@ -122,4 +126,4 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        return start_handoff(dispatcher)
+        return start_handoff(dispatcher, tracker)
