@@ -5,6 +5,7 @@ not « je n'ai pas compris » followed by a second handoff."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import Any
 
@@ -26,9 +27,14 @@ CONTACT = "infonuage.dinum@modernisation.gouv.fr"
 TURN = 45_000  # ms: one assistant turn on a loaded 2-core machine
 
 
-def _ask_human(person: Any) -> None:
+def _ask_human(person: Any, stack: dict[str, Any], session: str) -> None:
+    """Ask for a human and wait until the assistant has answered and paused the conversation."""
     say(person, ASK_HUMAN)
-    expect(person.locator("li.bot").last).to_contain_text("un conseiller va vous répondre ici même", timeout=TURN)
+    expect(person.locator("li.bot").last).to_contain_text("ici même", timeout=TURN)
+    deadline = time.time() + TURN / 1000
+    while not tracker_of(stack, session)["paused"]:
+        assert time.time() < deadline, "la conversation n'a pas été mise en pause"
+        time.sleep(0.3)
 
 
 def _asks_faq_and_gets_the_financing_answer(person: Any, stack: dict[str, Any], session: str) -> None:
@@ -55,7 +61,7 @@ def test_hand_back_then_the_next_faq_question_is_answered(browser, stack, consol
     agent.goto(console["url"] + "/queue")  # opened BEFORE the request: it must appear without reload
     expect(agent.locator(f'li[data-sender="{session}"]')).to_have_count(0)
 
-    _ask_human(person)
+    _ask_human(person, stack, session)
     item = agent.locator(f'li[data-sender="{session}"]')
     expect(item).to_contain_text("En attente", timeout=TURN)
     expect(item).to_contain_text("Canal : Widget web")
@@ -90,7 +96,7 @@ def test_hand_back_then_the_next_faq_question_is_answered(browser, stack, consol
 
 def test_nobody_takes_it_person_wrote_meanwhile_then_faq_answered(browser, stack, console, person_site):
     person, session = open_person(browser, person_site, stack)
-    _ask_human(person)
+    _ask_human(person, stack, session)
     say(person, "allô ? il y a quelqu'un ?")  # written while waiting: logged, not answered
     expect(person.locator("li.bot").last).to_contain_text(CONTACT, timeout=(HANDOFF_TIMEOUT + 30) * 1000)
     expect(person.locator("li.bot").last).to_contain_text("L'assistant reprend la conversation")
@@ -102,7 +108,7 @@ def test_agent_goes_silent_conversation_returns_to_the_assistant(browser, stack,
     agent_context = browser.new_context()
     agent = agent_context.new_page()
     login_as(agent, "alice")
-    _ask_human(person)
+    _ask_human(person, stack, session)
     agent.goto(console["url"] + "/takeover/" + session)
     agent.click("#take", timeout=TURN)
     expect(person.locator("li.bot").last).to_contain_text("a rejoint la conversation", timeout=TURN)
