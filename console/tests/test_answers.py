@@ -23,7 +23,7 @@ def test_preview_renders_markdown_safely_and_does_not_save(admin, project):
     text = NEW.replace("premier point", "<script>alert(1)</script>")
     page = client.post("/answers/financement", data={"csrf_token": token, "text": text, "action": "preview"}).text
     assert "<strong>fonds de transformation</strong>" in page
-    assert '<a href="https://www.numerique.gouv.fr/" rel="noopener">le site</a>' in page
+    assert '<a href="https://www.numerique.gouv.fr/" target="_blank" rel="noopener noreferrer"' in page
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert (project / "domain" / "faq.yml").read_text() == before
 
