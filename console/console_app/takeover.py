@@ -4,7 +4,7 @@ All changes go through Rasa's conversation API (bot / slot / action / resume eve
 table `takeovers` only remembers who took which pause (identified by the pause event's timestamp).
 
 A conversation returns to the assistant in three ways, all through `_resume`: the agent hands it back,
-nobody takes it within `wait_timeout`, or the agent who took it sends nothing for `idle_timeout`
+nobody takes it within `timeout`, or the agent who took it sends nothing for `idle_timeout`
 (closed browser, forgotten tab). Each time the person is told, and an `action_listen` event goes before
 `resume`: without it the next message follows the handoff action instead of a listen, no rule matches it,
 and the assistant answers « je n'ai pas compris » to a question it understood.
@@ -105,9 +105,8 @@ class TakeoverService:
             if record and record["status"] != "active":
                 continue
             if record:
-                last_action = max(float(record["taken_at"] or 0), summary.agent_ts)
                 items.append(QueueItem(summary, "active", record["agent"], now - summary.pause_ts,
-                                       now - last_action))
+                                       now - _last_agent_action(summary, record)))
             else:
                 items.append(QueueItem(summary, "waiting", "", now - summary.pause_ts))
         return sorted(items, key=lambda i: i.summary.pause_ts)
@@ -123,8 +122,7 @@ class TakeoverService:
         """Seconds before a taken conversation goes back to the assistant if its agent stays silent."""
         if not record or record["status"] != "active":
             return None
-        last_action = max(float(record["taken_at"] or 0), summary.agent_ts)
-        return max(0, int(self.idle_timeout - (time.time() - last_action)))
+        return max(0, int(self.idle_timeout - (time.time() - _last_agent_action(summary, record))))
 
     async def take(self, sender_id: str, agent: str, display_name: str = "") -> None:
         summary, record = self.current(sender_id)
@@ -247,6 +245,11 @@ class TakeoverService:
                   f"{item.agent} sans message depuis {int(item.idle // 60)} min")
             expired.append(sender_id)
         return expired
+
+
+def _last_agent_action(summary: Summary, record: dict[str, Any]) -> float:
+    """When the agent who took the conversation last did something in it: took it, or wrote."""
+    return max(float(record["taken_at"] or 0), summary.agent_ts)
 
 
 def _bot(text: str, agent: str) -> dict[str, Any]:

@@ -219,7 +219,7 @@
       errorBox.hidden = !message;
     }
 
-    function percent(value) { return Number(value).toFixed(2); }
+    function twoDecimals(value) { return Number(value).toFixed(2); }
 
     function nluLine(nlu) {
       const line = el("p", "msg__nlu");
@@ -227,10 +227,10 @@
         ? [nlu.faq_label, nlu.faq_key, nlu.faq_confidence]
         : [nlu.intent_label, nlu.intent, nlu.confidence];
       line.append(el("span", "msg__label", main[0]), " ", el("code", "", main[1]), " ",
-        el("span", "confidence", percent(main[2])));
-      if (nlu.faq_key) line.append(" (intention " + nlu.intent + " " + percent(nlu.confidence) + ")");
+        el("span", "confidence", twoDecimals(main[2])));
+      if (nlu.faq_key) line.append(" (intention " + nlu.intent + " " + twoDecimals(nlu.confidence) + ")");
       if (nlu.ranking.length) {
-        line.append(el("br"), "Ensuite : " + nlu.ranking.map((r) => r.label + " " + percent(r.confidence)).join(" · "));
+        line.append(el("br"), "Ensuite : " + nlu.ranking.map((r) => r.label + " " + twoDecimals(r.confidence)).join(" · "));
       }
       return line;
     }
