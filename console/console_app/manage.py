@@ -1,9 +1,8 @@
 """Command line administration of the console: accounts.
 
     console/manage.sh create-user NAME --role agent|admin [--display-name "Marie D."]
-                                             (password prompted, or read from stdin)
+                                                           (password prompted, or read from stdin)
     console/manage.sh set-password NAME     (ends every session of the account)
-    console/manage.sh set-display-name NAME "Marie D."   (the name people see when the agent joins)
     console/manage.sh list-users
 """
 from __future__ import annotations
@@ -14,7 +13,7 @@ import sys
 
 from .db import make_engine
 from .queries import audit
-from .security import ROLES, AccountError, create_user, list_users, set_display_name, set_password
+from .security import ROLES, AccountError, create_user, list_users, set_password
 from .settings import Settings
 
 
@@ -33,13 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     create = sub.add_parser("create-user", help="créer un compte")
     create.add_argument("username")
     create.add_argument("--role", choices=ROLES, default="agent")
-    create.add_argument("--display-name", default="",
-                        help="nom montré aux personnes quand l'agent rejoint leur conversation (jamais l'identifiant)")
+    create.add_argument("--display-name", default="", help="nom lu par le public quand ce conseiller répond")
     reset = sub.add_parser("set-password", help="changer le mot de passe d'un compte")
     reset.add_argument("username")
-    shown = sub.add_parser("set-display-name", help="changer le nom affiché aux personnes")
-    shown.add_argument("username")
-    shown.add_argument("display_name")
     sub.add_parser("list-users", help="lister les comptes")
     args = parser.parse_args(argv)
     engine = make_engine(Settings.from_env().console_db_url)
@@ -52,13 +47,10 @@ def main(argv: list[str] | None = None) -> int:
             set_password(engine, args.username, _read_password())
             audit(engine, "cli", "password_set", args.username)
             print(f"Mot de passe de « {args.username} » changé ; ses sessions ouvertes sont fermées.")
-        elif args.command == "set-display-name":
-            set_display_name(engine, args.username, args.display_name)
-            audit(engine, "cli", "display_name_set", args.username, args.display_name)
-            print(f"Nom affiché de « {args.username} » : « {args.display_name} ».")
         else:
             for user in list_users(engine):
-                print(f"{user['username']}\t{user['role']}\t{user['display_name']}")
+                state = "désactivé" if user["disabled"] else "actif"
+                print(f"{user['username']}\t{user['role']}\t{state}\t{user['display_name']}")
     except AccountError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1

@@ -95,6 +95,18 @@ def test_a_new_password_ends_every_open_session(app: Any, settings: Settings) ->
         assert try_login(browser, "un-tout-nouveau-mot-de-passe").status_code == 303
 
 
+def test_changing_ones_own_password_keeps_this_session_and_ends_the_others(app: Any) -> None:
+    with client_from(app, "10.0.0.1") as laptop, client_from(app, "10.0.0.2") as phone:
+        token = login(laptop)
+        login(phone)
+        response = laptop.post("/account", data={"csrf_token": token, "current": PASSWORD,
+                                                 "new": "un-tout-nouveau-mot-de-passe",
+                                                 "confirm": "un-tout-nouveau-mot-de-passe"})
+        assert response.status_code == 303
+        assert laptop.get("/conversations").status_code == 200
+        assert phone.get("/conversations").status_code == 303
+
+
 # --- body size --------------------------------------------------------------------------------------
 
 
