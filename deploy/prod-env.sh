@@ -7,6 +7,10 @@ prod_repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PROD_DIR="${PROD_DIR:-$prod_repo_root/var/prod}"
 export PROD_PORT="${PROD_PORT:-5005}"                    # nginx: the public Rasa URL
 export PROD_BRIDGE_PORT="${PROD_BRIDGE_PORT:-5008}"      # nginx: the Tchap bridge's door (callback channel only)
+# Requests per second and client address on nginx's public door (then 429; docs/security.md).
+export PROD_LIMIT_WEBHOOKS="${PROD_LIMIT_WEBHOOKS:-5r/s}"
+export PROD_LIMIT_MATTERMOST="${PROD_LIMIT_MATTERMOST:-20r/s}"   # Mattermost posts every user's webhook
+export PROD_LIMIT_SOCKETIO="${PROD_LIMIT_SOCKETIO:-20r/s}"       # long polling: a few requests a message
 export PROD_RASA_PORTS="${PROD_RASA_PORTS:-5006 5007}"   # one Rasa instance per port
 export PROD_ACTIONS_PORT="${PROD_ACTIONS_PORT:-5055}"
 export PG_HOST="${PG_HOST:-127.0.0.1}"
