@@ -10,9 +10,11 @@ import json
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
-from rasa_stack import REPO
 from test_socketio import exchange
+
+REPO = Path(__file__).resolve().parents[2]
 
 OFF_TOPIC = "Comment renouveler mon passeport ?"
 

@@ -9,7 +9,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from rasa_stack import REPO, free_port
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def listening_addresses(port: int) -> set:
