@@ -75,13 +75,12 @@ def reply_to_unusable_input(text: Optional[str], dispatcher: CollectingDispatche
 
 
 def explain_no_answer(decision: FaqDecision, dispatcher: CollectingDispatcher) -> None:
-    """Not sure: offer the likely questions. Off topic: say what the assistant covers, with examples."""
+    """Not sure: « did you mean… ». Off topic: what the assistant covers. Either way, the closest
+    questions it knows as buttons (the general examples when it has none), then the contact."""
     catalog = load_catalog()
-    suggestions = [faq_button(key) for key in decision.suggestions if key in catalog]
-    if suggestions:
-        dispatcher.utter_message(response="utter_low_confidence", buttons=suggestions)
-    else:
-        dispatcher.utter_message(response="utter_out_of_scope", buttons=starter_buttons())
+    buttons = [faq_button(key) for key in decision.suggestions if key in catalog] or starter_buttons()
+    response = "utter_low_confidence" if decision.unsure else "utter_out_of_scope"
+    dispatcher.utter_message(response=response, buttons=buttons)
     dispatcher.utter_message(response="utter_contact_hint")
 
 
@@ -105,7 +104,7 @@ class ActionAnswerFaq(Action):
         if decision.key is not None:
             return answer_faq_key(decision.key, dispatcher)
         explain_no_answer(decision, dispatcher)
-        if decision.suggestions:
+        if decision.unsure:
             return count_failure(tracker, dispatcher)
         return []  # rightly declined as off topic: neither a failure nor a success
 

@@ -66,11 +66,13 @@ class FaqDecision:
 
     @property
     def suggestions(self) -> Tuple[str, ...]:
-        """Questions offered when the assistant does not answer: the selector's best guesses when the
-        message looked like an FAQ question, none (the general starters) when it looked off topic."""
-        if self.key is None and self.reason in ("low_confidence", "ambiguous"):
-            return self.candidates[:3]
-        return ()
+        """Questions offered when the assistant does not answer: the selector's best guesses."""
+        return self.candidates[:3] if self.key is None else ()
+
+    @property
+    def unsure(self) -> bool:
+        """Declined because the assistant was not sure (a misunderstanding), not because it is off topic."""
+        return self.key is None and self.reason in ("low_confidence", "ambiguous")
 
 
 @lru_cache(maxsize=1)
