@@ -106,6 +106,16 @@ def test_compose_image_ships_every_custom_channel_of_credentials() -> None:
         assert f"COPY {package} ./{package}" in DOCKERFILE_RASA, f"custom channel {dotted} not in image"
 
 
+def test_image_ships_every_custom_component_of_the_pipeline() -> None:
+    """The model names components.* classes: Rasa imports them when it loads the model."""
+    config = yaml.safe_load((REPO / "config.yml").read_text(encoding="utf-8"))
+    custom = [item["name"] for item in config["pipeline"] + config.get("policies", []) if "." in item["name"]]
+    assert custom, "config.yml names no custom component: this test checks nothing"
+    for dotted in custom:
+        package = dotted.split(".")[0]
+        assert f"COPY {package} ./{package}" in DOCKERFILE_RASA, f"custom component {dotted} not in image"
+
+
 def local_packages_imported_by(package: str) -> set[str]:
     """Top-level packages of this repository that the modules of ``package`` import."""
     ours = {path.parent.name for path in REPO.glob("*/__init__.py")}
