@@ -73,11 +73,13 @@ class Topology:
         self.env = dict(
             os.environ, PROD_DIR=str(self.dir), PG_PORT=str(free_port()), REDIS_PORT=str(free_port()),
             PROD_ACTIONS_PORT=str(free_port()), PROD_PORT=str(self.front_two),
-            PROD_RASA_PORTS=" ".join(map(str, self.rasa_ports)),
+            PROD_BRIDGE_PORT=str(free_port()), PROD_RASA_PORTS=" ".join(map(str, self.rasa_ports)),
+            # The load comes from a few loopback addresses: nginx's per-address limits would measure themselves.
+            PROD_LIMIT_WEBHOOKS="100000r/s", PROD_LIMIT_MATTERMOST="100000r/s", PROD_LIMIT_SOCKETIO="100000r/s",
         )
         # A second nginx that only knows instance 1: the one-instance topology, same proxy cost.
         self.env_one = dict(self.env, PROD_DIR=str(self.dir / "one"), PROD_PORT=str(self.front_one),
-                            PROD_RASA_PORTS=str(self.rasa_ports[0]))
+                            PROD_BRIDGE_PORT=str(free_port()), PROD_RASA_PORTS=str(self.rasa_ports[0]))
 
     def run(self, *args: str, env: dict[str, str] | None = None) -> None:
         subprocess.run([str(PROD_SH), *args], env=env or self.env, cwd=REPO, check=True, timeout=600)

@@ -182,7 +182,7 @@ class SocketPerson(User):
     @task
     def converse(self) -> None:
         for kind, turns in conversations():
-            session = f"bench-sio-{uuid.uuid4().hex[:12]}"
+            session = uuid.uuid4().hex  # as the widget makes it (channels/socketio.py refuses other shapes)
             self.confirmed.clear()
             self.client.emit("session_request", {"session_id": session})
             if not self.confirmed.wait(30):

@@ -30,11 +30,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.limits import MAX_MESSAGE_CHARACTERS, message_too_long
+
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "mattermost"
 MAX_BODY_BYTES = 64 * 1024
-MAX_TEXT_CHARS = 4000
 # Mattermost refuses posts longer than 16383 characters: longer answers are split on paragraphs.
 MAX_POST_CHARS = 16000
 MAX_BUTTON_PAYLOAD_CHARS = 1000
@@ -49,7 +50,6 @@ EMPTY_INVOCATION_PAYLOAD = "/greet"
 
 MSG_UNAUTHORIZED = "Jeton du webhook Mattermost absent ou invalide."
 MSG_TOO_LARGE = "Requête trop volumineuse."
-MSG_TEXT_TOO_LONG = f"Message trop long (plus de {MAX_TEXT_CHARS} caractères) : merci de le raccourcir."
 MSG_BAD_CALLBACK = "Action de bouton invalide ou falsifiée."
 MSG_OTHER_USER = (
     "Ces boutons s'adressent à la personne qui a posé la question. "
@@ -412,8 +412,6 @@ class MattermostInput(InputChannel):
         user_id = require_str(data, "user_id", ID_PATTERN)
         is_slash_command = "command" in data
         text = require_str(data, "text")
-        if len(text) > MAX_TEXT_CHARS:
-            raise BadPayload(MSG_TEXT_TOO_LONG, 413)
         trigger_word = optional_str(data, "trigger_word")
         identity = await self.bot_identity()
         if identity.get("id") == user_id:
@@ -423,12 +421,16 @@ class MattermostInput(InputChannel):
             if is_slash_command
             else strip_invocation(text, trigger_word, str(identity.get("username") or ""))
         )
-        metadata = {
+        if len(message) > MAX_MESSAGE_CHARACTERS:
+            return response.json({"text": message_too_long(len(message)), "response_type": "ephemeral"})
+        metadata: dict[str, Any] = {
             "mattermost": {
                 key: optional_str(data, key)
                 for key in ("team_id", "team_domain", "channel_name", "user_name", "post_id")
             }
         }
+        # A bare mention gets the greeting, which already says what the assistant is (actions/session.py).
+        metadata["mattermost"]["invocation_only"] = not message
         ok = await self.dispatch(message or EMPTY_INVOCATION_PAYLOAD, channel_id, user_id, metadata, on_new_message)
         if not ok:
             return response.json({"text": MSG_FAILURE, "response_type": "ephemeral"})

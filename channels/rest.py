@@ -3,7 +3,9 @@
 The built-in `rest` channel trusts the body: a JSON list, a number as message or a non-JSON body end in
 a 500 error. This subclass keeps the same URL (/webhooks/rest/webhook) and replies, and answers bad
 requests with a 4xx and a French explanation. `input_channel` cannot be chosen by the client, so a
-support agent's reply (output_channel=latest) always goes back through the channel really used.
+support agent's reply (output_channel=latest) always goes back through the channel really used, and a
+`sender` in another channel's namespace (Tchap, Mattermost, widget: channels/conversations.py) is
+refused with 403, so a REST caller can never write into someone else's conversation.
 """
 
 import unicodedata
@@ -15,8 +17,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-MAX_MESSAGE_CHARACTERS = 50_000
+from channels.conversations import OWNERS, owner_of
+from channels.limits import MAX_MESSAGE_CHARACTERS, message_too_long
+
 MAX_SENDER_CHARACTERS = 200
+RESERVED_SENDER = (
+    "Cet identifiant de conversation (« sender ») est réservé à un autre canal ; les identifiants "
+    "commençant par " + ", ".join(f"« {prefix} »" for prefix in OWNERS) + " ne peuvent pas être utilisés ici."
+)
 
 
 def has_control_characters(text: str) -> bool:
@@ -28,8 +36,8 @@ def _bad_request(message: str, status: int = 400) -> HTTPResponse:
     return response.json({"erreur": message}, status=status)
 
 
-def body_problem(body: Any) -> Optional[HTTPResponse]:
-    """The 4xx answer for a body the channel must refuse, or None when it is usable."""
+def message_problem(body: Any) -> Optional[HTTPResponse]:
+    """The 4xx answer for a body that is not a well-formed {"sender", "message"} request, or None."""
     if not isinstance(body, dict):
         return _bad_request("Le corps de la requête doit être un objet JSON : {\"sender\": \"…\", \"message\": \"…\"}.")
     sender = body.get("sender")
@@ -43,11 +51,19 @@ def body_problem(body: Any) -> Optional[HTTPResponse]:
     if not isinstance(message, str):
         return _bad_request("« message » doit être une chaîne de caractères (le texte de la question).")
     if len(message) > MAX_MESSAGE_CHARACTERS:
-        return _bad_request(f"Le message ne doit pas dépasser {MAX_MESSAGE_CHARACTERS} caractères.", status=413)
+        return _bad_request(message_too_long(len(message)), status=413)
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         return _bad_request("« metadata » doit être un objet JSON.")
     return None
+
+
+def body_problem(body: Any) -> Optional[HTTPResponse]:
+    """The 4xx answer for a body the REST channel must refuse, or None when it is usable."""
+    problem = message_problem(body)
+    if problem is None and owner_of(body.get("sender") or "") is not None:
+        return _bad_request(RESERVED_SENDER, status=403)
+    return problem
 
 
 class ValidatedRestInput(RestInput):

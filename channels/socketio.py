@@ -1,35 +1,39 @@
-"""Rasa's socket.io channel with the same event names and path, and its messages checked first.
+"""Rasa's socket.io channel with the same event names and path, its sessions owned by the server.
 
-The built-in channel passes whatever a client emits: a number or an object as `message` would reach
-the NLU and fail there. Here a message that is not text becomes an empty message (the assistant answers
-that it is empty), very long messages are cut, and control characters are removed from the session id.
+Rasa's channel takes the conversation id from every `user_uttered` event (`session_id`): any client
+could write into any conversation (a Tchap or Mattermost one included) and join its room, so receive
+the replies, support agents' included. Here:
+
+- `session_request` binds the socket to one conversation, `socketio-<32 hex>` (channels/conversations.py):
+  the id the client proposes is kept only when it has that shape (128 random bits, as the widget and
+  the server generate them), otherwise the server issues a new one; `session_confirm` returns it and
+  the client stores it to resume the conversation later;
+- every `user_uttered` goes to the conversation bound to its socket, whatever `session_id` it carries
+  (a socket that never asked gets one, confirmed the same way);
+- a message that is not text becomes an empty message (the assistant says so), and a message over
+  2 000 characters is answered with a French message without reaching the assistant.
 """
 
-import logging
-import unicodedata
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
+from socketio import AsyncServer
 
-MAX_MESSAGE_CHARACTERS = 50_000
-logger = logging.getLogger(__name__)
+from channels.conversations import socketio_conversation
+from channels.limits import MAX_MESSAGE_CHARACTERS, message_too_long
 
-
-def checked_sender(sender_id: str) -> str:
-    """The conversation id without control characters (a NUL would be refused by PostgreSQL)."""
-    return "".join(char for char in sender_id if unicodedata.category(char) != "Cc")
+SESSION_KEY = "conversation"
 
 
 def checked_text(text: object) -> str:
-    if not isinstance(text, str):
-        return ""
-    return text[:MAX_MESSAGE_CHARACTERS]
+    """The message text, or "" when the client sent something else (a number, an object…)."""
+    return text if isinstance(text, str) else ""
 
 
-def checked_event(data: object) -> dict:
-    """A `user_uttered` payload Rasa can read: a dict with text, a text session id and dict metadata."""
+def checked_event(data: object) -> Dict[str, Any]:
+    """A `user_uttered` payload we can read: a dict with text, a text session id and dict metadata."""
     event = dict(data) if isinstance(data, dict) else {}
     event["message"] = checked_text(event.get("message"))
     if not isinstance(event.get("session_id"), str):
@@ -40,28 +44,43 @@ def checked_event(data: object) -> dict:
 
 
 class ValidatedSocketIOInput(SocketIOInput):
-    """`socketio` channel whose messages are always text of a bounded length."""
+    """`socketio` channel whose conversations belong to the socket that was given them."""
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        async def on_checked_message(message: UserMessage) -> None:
-            message.text = checked_text(message.text)
-            message.sender_id = checked_sender(message.sender_id)
-            if not message.sender_id:
-                logger.warning("socket.io message without a usable session id ignored")
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)  # health route, connect (JWT) and disconnect
+        sio: AsyncServer = blueprint.ctx.sio
+        namespace = self.namespace or "/"
+
+        async def bind(sid: str, requested: object) -> str:
+            """Attach the socket to the conversation it may use, join its room and confirm it."""
+            conversation = socketio_conversation(requested)
+            session = await sio.get_session(sid, namespace=namespace)
+            previous: Optional[str] = session.get(SESSION_KEY)
+            if previous and previous != conversation:
+                sio.leave_room(sid, previous, namespace=namespace)
+            await sio.save_session(sid, {**session, SESSION_KEY: conversation}, namespace=namespace)
+            sio.enter_room(sid, conversation, namespace=namespace)
+            await sio.emit("session_confirm", conversation, room=sid, namespace=namespace)
+            return conversation
+
+        async def session_request(sid: str, data: object) -> None:
+            await bind(sid, data.get("session_id") if isinstance(data, dict) else None)
+
+        async def user_uttered(sid: str, data: object) -> None:
+            event = checked_event(data)
+            session = await sio.get_session(sid, namespace=namespace)
+            conversation = session.get(SESSION_KEY) or await bind(sid, event.get("session_id"))
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            text = event["message"]
+            if len(text) > MAX_MESSAGE_CHARACTERS:
+                await output.send_text_message(conversation, message_too_long(len(text)))
                 return
+            metadata = event.get(self.metadata_key)
+            if not isinstance(metadata, dict):
+                metadata = None
+            message = UserMessage(text, output, conversation, input_channel=self.name(), metadata=metadata)
             await on_new_message(message)
 
-        blueprint = super().blueprint(on_checked_message)
-        self._check_events_before_rasa(blueprint)
+        sio.on("session_request", session_request, namespace=namespace)
+        sio.on(self.user_message_evt, user_uttered, namespace=namespace)
         return blueprint
-
-    def _check_events_before_rasa(self, blueprint: Blueprint) -> None:
-        """Wrap Rasa's `user_uttered` handler: it builds a UserMessage (text.strip()) before any check."""
-        sio = blueprint.ctx.sio
-        namespace = self.namespace or "/"
-        rasa_handler = sio.handlers[namespace][self.user_message_evt]
-
-        async def checked_handler(sid: str, data: object) -> None:
-            await rasa_handler(sid, checked_event(data))
-
-        sio.on(self.user_message_evt, checked_handler, namespace=namespace)

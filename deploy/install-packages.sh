@@ -13,12 +13,14 @@ sudo_cmd=()
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 # policy-rc.d 101: the packages must not start their system-wide services; we run our own instances.
-policy=/usr/sbin/policy-rc.d
-created_policy=0
+# Removed on every exit, a failed or interrupted install included: left behind, it would stop every
+# later package of the machine from starting its service. (POLICY_RC_D: another path, for the tests.)
+policy="${POLICY_RC_D:-/usr/sbin/policy-rc.d}"
 if [ ! -e "$policy" ]; then
+  trap '"${sudo_cmd[@]}" rm -f "$policy"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
   "${sudo_cmd[@]}" chmod +x "$policy"
-  created_policy=1
 fi
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-[ "$created_policy" -eq 0 ] || "${sudo_cmd[@]}" rm -f "$policy"

@@ -6,6 +6,11 @@ prod_repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$prod_repo_root/ops/env.sh"
 export PROD_DIR="${PROD_DIR:-$prod_repo_root/var/prod}"
 export PROD_PORT="${PROD_PORT:-5005}"                    # nginx: the public Rasa URL
+export PROD_BRIDGE_PORT="${PROD_BRIDGE_PORT:-5008}"      # nginx: the Tchap bridge's door (callback channel only)
+# Requests per second and client address on nginx's public door (then 429; docs/security.md).
+export PROD_LIMIT_WEBHOOKS="${PROD_LIMIT_WEBHOOKS:-5r/s}"
+export PROD_LIMIT_MATTERMOST="${PROD_LIMIT_MATTERMOST:-20r/s}"   # Mattermost posts every user's webhook
+export PROD_LIMIT_SOCKETIO="${PROD_LIMIT_SOCKETIO:-20r/s}"       # long polling: a few requests a message
 export PROD_RASA_PORTS="${PROD_RASA_PORTS:-5006 5007}"   # one Rasa instance per port
 export PROD_ACTIONS_PORT="${PROD_ACTIONS_PORT:-5055}"
 export PG_HOST="${PG_HOST:-127.0.0.1}"
@@ -17,7 +22,12 @@ export REDIS_PORT="${REDIS_PORT:-6380}"                  # not 6379, same reason
 export REDIS_DB="${REDIS_DB:-0}"
 export ACTION_ENDPOINT_URL="http://127.0.0.1:$PROD_ACTIONS_PORT/webhook"
 export RASA_URL="http://localhost:$PROD_PORT"
+# The public door does not route the callback channel: the Tchap bridge has its own.
+export TCHAP_RASA_URL="http://localhost:$PROD_BRIDGE_PORT"
 export PYTHONPATH="$prod_repo_root${PYTHONPATH:+:$PYTHONPATH}"
+# The console of the production profile is served over HTTPS (behind the site's reverse proxy): its
+# session cookie is Secure and it sends HSTS. Browsers accept Secure cookies from http://localhost too.
+export CONSOLE_COOKIE_SECURE="${CONSOLE_COOKIE_SECURE:-true}"
 # A ticket lock left by an instance killed mid-turn blocks its conversation until it expires:
 # 20 s (Rasa: 60 s) is far above one turn here and keeps the failover short.
 export TICKET_LOCK_LIFETIME="${TICKET_LOCK_LIFETIME:-20}"

@@ -4,6 +4,7 @@
 #   deploy/prod.sh start | stop | status        the whole topology
 #   deploy/prod.sh pg-start | pg-stop | redis-start | redis-stop | actions-start | actions-stop
 #   deploy/prod.sh rasa-start NAME PORT | rasa-stop NAME | rasa-wait PORT | nginx-start | nginx-stop
+#   deploy/prod.sh nginx-config                 print the nginx configuration it would run
 # Ports and the state dir come from the environment (deploy/prod-env.sh gives the defaults).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -97,7 +98,8 @@ redis_stop() {
 actions_start() {
   local pidfile="$PROD_DIR/actions.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
-  setsid rasa run actions --actions actions --port "$PROD_ACTIONS_PORT" \
+  # rasa-sdk listens on SANIC_HOST (its default: every interface).
+  SANIC_HOST=127.0.0.1 setsid rasa run actions --actions actions --port "$PROD_ACTIONS_PORT" \
     > "$log_dir/actions.log" 2>&1 < /dev/null &
   echo $! > "$pidfile"
 }
@@ -117,8 +119,8 @@ rasa_start() {
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
   model="${PROD_MODEL:-$(latest_model)}"
   [ -n "$model" ] || { echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
-  # --auth-token=… in one word: a generated token may start with "-" (argparse would take it for an option).
-  setsid rasa run --enable-api --auth-token="$RASA_AUTH_TOKEN" --cors "$RASA_CORS" \
+  # The API token goes from RASA_AUTH_TOKEN to Rasa inside its process (rasa_patches/api_secrets.py).
+  setsid python -m rasa_patches.api_secrets run --enable-api --cors "$RASA_CORS" \
     --interface 127.0.0.1 --port "$port" --model "$model" \
     --endpoints deploy/endpoints.prod.yml --credentials credentials.yml \
     > "$log_dir/rasa-$name.log" 2>&1 < /dev/null &
@@ -147,14 +149,20 @@ upstream_servers() {
   done
 }
 
+# deploy/nginx.conf with this profile's ports and folders filled in.
+nginx_config() {
+  NGINX_DIR="$PROD_DIR/nginx" NGINX_USER="$( [ "$(id -u)" -eq 0 ] && echo 'user root;' || echo '')" \
+    RASA_UPSTREAM_SERVERS="$(upstream_servers)" PROD_PORT="$PROD_PORT" PROD_BRIDGE_PORT="$PROD_BRIDGE_PORT" \
+    envsubst '${NGINX_DIR} ${NGINX_USER} ${RASA_UPSTREAM_SERVERS} ${PROD_PORT} ${PROD_BRIDGE_PORT}
+              ${PROD_LIMIT_WEBHOOKS} ${PROD_LIMIT_MATTERMOST} ${PROD_LIMIT_SOCKETIO}' \
+    < deploy/nginx.conf
+}
+
 nginx_start() {
   local home="$PROD_DIR/nginx"
   mkdir -p "$home/tmp"
   if [ -f "$home/nginx.pid" ] && kill -0 "$(cat "$home/nginx.pid")" 2>/dev/null; then return 0; fi
-  NGINX_DIR="$home" NGINX_USER="$( [ "$(id -u)" -eq 0 ] && echo 'user root;' || echo '')" \
-    RASA_UPSTREAM_SERVERS="$(upstream_servers)" PROD_PORT="$PROD_PORT" \
-    envsubst '${NGINX_DIR} ${NGINX_USER} ${RASA_UPSTREAM_SERVERS} ${PROD_PORT}' \
-    < deploy/nginx.conf > "$home/nginx.conf"
+  nginx_config > "$home/nginx.conf"
   nginx -t -q -c "$home/nginx.conf" -p "$home" 2> "$home/nginx-test.log" || {
     cat "$home/nginx-test.log" >&2; exit 1; }
   nginx -c "$home/nginx.conf" -p "$home"
@@ -222,5 +230,6 @@ case "$cmd" in
   rasa-stop) rasa_stop "$@" ;;
   nginx-start) nginx_start ;;
   nginx-stop) nginx_stop ;;
-  *) sed -n '2,7p' "$0" >&2; exit 2 ;;
+  nginx-config) nginx_config ;;
+  *) sed -n '2,8p' "$0" >&2; exit 2 ;;
 esac

@@ -15,12 +15,14 @@ stop_pidfile() {
 }
 
 # wait_http WHAT URL LOG PIDFILE [SECONDS]: wait until URL answers; give up early when the process of
-# PIDFILE has died, and show the end of LOG. The URL may carry the API token: it is never printed.
+# PIDFILE has died or was stopped (`make stop` removes the pid file), and show the end of LOG. The URL
+# may carry the API token: it is never printed, and curl reads it from its standard input (a
+# command-line argument would show it to `ps`).
 wait_http() {
   local what="$1" url="$2" log="$3" pidfile="$4" seconds="${5:-600}"
   for _ in $(seq 1 $((seconds * 2))); do
-    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-    if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    printf 'url = "%s"\n' "$url" | curl -fsS -o /dev/null -K - 2>/dev/null && return 0
+    if ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then
       echo "ERREUR : $what s'est arrêté au démarrage ; fin du journal $log :" >&2
       tail -n 40 "$log" >&2
       return 1
@@ -33,8 +35,9 @@ wait_http() {
 }
 
 # start_services LOG_DIR SCRIPT...: start each registered service script (webchat page, console,
-# Tchap bridge…) in its own process group, its log in LOG_DIR/<its folder>.log (<folder>-<script>.log
-# for a script other than serve.sh, e.g. console/retention.sh); stop_services stops them.
+# Tchap bridge…) in its own process group, its log in LOG_DIR/<its folder>.log (mode 600) and its pid in
+# LOG_DIR/<its folder>.pid (<folder>-<script> for a script other than serve.sh, e.g. console/retention.sh);
+# stop_services stops them, stop_services_of LOG_DIR too (from another shell).
 service_pids=()
 start_services() {
   local log_dir="$1" service name
@@ -43,14 +46,23 @@ start_services() {
     name="$(basename "$(dirname "$service")")"
     [ "$(basename "$service")" = serve.sh ] || name="$name-$(basename "$service" .sh)"
     echo "Démarrage de $service (journal : $log_dir/$name.log)"
-    setsid bash "$service" > "$log_dir/$name.log" 2>&1 < /dev/null &
+    (umask 077; : > "$log_dir/$name.log")
+    setsid bash "$service" >> "$log_dir/$name.log" 2>&1 < /dev/null &
     service_pids+=("$!")
+    echo "$!" > "$log_dir/$name.pid"
   done
 }
 
 stop_services() {
   local pid
   for pid in "${service_pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+}
+
+stop_services_of() {
+  local pidfile
+  for pidfile in "$1"/*.pid; do
+    if [ -e "$pidfile" ]; then stop_pidfile "$pidfile"; fi
+  done
 }
 
 # stop_everything_on_exit COMMAND...: when the script exits, stop the services, then run COMMAND (which

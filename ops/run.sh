@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # `make run`: start the action server and Rasa (state in var/), then every registered service
-# (webchat page, support console, Tchap bridge…) given as arguments; Ctrl-C stops everything.
+# (webchat page, support console, Tchap bridge…) given as arguments; Ctrl-C (or `make stop` from
+# another terminal) stops everything, also while the model is still loading.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ops/env.sh
 . ops/processes.sh
 state="$STATE_DIR"
 mkdir -p "$state/log"
+chmod 700 "$state/log"
+# The clean-up comes first: a Ctrl-C during the (long) model load must not leave servers running.
+stop_everything_on_exit ops/stop.sh
+echo $$ > "$state/run.pid"
 ops/stack.sh start "$state"
-stop_everything_on_exit ops/stack.sh stop "$state"
 start_services "$state/log" "$@"
 cat <<TXT
 

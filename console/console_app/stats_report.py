@@ -11,15 +11,13 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Iterator
 
-from ruamel.yaml import YAML
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
 from . import stats_tables as t
+from .channels import channel_label
 from .stats_indexer import CATEGORIES, NOT_TAKEN, TAKEN, WAITING
 
 CATEGORY_LABELS = {
@@ -37,14 +35,8 @@ VERDICT_LABELS = {
     "hors_circulaire_autre": "Hors circulaire (autre entité)",
 }
 OUTCOME_LABELS = {TAKEN: "Prises en charge", NOT_TAKEN: "Jamais prises en charge", WAITING: "En attente"}
-CHANNEL_LABELS = {"socketio": "Widget web", "rest": "API REST", "callback": "Tchap", "tchap": "Tchap",
-                  "mattermost": "Mattermost", "": "Inconnu"}
 TOP_QUESTIONS = 15
 DAILY_CHART_MAX_DAYS = 62
-
-
-def channel_label(channel: str) -> str:
-    return CHANNEL_LABELS.get(channel, channel)
 
 
 @dataclass(frozen=True)
@@ -194,31 +186,6 @@ def _count_archived(report: Report, day: str, metric: str, channel: str, key: st
         report.handoffs[key] += n
     elif metric == "wait":
         report.waits[int(key)] += n
-
-
-# -- FAQ titles --------------------------------------------------------------------------------
-
-def faq_titles(project_dir: Path) -> dict[str, str]:
-    """Key → question title, from the FAQ topic map (actions/data/catalog/*.yml); missing: the key.
-
-    Read again only when a file changes (the answers page or a deployment may change them)."""
-    files = sorted((project_dir / "actions" / "data" / "catalog").glob("*.yml"))
-    return dict(_read_titles(tuple((path, path.stat().st_mtime_ns) for path in files)))
-
-
-@lru_cache(maxsize=4)
-def _read_titles(files: tuple[tuple[Path, int], ...]) -> tuple[tuple[str, str], ...]:
-    titles: dict[str, str] = {}
-    yaml = YAML(typ="safe")
-    for path, _mtime in files:
-        try:
-            content = yaml.load(path.read_text(encoding="utf-8")) or {}
-        except Exception:  # noqa: BLE001 - a broken file must not take the statistics down
-            continue
-        for key, entry in (content.get("faq") or {}).items():
-            if isinstance(entry, dict) and entry.get("title"):
-                titles[str(key)] = str(entry["title"])
-    return tuple(titles.items())
 
 
 # -- the conversations behind a figure ---------------------------------------------------------

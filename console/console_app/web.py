@@ -13,18 +13,34 @@ from urllib.parse import quote
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import security
+from .channels import channel_label
 from .db import make_engine
+from .labels import Labels
+from .markdown import is_long, render_message
 from .rasa_api import RasaClient
-from .routes import accounts, answers, audit, conversations, inbox, models, privacy, statistics, takeover
+from .routes import (
+    accounts,
+    answers,
+    assistant,
+    audit,
+    conversations,
+    inbox,
+    models,
+    privacy,
+    statistics,
+    takeover,
+    users,
+)
 from .settings import Settings
 from .takeover import TakeoverService
-from .tracker import TrackerReader, make_tracker_engine
+from .tracker import TrackerReader, fmt_ts, make_tracker_engine
 from .training import TrainingService
 
 log = logging.getLogger("console")
@@ -32,14 +48,18 @@ HERE = Path(__file__).resolve().parent
 CONSOLE_DIR = HERE.parent
 DSFR_DIST = CONSOLE_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 CHARTJS_DIST = CONSOLE_DIR / "node_modules" / "chart.js" / "dist"
-AREAS = (accounts, conversations, inbox, answers, models, audit, takeover, statistics, privacy)
+AREAS = (accounts, conversations, inbox, answers, models, audit, takeover, users, assistant, statistics, privacy)
+# The largest form of the console (an edited answer, a batch of annotations) is far below this.
+MAX_BODY_BYTES = 100_000
 
 
 class SecurityHeaders:
-    """CSP without inline scripts/styles, no framing, no MIME sniffing, no referrer leak."""
+    """CSP without inline scripts/styles, no framing, no MIME sniffing, no referrer leak; HSTS when the
+    console is served over HTTPS (CONSOLE_COOKIE_SECURE, set by the production profile)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: dict[str, Any]) -> None:
@@ -53,18 +73,68 @@ class SecurityHeaders:
                     (b"referrer-policy", b"same-origin"),
                     (b"cache-control", b"no-store"),
                 ]
+                if self.hsts:
+                    headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-async def _timeout_watcher(app: Starlette) -> None:
-    """Every few seconds, answer the people nobody took in time (see TakeoverService.expire_waiting)."""
-    while True:
-        await asyncio.sleep(min(5.0, max(0.5, app.state.settings.handoff_timeout / 4)))
+class BodyTooLarge(Exception):
+    """Raised from `receive` once a request body goes past the limit."""
+
+
+class BodySizeLimit:
+    """Every request body, /login included, at most `limit` bytes: announced by Content-Length (413 at
+    once) or sent in chunks (413 as soon as it goes past); a Content-Length that is not one number: 400."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = [value for name, value in scope["headers"] if name.lower() == b"content-length"]
+        if declared and (len(declared) > 1 or not declared[0].strip().isdigit()):
+            await PlainTextResponse("En-tête Content-Length invalide.", status_code=400)(scope, receive, send)
+            return
+        if declared and int(declared[0]) > self.limit:
+            await PlainTextResponse("Requête trop volumineuse.", status_code=413)(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await app.state.takeover.expire_waiting()
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await PlainTextResponse("Requête trop volumineuse.", status_code=413)(scope, receive, send)
+
+
+async def _timeout_watcher(app: Starlette) -> None:
+    """Every few seconds, give back to the assistant the requests nobody took or whose agent went silent
+    (see TakeoverService.expire)."""
+    while True:
+        await asyncio.sleep(app.state.takeover.check_every)
+        try:
+            await app.state.takeover.expire()
         except Exception:  # noqa: BLE001 - the watcher must survive a Rasa restart
             log.exception("handoff timeout watcher")
 
@@ -90,7 +160,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     middleware = [
-        Middleware(SecurityHeaders),
+        Middleware(SecurityHeaders, hsts=settings.cookie_secure),
+        Middleware(BodySizeLimit),
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="console_session",
                    max_age=settings.session_max_age, same_site="lax", https_only=settings.cookie_secure),
     ]
@@ -100,9 +171,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     reader = TrackerReader(make_tracker_engine(settings.tracker_url), settings.low_confidence)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["urlq"] = lambda v: quote(str(v), safe="")
+    labels = Labels(settings.catalog_dir)
+    templates.env.filters.update(message=render_message, is_long=is_long, label=labels.label, channel=channel_label,
+                                 datetime=fmt_ts)
     app.state.settings, app.state.engine, app.state.rasa, app.state.reader = settings, engine, rasa, reader
-    app.state.templates = templates
+    app.state.templates, app.state.labels = templates, labels
     app.state.throttle = security.LoginThrottle()
-    app.state.takeover = TakeoverService(engine, reader, rasa, settings.handoff_timeout)
+    app.state.takeover = TakeoverService(engine, reader, rasa, settings.handoff_timeout,
+                                         settings.agent_idle_timeout)
     app.state.training = TrainingService(settings, engine, rasa)
     return app

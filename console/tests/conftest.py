@@ -70,9 +70,11 @@ class Tracker:
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
-    """A copy of config.yml, domain/ and data/: what the console may write."""
+    """A copy of config.yml, domain/ and data/ (what the console may write) and the answer rules it reads."""
     root = tmp_path / "project"
     root.mkdir()
+    (root / "actions" / "data").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "actions" / "data" / "answer_rules.yml", root / "actions" / "data" / "answer_rules.yml")
     shutil.copytree(REPO_ROOT / "domain", root / "domain")
     shutil.copytree(REPO_ROOT / "data", root / "data")
     shutil.copy(REPO_ROOT / "config.yml", root / "config.yml")
@@ -125,10 +127,11 @@ def settings(tmp_path: Path, project: Path, tracker: Tracker) -> Settings:
 
 @pytest.fixture(scope="session")
 def users_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A console database with accounts alice (agent) and admin, hashed once (argon2 is slow on purpose)."""
+    """A console database with accounts alice (agent, shown to the public as « Alice Martin ») and admin
+    (no public name), hashed once (argon2 is slow on purpose)."""
     path = tmp_path_factory.mktemp("users") / "console.db"
     engine = make_engine(f"sqlite:///{path}")
-    create_user(engine, "alice", PASSWORD, "agent")
+    create_user(engine, "alice", PASSWORD, "agent", "Alice Martin")
     create_user(engine, "admin", PASSWORD, "admin")
     engine.dispose()
     return path

@@ -32,6 +32,7 @@ async def _main() -> int:
 
 
 def main() -> None:
+    os.umask(0o077)  # the store, the state files and the log are the bot's secrets
     logging.basicConfig(
         level=os.environ.get("TCHAP_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -9,6 +9,7 @@ endpoint; `recipient_id` tells which room and person it is for.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import re
 from typing import Any
@@ -33,6 +34,7 @@ from nio.crypto import ENCRYPTION_ENABLED
 
 from .config import BridgeConfig, ConfigError, server_name_of
 from .formatting import choose_button, clean_buttons, message_content
+from .keystore import store_key
 from .state import BridgeState
 
 logger = logging.getLogger("tchap.bridge")
@@ -52,13 +54,17 @@ MESSAGE_RASA_DOWN = (
     "L'assistant est momentanément indisponible. Réessayez dans quelques minutes, ou écrivez à "
     "infonuage.dinum@modernisation.gouv.fr."
 )
+# The first message in a room (AI Act, art. 50): an automated assistant, an orientation, no personal data.
 WELCOME_DIRECT = (
-    "Bonjour, je suis l'assistant « Cloud au centre » : posez-moi vos questions sur la doctrine cloud "
-    "de l'État (circulaires 6282/SG et 6404/SG), ou demandez-moi si votre projet est concerné."
+    "Bonjour, je suis un assistant automatique, pas une personne : posez-moi vos questions sur la doctrine "
+    "« Cloud au centre » de l'État, ou demandez-moi si votre projet est concerné. Mes réponses s'appuient sur "
+    "la FAQ et les pages officielles liées et donnent une orientation, pas un avis juridique. "
+    "N'écrivez pas de données personnelles."
 )
 WELCOME_GROUP = (
-    "Bonjour, je suis l'assistant « Cloud au centre ». Dans ce salon, mentionnez-moi ({name}) pour me "
-    "poser une question sur la doctrine cloud de l'État ; je réponds à chacun séparément."
+    "Bonjour, je suis un assistant automatique sur la doctrine « Cloud au centre » de l'État. Dans ce salon, "
+    "mentionnez-moi ({name}) pour me poser une question ; je réponds à chacun séparément. Mes réponses donnent "
+    "une orientation, pas un avis juridique. N'écrivez pas de données personnelles."
 )
 
 
@@ -79,6 +85,17 @@ def parse_conversation_id(value: Any) -> tuple[str, str] | None:
     if not sep or not room_id.startswith("!") or ":" not in user_local:
         return None
     return room_id, "@" + user_local
+
+
+def bearer_token(request: web.Request) -> str:
+    """The token of an `Authorization: Bearer <token>` header, or ""."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def secret_matches(given: str, expected: str) -> bool:
+    """Constant-time comparison; an unset secret matches nothing."""
+    return bool(expected) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def strip_reply_fallback(body: str) -> str:
@@ -119,13 +136,16 @@ class TchapBridge:
         if not ENCRYPTION_ENABLED:
             raise ConfigError("Le chiffrement (python-olm) n'est pas disponible : relancez tchap/install.sh.")
         self.config = config
-        config.state_dir.mkdir(parents=True, exist_ok=True)
         store_dir = config.state_dir / "store"
-        store_dir.mkdir(exist_ok=True)
+        # Access token, encryption keys and conversations: readable by the bridge's account only.
+        for folder in (config.state_dir, store_dir):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)
         self.state = BridgeState(config.state_dir)
         client_config = AsyncClientConfig(
             store_sync_tokens=False,
             encryption_enabled=True,
+            pickle_key=store_key(config.state_dir, store_dir, self.state.load_credentials()),
             max_timeout_retry_wait_time=15,
             request_timeout=config.sync_timeout_ms / 1000 + 30,
         )
@@ -379,6 +399,7 @@ class TchapBridge:
                     async with self.http.post(
                         url,
                         json={"sender": conv, "message": message},
+                        headers={"Authorization": f"Bearer {self.config.callback_token}"},
                         timeout=aiohttp.ClientTimeout(total=self.config.rasa_timeout_s),
                     ) as response:
                         if response.status < 300:
@@ -436,7 +457,7 @@ class TchapBridge:
 
     async def handle_rasa_callback(self, request: web.Request) -> web.Response:
         """Deliver one bot message from Rasa to the room of its conversation."""
-        if self.config.callback_token and request.query.get("token") != self.config.callback_token:
+        if not secret_matches(bearer_token(request), self.config.callback_token):
             return web.json_response({"error": "jeton invalide"}, status=401)
         try:
             data = await request.json()

@@ -31,7 +31,7 @@ class BridgeConfig:
     listen_host: str
     listen_port: int
     callback_path: str
-    callback_token: str = ""
+    callback_token: str
     device_name: str = "Assistant Cloud au centre"
     max_message_chars: int = 2000
     rasa_timeout_s: float = 60.0
@@ -47,18 +47,18 @@ def _split_list(raw: str) -> frozenset[str]:
     return frozenset(item.strip().lower() for item in raw.replace(";", ",").split(",") if item.strip())
 
 
-def _callback_listen_address(url: str) -> tuple[str, int, str, str]:
-    """Derive (host, port, path, token) to listen on from TCHAP_CALLBACK_URL.
-
-    Rasa posts to that URL, so the bridge listens on its port and path; a `?token=` query
-    parameter, when present, becomes a shared secret that every callback must carry.
-    """
+def _callback_listen_address(url: str) -> tuple[str, int, str]:
+    """Derive (host, port, path) to listen on from TCHAP_CALLBACK_URL (Rasa posts to that URL)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.port and not parts.hostname:
         raise ConfigError(f"TCHAP_CALLBACK_URL invalide : {url!r}")
+    if "token" in parse_qs(parts.query):
+        raise ConfigError(
+            "TCHAP_CALLBACK_URL ne doit plus porter de jeton (?token=…), qu'un journal d'accès garderait : "
+            "le secret partagé est TCHAP_CALLBACK_TOKEN (généré dans .secrets/tchap_callback_token)."
+        )
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    token = parse_qs(parts.query).get("token", [""])[0]
-    return parts.hostname or "localhost", port, parts.path or "/", token
+    return parts.hostname or "localhost", port, parts.path or "/"
 
 
 def load_config(env: dict[str, str] | None = None) -> BridgeConfig:
@@ -72,7 +72,13 @@ def load_config(env: dict[str, str] | None = None) -> BridgeConfig:
         raise ConfigError(f"TCHAP_BOT_USER doit être un identifiant Matrix complet (@nom:serveur) : {bot_user!r}")
     allowed = _split_list(env.get("TCHAP_ALLOWED_SERVERS", "")) or frozenset({server_name_of(bot_user)})
     callback_url = env.get("TCHAP_CALLBACK_URL", "http://localhost:5056/rasa/callback")
-    _, port, path, token = _callback_listen_address(callback_url)
+    _, port, path = _callback_listen_address(callback_url)
+    token = env.get("TCHAP_CALLBACK_TOKEN", "").strip()
+    if not token:
+        raise ConfigError(
+            "TCHAP_CALLBACK_TOKEN (secret partagé avec Rasa) n'est pas renseigné : démarrez le pont par "
+            "tchap/serve.sh, qui le lit dans .secrets/tchap_callback_token."
+        )
     try:
         max_chars = int(env.get("TCHAP_MAX_MESSAGE_CHARS", "2000"))
     except ValueError as error:
@@ -83,7 +89,9 @@ def load_config(env: dict[str, str] | None = None) -> BridgeConfig:
         password=env.get("TCHAP_BOT_PASSWORD", ""),
         allowed_servers=allowed,
         state_dir=Path(env.get("TCHAP_STATE_DIR", "var/tchap")),
-        rasa_url=env.get("RASA_URL", "http://localhost:5005").rstrip("/"),
+        # TCHAP_RASA_URL: where the bridge reaches Rasa's callback channel when it is not at RASA_URL
+        # (the production profile's public nginx door does not route it).
+        rasa_url=(env.get("TCHAP_RASA_URL") or env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
         listen_host=env.get("TCHAP_LISTEN_HOST", "127.0.0.1"),
         listen_port=port,
         callback_path=path,

@@ -37,15 +37,20 @@ def bot_user(synapse) -> str:
 
 @pytest.fixture(scope="session")
 def callback_url() -> str:
-    token = secrets.token_urlsafe(12)
-    return f"http://127.0.0.1:{free_port()}/rasa/callback?token={token}"
+    return f"http://127.0.0.1:{free_port()}/rasa/callback"
 
 
 @pytest.fixture(scope="session")
-def rasa(tmp_path_factory, callback_url):
+def callback_token() -> str:
+    """The secret shared by Rasa's callback channel and the bridge (ops/env.sh generates it for make run)."""
+    return secrets.token_hex(16)
+
+
+@pytest.fixture(scope="session")
+def rasa(tmp_path_factory, callback_url, callback_token):
     if not list((REPO_ROOT / "models").glob("*.tar.gz")):
         pytest.fail("Aucun modèle dans models/ : lancez d'abord 'make train'.")
-    stack = RasaStack(tmp_path_factory.mktemp("rasa"), callback_url)
+    stack = RasaStack(tmp_path_factory.mktemp("rasa"), callback_url, callback_token)
     try:
         stack.start()
         yield stack
@@ -54,7 +59,7 @@ def rasa(tmp_path_factory, callback_url):
 
 
 @pytest.fixture(scope="session")
-def bridge(tmp_path_factory, synapse, bot_user, rasa, callback_url):
+def bridge(tmp_path_factory, synapse, bot_user, rasa, callback_url, callback_token):
     workdir = tmp_path_factory.mktemp("bridge")
     process = Bridge(
         workdir,
@@ -65,6 +70,7 @@ def bridge(tmp_path_factory, synapse, bot_user, rasa, callback_url):
             "TCHAP_ALLOWED_SERVERS": synapse.server_name,
             "TCHAP_STATE_DIR": str(workdir / "state"),
             "TCHAP_CALLBACK_URL": callback_url,
+            "TCHAP_CALLBACK_TOKEN": callback_token,
             "RASA_URL": rasa.url,
             "TCHAP_LOG_LEVEL": "INFO",
         },

@@ -202,7 +202,7 @@ class Synapse:
 class RasaStack:
     """The assistant (Rasa + action server) started with ops/stack.sh on free ports."""
 
-    def __init__(self, workdir: Path, callback_url: str) -> None:
+    def __init__(self, workdir: Path, callback_url: str, callback_token: str) -> None:
         self.workdir = workdir
         self.rasa_port, self.actions_port = free_port(), free_port()
         self.url = f"http://localhost:{self.rasa_port}"
@@ -217,6 +217,7 @@ class RasaStack:
             RASA_PORT=str(self.rasa_port),
             ACTIONS_PORT=str(self.actions_port),
             TCHAP_CALLBACK_URL=callback_url,
+            TCHAP_CALLBACK_TOKEN=callback_token,
         )
         self.env = env
 

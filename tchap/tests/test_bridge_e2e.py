@@ -158,13 +158,32 @@ async def test_rate_limits_are_waited_out_without_losing_messages(bridge, synaps
         http_json("DELETE", url, token=synapse.admin_token())
 
 
-async def test_callback_endpoint_rejects_bad_requests(bridge, callback_url):
-    url_without_token = callback_url.split("?")[0]
-    assert http_json("POST", url_without_token, {"recipient_id": "x", "text": "y"})[0] == 401
-    assert http_json("POST", callback_url, ["not", "an", "object"])[0] == 400
-    assert http_json("POST", callback_url, {"recipient_id": "socketio-1", "text": "y"})[0] == 400
-    status, _ = http_json("POST", callback_url, {"recipient_id": "tchap:!inconnu:x:@a:x", "text": "y"})
+async def test_callback_endpoint_rejects_bad_requests(bridge, callback_url, callback_token):
+    assert http_json("POST", callback_url, {"recipient_id": "x", "text": "y"})[0] == 401
+    assert http_json("POST", callback_url + f"?token={callback_token}", {"recipient_id": "x", "text": "y"})[0] == 401
+    assert http_json("POST", callback_url, ["not", "an", "object"], token=callback_token)[0] == 400
+    assert http_json("POST", callback_url, {"recipient_id": "socketio-1", "text": "y"}, token=callback_token)[0] == 400
+    status, _ = http_json("POST", callback_url, {"recipient_id": "tchap:!inconnu:x:@a:x", "text": "y"}, token=callback_token)
     assert status == 404
+
+
+async def test_nobody_else_can_write_into_a_tchap_conversation(bridge, rasa, bot_user, make_user):
+    """The review's finding: REST messages sent as `tchap:<room>:<person>` landed in that person's
+    conversation. Now REST refuses the Tchap namespace, and Rasa's callback channel wants the secret."""
+    user = await make_user()
+    room_id = await open_direct_chat(user, bot_user)
+    await ask_faq(user, room_id, bot_user)
+    conversation = f"tchap:{room_id}:{user.client.user_id}"
+    intrusion = {"sender": conversation, "message": "Comment renouveler mon passeport ?"}
+    assert http_json("POST", f"{rasa.url}/webhooks/rest/webhook", intrusion)[0] == 403
+    assert http_json("POST", f"{rasa.url}/webhooks/callback/webhook", intrusion)[0] == 401
+    assert http_json("POST", f"{rasa.url}/webhooks/callback/webhook", intrusion, token="devine")[0] == 401
+    status, tracker = http_json(
+        "GET", f"{rasa.url}/conversations/{conversation}/tracker?token={rasa.env['RASA_AUTH_TOKEN']}"
+    )
+    assert status == 200
+    texts = [event.get("text") for event in tracker["events"] if event["event"] == "user"]
+    assert texts and "passeport" not in " ".join(texts)
 
 
 async def test_survives_a_homeserver_restart(bridge, synapse, bot_user, make_user):

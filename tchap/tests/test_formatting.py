@@ -95,7 +95,8 @@ def test_config_requires_homeserver_and_user_and_derives_listen_address():
         {
             "TCHAP_HOMESERVER": "https://matrix.example.gouv.fr/",
             "TCHAP_BOT_USER": "@bot:example.gouv.fr",
-            "TCHAP_CALLBACK_URL": "http://localhost:5999/rasa/callback?token=abc",
+            "TCHAP_CALLBACK_URL": "http://localhost:5999/rasa/callback",
+            "TCHAP_CALLBACK_TOKEN": "abc",
         }
     )
     assert config.homeserver == "https://matrix.example.gouv.fr"

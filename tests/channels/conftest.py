@@ -1,4 +1,4 @@
-"""Fixtures: a fake Mattermost API server, and a Sanic app serving the channel's blueprint on a free port."""
+"""Fixtures: a fake Mattermost API server, and a Sanic app serving a channel's blueprint on a free port."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from fake_mattermost import FakeMattermost, free_port
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Sanic
 
 from channels.mattermost import MattermostInput
@@ -37,7 +37,7 @@ class ChannelUnderTest:
     """The channel served by a real Sanic server, plus what the stub assistant received."""
 
     base_url: str
-    channel: MattermostInput
+    channel: InputChannel
     received: list[UserMessage] = field(default_factory=list)
     http: aiohttp.ClientSession | None = None
 
@@ -86,17 +86,17 @@ def make_channel(fake: FakeMattermost, webhook_token: str = WEBHOOK_TOKEN, slash
 
 
 async def serve(
-    channel: MattermostInput, handler: Callable[[UserMessage], Awaitable[None]] | None = None
+    channel: InputChannel, handler: Callable[[UserMessage], Awaitable[None]] | None = None
 ) -> AsyncIterator[ChannelUnderTest]:
-    """Run a Sanic app with the channel blueprint at /webhooks/mattermost (as Rasa mounts it)."""
+    """Run a Sanic app with the channel blueprint at /webhooks/<name> (as Rasa mounts it)."""
     under_test = ChannelUnderTest(base_url="", channel=channel)
 
     async def on_new_message(message: UserMessage) -> None:
         under_test.received.append(message)
         await (handler or stub_assistant)(message)
 
-    app = Sanic(f"mattermost_test_{next(_app_numbers)}")
-    app.blueprint(channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.name()}")
+    app = Sanic(f"channel_test_{next(_app_numbers)}")
+    app.blueprint(channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.url_prefix()}")
     port = free_port()
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
     assert server is not None

@@ -17,7 +17,8 @@ def test_malformed_bodies_are_refused_with_400(body):
     assert "erreur" in problem.body.decode("utf-8")
 
 
-def test_too_long_message_is_refused_with_413():
+def test_a_message_longer_than_a_question_is_refused_with_413():
+    assert MAX_MESSAGE_CHARACTERS == 2000
     assert body_problem({"sender": "a", "message": "x" * (MAX_MESSAGE_CHARACTERS + 1)}).status == 413
 
 
@@ -28,25 +29,16 @@ def test_usable_bodies_pass(body):
     assert body_problem(body) is None
 
 
-def test_socketio_messages_are_always_bounded_text():
+def test_socketio_messages_are_always_text():
     assert checked_text(42) == ""
     assert checked_text({"a": 1}) == ""
     assert checked_text(None) == ""
     assert checked_text("bonjour") == "bonjour"
-    assert len(checked_text("x" * 60_000)) == 50_000
 
 
 @pytest.mark.parametrize("sender", ["\x00", "abc\x00def", "a\nb", "\x1b[31m"])
 def test_control_characters_in_the_sender_are_refused(sender):
     assert body_problem({"sender": sender, "message": "bonjour"}).status == 400
-
-
-def test_socketio_session_ids_lose_their_control_characters():
-    from channels.socketio import checked_sender
-
-    assert checked_sender("abc\x00def") == "abcdef"
-    assert checked_sender("\x00\x01") == ""
-    assert checked_sender("sio-123") == "sio-123"
 
 
 def test_socketio_events_are_made_readable_before_rasa_builds_the_message():

@@ -15,7 +15,8 @@ import pytest
 from conftest import BOT_TOKEN, SLASH_TOKEN, WEBHOOK_TOKEN, ChannelUnderTest, make_channel, serve
 from fake_mattermost import BOT_USER_ID, BOT_USERNAME, FakeMattermost, buttons_of
 
-from channels.mattermost import MAX_TEXT_CHARS, conversation_id, split_for_posts, strip_invocation
+from channels.limits import MAX_MESSAGE_CHARACTERS
+from channels.mattermost import conversation_id, split_for_posts, strip_invocation
 
 CHANNEL_ID = "4yf5b8gkxfg1mb3yhr5k9w9dxa"
 USER_ID = "9s6qkb8cpjbxjdrpaz5huxg1ne"
@@ -114,6 +115,7 @@ async def test_form_webhook_reaches_the_assistant_and_the_answer_is_posted(
     assert message.sender_id == f"mattermost_{CHANNEL_ID}_{USER_ID}"
     assert message.input_channel == "mattermost"
     assert message.metadata["mattermost"]["user_name"] == "agent.public"
+    assert message.metadata["mattermost"]["invocation_only"] is False  # a question: notice first (AI Act)
     [post] = fake_mattermost.posts()
     assert post == {
         "channel_id": CHANNEL_ID,
@@ -166,6 +168,8 @@ async def test_mention_alone_starts_with_a_greeting(mattermost_channel: ChannelU
     status, _ = await post_webhook(mattermost_channel, webhook_payload("cloud"))
     assert status == 200
     assert mattermost_channel.received[0].text == "/greet"
+    # The greeting already says what the assistant is: no session-start notice before it (actions/session.py).
+    assert mattermost_channel.received[0].metadata["mattermost"]["invocation_only"] is True
 
 
 async def test_the_bot_never_answers_its_own_posts(
@@ -238,7 +242,6 @@ async def test_malformed_bodies_get_a_clean_4xx(
         ({"json": webhook_payload("cloud x", channel_id="evil_channel")}, 400),
         ({"json": webhook_payload("cloud x", user_id=USER_ID + "\n")}, 400),
         ({"json": webhook_payload("cloud x", trigger_word=["cloud"])}, 400),
-        ({"json": webhook_payload("cloud " + "a" * (MAX_TEXT_CHARS + 1))}, 413),
         ({"data": b"x" * 200_000, "headers": json_headers}, 413),
         ({"data": b"\xff\xfe\x00binary", "headers": json_headers}, 400),
         ({"data": "text=hello", "headers": {"Content-Type": "text/plain"}}, 415),
@@ -252,6 +255,17 @@ async def test_malformed_bodies_get_a_clean_4xx(
             assert isinstance(body, dict) and body["error"]
     assert mattermost_channel.received == []
     assert fake_mattermost.posts() == []
+
+
+async def test_a_message_longer_than_a_question_gets_a_french_answer_and_never_reaches_the_assistant(
+    mattermost_channel: ChannelUnderTest, fake_mattermost: FakeMattermost
+) -> None:
+    status, body = await post_webhook(mattermost_channel, webhook_payload("cloud " + "a" * (MAX_MESSAGE_CHARACTERS + 1)))
+    assert status == 200 and body["response_type"] == "ephemeral"
+    assert body["text"].startswith("Votre message est trop long (2\u00a0001 caractères ; 2\u00a0000 au maximum)")
+    assert mattermost_channel.received == []
+    status, _ = await post_webhook(mattermost_channel, webhook_payload("cloud " + "a" * MAX_MESSAGE_CHARACTERS))
+    assert status == 200 and len(mattermost_channel.received) == 1
 
 
 async def test_assistant_failure_gives_a_french_message_not_a_500(
@@ -370,6 +384,7 @@ async def test_credentials_yml_expands_the_mattermost_variables(monkeypatch: pyt
         "MATTERMOST_SLASH_TOKEN": "",
         "MATTERMOST_ACTIONS_URL": "https://rasa.example.gouv.fr/webhooks/mattermost/actions",
         "TCHAP_CALLBACK_URL": "http://localhost:5056/rasa/callback",
+        "TCHAP_CALLBACK_TOKEN": "callback-secret",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -6,11 +6,14 @@ import uuid
 import socketio
 
 
-async def exchange(url: str, session_id: str, payloads, wait_for: int = 1, timeout: float = 60.0):
-    """Emit each payload as `user_uttered` and collect `bot_uttered` messages until `wait_for` arrive per payload."""
+async def exchange(url: str, session_id, payloads, wait_for: int = 1, timeout: float = 60.0):
+    """Ask for a session, emit each payload as `user_uttered` and collect `bot_uttered` messages until
+    `wait_for` arrive per payload. Returns the conversation id the server confirmed and the replies."""
     client = socketio.AsyncClient()
     received = []
     arrived = asyncio.Event()
+    confirmed: asyncio.Queue = asyncio.Queue()
+    client.on("session_confirm", confirmed.put)
 
     @client.on("bot_uttered")
     async def on_bot(data):
@@ -20,6 +23,7 @@ async def exchange(url: str, session_id: str, payloads, wait_for: int = 1, timeo
     # Long-polling: python-engineio's websocket client needs a newer aiohttp than Rasa 3.6 allows.
     await client.connect(url, socketio_path="/socket.io", transports=["polling"])
     await client.emit("session_request", {"session_id": session_id})
+    conversation = await asyncio.wait_for(confirmed.get(), timeout)
     replies = []
     for payload in payloads:
         received.clear()
@@ -37,21 +41,22 @@ async def exchange(url: str, session_id: str, payloads, wait_for: int = 1, timeo
             await asyncio.sleep(1.0)  # let the remaining messages of this turn arrive
         replies.append(list(received))
     await client.disconnect()
-    return replies
+    return conversation, replies
 
 
 def test_faq_answer_and_buttons_over_socketio(stack):
-    session = f"sio-{uuid.uuid4().hex[:8]}"
-    [replies] = asyncio.run(
+    session = uuid.uuid4().hex  # what the widget generates: 128 random bits
+    conversation, [replies] = asyncio.run(
         exchange(stack.url, session, [{"message": "Qui contrôle l'application de la doctrine ?", "session_id": session}])
     )
+    assert conversation == f"socketio-{session}"
     assert any("Source :" in (reply.get("text") or "") for reply in replies)
     assert any(reply.get("quick_replies") for reply in replies)
 
 
 def test_non_text_messages_get_the_empty_message_reply_and_the_conversation_goes_on(stack):
-    session = f"sio-{uuid.uuid4().hex[:8]}"
-    number, obj, question = asyncio.run(
+    session = uuid.uuid4().hex
+    conversation, (number, obj, question) = asyncio.run(
         exchange(
             stack.url,
             session,
@@ -65,5 +70,5 @@ def test_non_text_messages_get_the_empty_message_reply_and_the_conversation_goes
     assert "Votre message est vide" in number[0]["text"]
     assert "Votre message est vide" in obj[0]["text"]
     assert any("Source :" in (reply.get("text") or "") for reply in question)
-    user_events = [event for event in stack.tracker(session)["events"] if event["event"] == "user"]
+    user_events = [event for event in stack.tracker(conversation)["events"] if event["event"] == "user"]
     assert len(user_events) == 3

@@ -39,6 +39,7 @@ class Cluster:
     redis_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
     nginx_port: int = field(default_factory=free_port)
+    bridge_port: int = field(default_factory=free_port)
 
     def __post_init__(self) -> None:
         # PostgreSQL runs as the 'postgres' user when we are root: it must reach its data dir.
@@ -50,6 +51,7 @@ class Cluster:
         env.update(
             PROD_DIR=str(self.state_dir),
             PROD_PORT=str(self.nginx_port),
+            PROD_BRIDGE_PORT=str(self.bridge_port),
             PROD_RASA_PORTS=" ".join(str(p) for p in self.instances.values()),
             PROD_ACTIONS_PORT=str(self.actions_port),
             PG_PORT=str(self.pg_port),

@@ -84,7 +84,8 @@ def test_compose_instances_use_the_same_stores_model_and_channels() -> None:
         assert option(command, "--endpoints") == "deploy/endpoints.prod.yml", name
         assert option(command, "--credentials") == "credentials.yml", name
         assert option(command, "--model") == "models", name
-        assert "--enable-api" in command and "--auth-token" in command, name
+        assert "--enable-api" in command and "--auth-token" not in command, name
+        assert "RASA_AUTH_TOKEN" in service["environment"], name
         env = service["environment"]
         assert env["PG_HOST"] == "postgres" and env["REDIS_HOST"] == "redis", name
         assert env["ACTION_ENDPOINT_URL"] == f"http://actions:{LOCAL_ACTIONS_PORT}/webhook", name
@@ -103,6 +104,16 @@ def test_compose_image_ships_every_custom_channel_of_credentials() -> None:
     for dotted in custom:
         package = dotted.split(".")[0]
         assert f"COPY {package} ./{package}" in DOCKERFILE_RASA, f"custom channel {dotted} not in image"
+
+
+def test_image_ships_every_custom_component_of_the_pipeline() -> None:
+    """The model names components.* classes: Rasa imports them when it loads the model."""
+    config = yaml.safe_load((REPO / "config.yml").read_text(encoding="utf-8"))
+    custom = [item["name"] for item in config["pipeline"] + config.get("policies", []) if "." in item["name"]]
+    assert custom, "config.yml names no custom component: this test checks nothing"
+    for dotted in custom:
+        package = dotted.split(".")[0]
+        assert f"COPY {package} ./{package}" in DOCKERFILE_RASA, f"custom component {dotted} not in image"
 
 
 def local_packages_imported_by(package: str) -> set[str]:
@@ -173,9 +184,9 @@ def test_k8s_values_have_the_same_instances_stores_and_channels() -> None:
         assert (channels[name] or {}) == (settings_of_channel or {}), name
     # The model baked in the image (WORKDIR /app, COPY models ./models), no training in the cluster.
     assert "WORKDIR /app" in DOCKERFILE_RASA
-    assert option(VALUES["extraArgs"], "--model") == "/app/models"
+    assert option(VALUES["args"], "--model") == "/app/models"
     assert not settings["trainInitialModel"] and not settings["initialModel"]
-    assert settings["enableAPI"] and settings["token"] == "", "the token is set at install time"
+    assert settings["enableAPI"] and settings["token"] == "", "the token comes from a Kubernetes secret"
     annotations = VALUES["ingress"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie", "socket.io stays sticky"
 

@@ -123,26 +123,27 @@ def sio_client(
     event_loop_for_sio.run_until_complete(client.disconnect())
 
 
-async def sio_turn(url: str, session_id: str, text: str) -> list[dict[str, Any]]:
-    """A fresh, well-behaved socket.io client: session_request, user_uttered, bot replies.
+async def sio_turn(url: str, session_id: str, text: str) -> tuple[str, list[dict[str, Any]]]:
+    """A fresh, well-behaved socket.io client: session_request, user_uttered, bot replies; returns the
+    conversation id the server confirmed (socketio-<session id>) and the replies.
     (Long-polling transport: the websocket client of python-socketio needs a newer aiohttp than
     Rasa 3.6 allows; nginx proxies both.)"""
     client = socketio.AsyncClient(reconnection=False)
     replies: list[dict[str, Any]] = []
-    confirmed = asyncio.Event()
-    client.on("session_confirm", lambda *_: confirmed.set())
+    confirmed: asyncio.Queue[str] = asyncio.Queue()
+    client.on("session_confirm", confirmed.put)
     client.on("bot_uttered", lambda data: replies.append(data))
     await client.connect(url, socketio_path="/socket.io", transports=["polling"], wait_timeout=30)
     try:
         await client.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(confirmed.wait(), 30)
+        conversation = await asyncio.wait_for(confirmed.get(), 30)
         await client.emit("user_uttered", {"message": text, "session_id": session_id})
         for _ in range(600):
             if replies:
                 await asyncio.sleep(0.5)  # let the rest of the turn's messages arrive
-                return replies
+                return conversation, replies
             await asyncio.sleep(0.1)
-        return replies
+        return conversation, replies
     finally:
         await client.disconnect()
 
@@ -167,11 +168,12 @@ def test_socketio_still_serves_people_after_the_fuzzing(
     cluster: Cluster, canary: str, conversations: dict[str, int],
     event_loop_for_sio: asyncio.AbstractEventLoop,
 ) -> None:
-    session = f"sio-{uuid.uuid4().hex[:8]}"
-    replies = event_loop_for_sio.run_until_complete(sio_turn(cluster.url(), session, "Bonjour"))
-    conversations[session] = 1
+    session = uuid.uuid4().hex  # as the widget makes it: 128 random bits
+    conversation, replies = event_loop_for_sio.run_until_complete(sio_turn(cluster.url(), session, "Bonjour"))
+    assert conversation == f"socketio-{session}"
+    conversations[conversation] = 1
     assert replies and any(r.get("text") for r in replies)
-    assert user_texts(cluster.tracker(session)) == ["Bonjour"]
+    assert user_texts(cluster.tracker(conversation)) == ["Bonjour"]
     assert_canary_intact(cluster, canary)
     assert_instances_alive(cluster)
 

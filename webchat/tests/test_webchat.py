@@ -88,8 +88,9 @@ def session_id(page: Page) -> str:
 
 
 def tracker_user_texts(rasa_url: str, token: str, sender: str) -> list[str]:
-    """The user messages Rasa recorded for this conversation (all of them, across restarts)."""
-    url = f"{rasa_url}/conversations/{quote(sender)}/tracker?include_events=ALL&token={quote(token)}"
+    """The user messages Rasa recorded for this conversation (all of them, across restarts).
+    Rasa does not percent-decode the id in the path: the characters of Tchap ids stay as they are."""
+    url = f"{rasa_url}/conversations/{quote(sender, safe='!:@')}/tracker?include_events=ALL&token={quote(token)}"
     with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (local test server)
         events = json.load(response)["events"]
     return [event.get("text") or "" for event in events if event.get("event") == "user"]
@@ -209,6 +210,22 @@ def test_reload_shows_and_continues_the_same_conversation(page: Page, page_url: 
     before = bot_count(page)
     click_reply(page, r"^Administration centrale")
     wait_for_bot_text(page, before, "nouveau projet")
+
+
+def test_a_session_id_planted_in_storage_never_opens_someone_else_s_conversation(
+    page: Page, page_url: str, rasa_url: str, rasa_token: str
+) -> None:
+    """A session id written into the page's storage (another channel's id, a chosen name) is replaced
+    by an unguessable widget id: the visitor's messages never land in that other conversation."""
+    victim = "tchap:!salon:agents.tchap.gouv.fr:@victime:agents.tchap.gouv.fr"
+    page.add_init_script(f"sessionStorage.setItem('cloudAuCentre.sessionId', {json.dumps(victim)})")
+    open_widget(page, page_url)
+    assert re.fullmatch(r"socketio-[0-9a-f]{32}", session_id(page)), session_id(page)
+    before = bot_count(page)
+    type_message(page, FAQ_QUESTION)
+    wait_for_bot_text(page, before, "Source")
+    assert tracker_user_texts(rasa_url, rasa_token, session_id(page))[-1] == FAQ_QUESTION
+    assert tracker_user_texts(rasa_url, rasa_token, victim) == []
 
 
 def test_html_in_a_message_is_shown_as_text_and_runs_nothing(page: Page, page_url: str) -> None:

@@ -1,6 +1,7 @@
 """Log in (throttled, CSRF-checked, new session), log out, and the home page."""
 from __future__ import annotations
 
+import math
 import time
 
 from starlette.requests import Request
@@ -9,7 +10,7 @@ from starlette.routing import Route
 
 from .. import security
 from ..queries import audit
-from .common import login_required, render, username
+from .common import current_user, login_required, render, username
 
 
 async def login_page(request: Request) -> Response:
@@ -25,17 +26,21 @@ async def login_page(request: Request) -> Response:
         return render(request, "login.html", 403, error="Jeton anti-CSRF invalide : rechargez la page.", next=next_url)
     state = request.app.state
     client = request.client.host if request.client else "?"
-    if state.throttle.blocked("user:" + name, "ip:" + client):
-        return render(request, "login.html", 429, next=next_url,
-                      error="Trop de tentatives : réessayez dans quelques minutes.")
+    wait = state.throttle.retry_after(client, name)
+    if wait > 0:
+        response = render(request, "login.html", 429, next=next_url,
+                          error=f"Trop de tentatives : réessayez dans {math.ceil(wait)} secondes.")
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
     user = security.authenticate(state.engine, name, password)
     if user is None:
-        state.throttle.fail("user:" + name, "ip:" + client)
+        state.throttle.fail(client, name)
         audit(state.engine, name or "?", "login_failed", client)
         return render(request, "login.html", 401, error="Identifiant ou mot de passe incorrect.", next=next_url)
-    state.throttle.reset("user:" + name)
+    state.throttle.succeed(client, name)
     request.session.clear()  # new session on login: no fixation
-    request.session.update({"user_id": user["id"], "login_at": time.time()})
+    request.session.update(
+        {"user_id": user["id"], "login_at": time.time(), "session_version": user["session_version"]})
     security.csrf_token(request.session)
     audit(state.engine, user["username"], "login", client)
     return RedirectResponse(next_url, status_code=303)
@@ -43,6 +48,10 @@ async def login_page(request: Request) -> Response:
 
 @login_required()
 async def logout(request: Request) -> Response:
+    """Ends every session of the account, copies of the cookie included (they are signed, not stored)."""
+    user = current_user(request)
+    assert user is not None
+    security.end_all_sessions(request.app.state.engine, int(user["id"]))
     audit(request.app.state.engine, username(request), "logout")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

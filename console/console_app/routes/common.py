@@ -10,7 +10,6 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from .. import security
 
-MAX_FORM_BYTES = 100_000
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -48,10 +47,7 @@ def login_required(role: str | None = None) -> Callable[[Handler], Handler]:
                 return RedirectResponse("/login?next=" + quote(request.url.path), status_code=303)
             if role == "admin" and user["role"] != "admin":
                 return error(request, 403, "Cette page est réservée aux administrateurs.")
-            if request.method == "POST":
-                length = int(request.headers.get("content-length") or 0)
-                if length > MAX_FORM_BYTES:
-                    return error(request, 413, "Requête trop volumineuse.")
+            if request.method == "POST":  # (body size: limited for every route by web.BodySizeLimit)
                 token = request.headers.get("x-csrf-token")
                 if token is None and "form" in request.headers.get("content-type", ""):
                     token = (await request.form()).get("csrf_token")
@@ -67,11 +63,15 @@ def login_required(role: str | None = None) -> Callable[[Handler], Handler]:
 
 
 def _load_user(request: Request) -> dict[str, Any] | None:
+    """The session's user, unless the session expired or the account ended its sessions since
+    (logout, new password: its session version changed)."""
     user_id = request.session.get("user_id")
     age = time.time() - float(request.session.get("login_at", 0))
     if not user_id or age > request.app.state.settings.session_max_age:
         return None
     user = security.get_user(request.app.state.engine, int(user_id))
+    if user is None or request.session.get("session_version") != user["session_version"]:
+        return None
     request.state.user = user
     return user
 

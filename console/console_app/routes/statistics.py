@@ -11,6 +11,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from .. import stats_report as sr
+from ..channels import channel_label
 from ..retention import RetentionConfigError, RetentionPolicy, last_purge
 from ..stats_export import EXPORTS, csv_lines
 from ..stats_indexer import CATEGORIES, NOT_TAKEN, TAKEN, WAITING, RefreshResult, StatsIndexer, stats_zone
@@ -93,13 +94,13 @@ async def statistics_page(request: Request) -> Response:
     started = time.monotonic()
     refreshed = await _refresh(request)
     report = await run_in_threadpool(sr.build_report, state.reader.engine, filters)
-    titles = sr.faq_titles(state.settings.project_dir)
+    titles = state.labels.titles()
     purge = await run_in_threadpool(last_purge, state.reader.engine)
     channels = sorted(set(report.per_channel) | ({filters.channel} if filters.channel else set()))
     return render(request, "statistics.html", report=report, filters=filters, titles=titles, q=_query,
                   refreshed=refreshed, categories=CATEGORIES, labels=sr.CATEGORY_LABELS,
                   verdict_labels=sr.VERDICT_LABELS, outcome_labels=sr.OUTCOME_LABELS,
-                  outcomes=(TAKEN, NOT_TAKEN, WAITING), channel_label=sr.channel_label, channels=channels,
+                  outcomes=(TAKEN, NOT_TAKEN, WAITING), channel_label=channel_label, channels=channels,
                   top=report.faq.most_common(sr.TOP_QUESTIONS), exports=EXPORTS, quick=_quick_links(filters),
                   policy=_policy(), purge=purge, fmt_ts=fmt_ts, pct=_pct, day=_day, duration=_duration,
                   elapsed=time.monotonic() - started)
@@ -154,10 +155,10 @@ async def selection_page(request: Request) -> Response:
     state = request.app.state
     await _refresh(request)
     rows, total, archived = await run_in_threadpool(sr.selection_conversations, state.reader.engine, selection)
-    titles = sr.faq_titles(state.settings.project_dir)
+    titles = state.labels.titles()
     return render(request, "statistics_conversations.html", selection=selection, rows=rows, total=total,
                   archived=archived, description=selection.describe(titles), q=_query, fmt_ts=fmt_ts, day=_day,
-                  channel_label=sr.channel_label, policy=_policy())
+                  channel_label=channel_label, policy=_policy())
 
 
 @login_required()
@@ -172,7 +173,7 @@ async def export_csv(request: Request) -> Response:
     state = request.app.state
     await _refresh(request)
     report = await run_in_threadpool(sr.build_report, state.reader.engine, filters)
-    header, rows = EXPORTS[name][1](report, state.reader.engine, sr.faq_titles(state.settings.project_dir))
+    header, rows = EXPORTS[name][1](report, state.reader.engine, state.labels.titles())
     filename = f"statistiques-{name}-{filters.period.start.isoformat()}-{filters.period.end.isoformat()}.csv"
     return StreamingResponse(_iterate_in_threadpool(csv_lines(header, rows)), media_type="text/csv; charset=utf-8",
                              headers={"content-disposition": f'attachment; filename="{filename}"'})

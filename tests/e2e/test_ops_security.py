@@ -1,0 +1,112 @@
+"""On the running assistant (ops/stack.sh, as `make run` starts it): loopback only, private files, CORS
+limited to the widget's page; and `make run` leaves nothing running when stopped during the model load."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def listening_addresses(port: int) -> set:
+    """Local addresses with a socket listening on PORT (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def test_rasa_and_the_action_server_listen_on_loopback_only(stack):
+    for port in (int(stack.url.rsplit(":", 1)[1]), int(stack.env["ACTIONS_PORT"])):
+        assert listening_addresses(port) == {"0100007F"}, port  # 127.0.0.1, not 0.0.0.0 nor ::
+
+
+def test_conversations_logs_and_token_files_are_private(stack):
+    for name in ("tracker.db", "rasa.log", "actions.log", "rasa_token"):
+        path = stack.state_dir / name
+        assert path.stat().st_mode & 0o077 == 0, f"{name} is readable by others"
+
+
+def allowed_origin(stack, origin: str):
+    request = urllib.request.Request(stack.url + "/webhooks/rest/", headers={"Origin": origin})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.headers.get("Access-Control-Allow-Origin")
+
+
+def test_only_the_widget_page_may_call_rasa_from_a_browser(stack):
+    assert allowed_origin(stack, "http://localhost:8080") == "http://localhost:8080"
+    assert allowed_origin(stack, "https://intrus.example") is None
+
+
+def start_make_run(state: Path) -> tuple:
+    """`make run`'s script with its own state and ports; returns it with the pids of Rasa and the action
+    server once both are started (the model is then still loading)."""
+    env = dict(os.environ, STATE_DIR=str(state), TRACKER_DB=str(state / "tracker.db"),
+               RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()))
+    env.pop("RASA_URL", None)
+    run = subprocess.Popen(["bash", "ops/run.sh"], cwd=REPO, env=env, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not ((state / "rasa.pid").exists() and (state / "actions.pid").exists()):
+        assert run.poll() is None and time.monotonic() < deadline, "make run did not start the servers"
+        time.sleep(0.1)
+    time.sleep(0.5)
+    pids = [int((state / name).read_text()) for name in ("rasa.pid", "actions.pid")]
+    return run, env, pids
+
+
+def still_running(pids, seconds: float = 30) -> list:
+    deadline = time.monotonic() + seconds
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in alive if os.path.exists(f"/proc/{pid}") and
+                 not Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"]
+        time.sleep(0.1)
+    return alive
+
+
+def kill_leftovers(run, pids) -> None:
+    """Whatever the test's outcome, nothing it started survives it."""
+    for group in (run.pid, *pids):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    run.wait(10)
+
+
+def test_ctrl_c_during_the_model_load_stops_everything(tmp_path):
+    run, _env, pids = start_make_run(tmp_path / "state")
+    try:
+        os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's foreground group
+        run.wait(180)  # the servers get TERM, then KILL after 10 s each; the machine may be busy
+        assert still_running(pids) == []
+    finally:
+        kill_leftovers(run, pids)
+
+
+def test_make_stop_from_another_terminal_stops_everything(tmp_path):
+    run, env, pids = start_make_run(tmp_path / "state")
+    try:
+        subprocess.run(["make", "--no-print-directory", "stop"], cwd=REPO, env=env, check=True, timeout=120)
+        run.wait(180)  # the servers get TERM, then KILL after 10 s each; the machine may be busy
+        assert still_running(pids) == []
+        assert not (tmp_path / "state" / "run.pid").exists()
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", int(env["RASA_PORT"]))) != 0
+    finally:
+        kill_leftovers(run, pids)
