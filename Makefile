@@ -1,26 +1,40 @@
 # The « Cloud au centre » assistant. Two commands do everything on a fresh machine:
 #   make run    — install, train when needed, start the assistant (and every registered service)
-#   make test   — install, train when needed, run the whole test suite
+#   make test   — install, `make check`, train when needed, then every test that needs the running
+#                 assistant, against ONE Rasa test stack started once (ops/teststack.py); it prints
+#                 its own duration and the duration of each step.
+#   make check  — lint, `rasa data validate`, type check and every hermetic test: no model, no server.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 VENV := .venv
 PY := $(VENV)/bin/python
-RASA := $(VENV)/bin/rasa
+# Rasa's command line with the fixes of rasa_patches/ applied first.
+RASA := $(PY) -m rasa_patches
+TIMED := ops/timed.sh
+SUBMAKE := $(MAKE) --no-print-directory
 export PYTHONDONTWRITEBYTECODE := 1
 
-# Parts (webchat/, console/, tchap/, channels/, deploy/…) register themselves in their make.mk:
-#   TEST_TARGETS += test-<part>      RUN_SERVICES += <part>/serve.sh
-TEST_TARGETS :=
+# Parts (webchat/, console/, tchap/, deploy/…) register themselves in their make.mk:
+#   INSTALL_TARGETS += <part>-install   what `make install` sets up (venvs, npm, Debian packages)
+#   CHECK_TARGETS   += check-<part>     its hermetic tests and type check (run by `make check`)
+#   TEST_TARGETS    += test-<part>      its tests that need servers (run by `make test`, given the stack)
+#   RUN_SERVICES    += <part>/serve.sh  started by `make run`
+INSTALL_TARGETS :=
+CHECK_TARGETS :=
+TEST_TARGETS := test-core
 RUN_SERVICES :=
 include $(sort $(wildcard */make.mk))
 
-.PHONY: help venv train train-force run test test-core lint validate test-actions test-stories \
-        eval eval-gate tune ablation test-e2e shell lock clean
+.PHONY: help install venv train train-force run shell check test test-steps test-with-stack lint validate \
+        typecheck check-core test-core test-stories test-e2e eval eval-gate tune ablation lock clean
 
 help:
 	@echo "make run    démarre l'assistant (installe et entraîne si besoin)"
-	@echo "make test   lance toute la suite de tests (installe et entraîne si besoin)"
+	@echo "make test   installe, vérifie, entraîne si besoin et lance tous les tests (affiche leur durée)"
+	@echo "make check  vérifications rapides sans modèle : lint, données, types, tests hermétiques"
 	@echo "make train | make eval | make tune | make shell | make lint | make ablation"
+
+install: venv $(INSTALL_TARGETS)
 
 venv:
 	@ops/ensure-venv.sh
@@ -37,11 +51,35 @@ run: train
 shell: train
 	@. ops/env.sh && $(RASA) shell --model models --endpoints endpoints.yml
 
-# Order as in RasaHQ/rasa-demo: lint → validate → action tests → train → conversation tests.
-test: test-core $(TEST_TARGETS)
-	@echo "Tous les tests sont passés."
+# --- tiers ------------------------------------------------------------------------------------------
 
-test-core: lint validate test-actions train test-stories eval-gate test-e2e
+# Order as in RasaHQ/rasa-demo: lint → validate → type check → hermetic tests; no model needed.
+check: lint validate typecheck check-core $(CHECK_TARGETS)
+
+# Everything. The Rasa test stack loads its model while the stories and the evaluation load theirs
+# (one core each), then every part's tests run against that one stack.
+test:
+	@mkdir -p results && : > results/timings.txt
+	@status=0; TIMINGS_FILE=$(CURDIR)/results/timings.txt $(TIMED) "make test (total)" $(SUBMAKE) test-steps \
+	  || status=$$?; echo "--- durées (results/timings.txt) ---"; cat results/timings.txt; \
+	  if [ $$status = 0 ]; then echo "Tous les tests sont passés."; fi; exit $$status
+
+test-steps:
+	@$(TIMED) "installation" $(SUBMAKE) install
+	@$(TIMED) "make check" $(SUBMAKE) check
+	@$(TIMED) "entraînement" $(SUBMAKE) train
+	@$(TIMED) "pile de test et tests avec la pile" $(PY) ops/teststack.py run \
+	  --meanwhile "$(TIMED) 'histoires et évaluation (pendant le chargement de la pile)' $(SUBMAKE) test-stories eval-gate" \
+	  -- $(SUBMAKE) test-with-stack
+
+# Every registered part, one after the other, against the stack handed over in TEST_STACK_*; a failing
+# part does not stop the others (all failures are listed at the end).
+test-with-stack:
+	@failed=""; for target in $(TEST_TARGETS); do \
+	  $(TIMED) "$$target" $(SUBMAKE) $$target || failed="$$failed $$target"; done; \
+	  if [ -n "$$failed" ]; then echo "ÉCHEC :$$failed" >&2; exit 1; fi
+
+# --- the assistant's own checks and tests (tests/) ------------------------------------------------
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -50,11 +88,25 @@ lint: venv
 validate: venv
 	$(RASA) data validate --domain domain --data data --config config.yml
 
-test-actions: venv
-	$(PY) -m pytest -q tests/actions tests/data tests/stores tests/rasa_patches tests/channels/test_input_validation.py
+# mypy (requirements-dev.txt, settings in mypy.ini) on the Rasa venv's code; the console and the Tchap
+# bridge are checked by check-console and check-tchap against their own venvs.
+typecheck: venv
+	$(VENV)/bin/mypy actions channels stores rasa_patches ops/teststack.py
+
+# Every test under tests/ that needs neither the running assistant (marker `stack`) nor the production
+# cluster (marker `prod`): actions, data, stores, patches, channels at their HTTP boundary, deploy files.
+check-core: venv
+	$(PY) -m pytest -q -m "not stack and not prod" tests
+
+# Every test under tests/ that talks to the running assistant (end to end, Mattermost channel…).
+test-core: train
+	$(PY) -m pytest -q -m stack tests
 
 test-stories: train
 	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors --out results/stories
+
+test-e2e: train
+	$(PY) -m pytest -q tests/e2e
 
 eval: train
 	$(PY) eval/evaluate.py --split test
@@ -70,9 +122,6 @@ ablation: venv
 # make test fails below these floors (FAQ accuracy, out-of-scope rejection) on the held-out test set.
 eval-gate: train
 	$(PY) eval/evaluate.py --split test --min-faq-accuracy 0.95 --min-oos-rejection 0.90
-
-test-e2e: train
-	$(PY) -m pytest -q tests/e2e
 
 lock: venv
 	@{ grep "^#" requirements.txt; $(VENV)/bin/pip freeze --exclude-editable; } > requirements.txt.new && mv requirements.txt.new requirements.txt

@@ -2,19 +2,23 @@
 # The action server pauses conversations on handoff only when this is true (the console takes over).
 export HANDOFF_ENABLED := true
 RUN_SERVICES += console/serve.sh
+INSTALL_TARGETS += console-install console-chromium
+CHECK_TARGETS += check-console
 TEST_TARGETS += test-console
 
-.PHONY: console-install test-console test-console-unit test-console-browser
+.PHONY: console-install console-chromium check-console test-console
 
 console-install:
 	@console/install.sh
 
-# Route/auth/data tests (fast, no server), then the real-browser tests against a Rasa stack of their own.
-test-console: console-install train test-console-unit test-console-browser
-
-test-console-unit: console-install
-	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser
-
-test-console-browser: console-install train
+console-chromium:
 	@console/tests/browser/ensure-chromium.sh
-	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests/browser
+
+# Type check against the console's venv, then routes, authentication, CSRF, data writes (no server).
+check-console: console-install venv
+	$(VENV)/bin/mypy --python-executable .venv-console/bin/python console/console_app
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m "not stack" tests
+
+# Real Chromium against the Rasa test stack (TEST_STACK_*, or one of its own) and a real console server.
+test-console: console-install console-chromium train
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m stack tests

@@ -118,7 +118,7 @@ rasa_start() {
   model="${PROD_MODEL:-$(latest_model)}"
   [ -n "$model" ] || { echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
   # --auth-token=… in one word: a generated token may start with "-" (argparse would take it for an option).
-  setsid rasa run --enable-api --auth-token="$RASA_AUTH_TOKEN" --cors "$RASA_CORS" \
+  setsid python -m rasa_patches run --enable-api --auth-token="$RASA_AUTH_TOKEN" --cors "$RASA_CORS" \
     --interface 127.0.0.1 --port "$port" --model "$model" \
     --endpoints deploy/endpoints.prod.yml --credentials credentials.yml \
     > "$log_dir/rasa-$name.log" 2>&1 < /dev/null &

@@ -22,7 +22,8 @@ case "$cmd" in
     echo "$RASA_AUTH_TOKEN" > "$dir/rasa_token"
     setsid rasa run actions --actions actions --port "$ACTIONS_PORT" > "$dir/actions.log" 2>&1 < /dev/null &
     echo $! > "$dir/actions.pid"
-    setsid rasa run --enable-api --auth-token="$RASA_AUTH_TOKEN" --cors "$RASA_CORS" \
+    # Rasa itself through the launcher that applies rasa_patches/ first.
+    setsid python -m rasa_patches run --enable-api --auth-token="$RASA_AUTH_TOKEN" --cors "$RASA_CORS" \
       --port "$RASA_PORT" --model models --endpoints endpoints.yml --credentials credentials.yml \
       > "$dir/rasa.log" 2>&1 < /dev/null &
     echo $! > "$dir/rasa.pid"
