@@ -36,8 +36,9 @@ help:
 
 install: venv $(INSTALL_TARGETS)
 
+# The Rasa venv: runtime packages and development tools (ops/install.sh is the one installer).
 venv:
-	@ops/ensure-venv.sh
+	@ops/install.sh venv $(VENV) requirements.txt requirements-dev.txt
 
 train: venv
 	@ops/train-if-needed.sh
@@ -123,8 +124,9 @@ ablation: venv
 eval-gate: train
 	$(PY) eval/evaluate.py --split test --min-faq-accuracy 0.95 --min-oos-rejection 0.90
 
+# Pin the Rasa venv: runtime packages in requirements.txt, development tools in requirements-dev.txt.
 lock: venv
-	@{ grep "^#" requirements.txt; $(VENV)/bin/pip freeze --exclude-editable; } > requirements.txt.new && mv requirements.txt.new requirements.txt
+	$(PY) ops/lock.py
 
 clean:
 	rm -rf results .pytest_cache

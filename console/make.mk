@@ -2,17 +2,15 @@
 # The action server pauses conversations on handoff only when this is true (the console takes over).
 export HANDOFF_ENABLED := true
 RUN_SERVICES += console/serve.sh
-INSTALL_TARGETS += console-install console-chromium
+INSTALL_TARGETS += console-install
 CHECK_TARGETS += check-console
 TEST_TARGETS += test-console
 
-.PHONY: console-install console-chromium check-console test-console
+.PHONY: console-install check-console test-console
 
+# Runtime and test tools (console/serve.sh installs the runtime alone).
 console-install:
-	@console/install.sh
-
-console-chromium:
-	@console/tests/browser/ensure-chromium.sh
+	@console/install.sh --dev
 
 # Type check against the console's venv, then routes, authentication, CSRF, data writes (no server).
 check-console: console-install venv
@@ -20,5 +18,5 @@ check-console: console-install venv
 	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m "not stack" tests
 
 # Real Chromium against the Rasa test stack (TEST_STACK_*, or one of its own) and a real console server.
-test-console: console-install console-chromium train
+test-console: console-install train
 	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m stack tests

@@ -6,7 +6,7 @@ INSTALL_TARGETS += prod-packages
 TEST_TARGETS += test-prod
 
 prod-packages:
-	@deploy/install-packages.sh
+	@deploy/prod.sh packages
 
 run-prod: train prod-packages
 	@deploy/run-prod.sh $(RUN_SERVICES)

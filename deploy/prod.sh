@@ -2,6 +2,7 @@
 # The production profile, all on loopback: PostgreSQL (tracker store), Redis (lock store), the action
 # server, several Rasa instances and nginx in front of them. State (data, logs, pids) in $PROD_DIR.
 #   deploy/prod.sh start | stop | status        the whole topology
+#   deploy/prod.sh packages                     its Debian packages (PostgreSQL, Redis, nginx)
 #   deploy/prod.sh pg-start | pg-stop | redis-start | redis-stop | actions-start | actions-stop
 #   deploy/prod.sh rasa-start NAME PORT | rasa-stop NAME | rasa-wait PORT | nginx-start | nginx-stop
 # Ports and the state dir come from the environment (deploy/prod-env.sh gives the defaults).
@@ -18,7 +19,7 @@ mkdir -p "$log_dir"
 pg_bin() {
   local dir
   dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
-  [ -n "$dir" ] || { echo "ERREUR : PostgreSQL introuvable (deploy/install-packages.sh)." >&2; exit 1; }
+  [ -n "$dir" ] || { echo "ERREUR : PostgreSQL introuvable (deploy/prod.sh packages)." >&2; exit 1; }
   echo "$dir/$1"
 }
 
@@ -169,8 +170,13 @@ nginx_stop() {
   stop_pidfile "$home/nginx.pid"
 }
 
+# The Debian packages of the profile (ops/install.sh: only the missing ones, services never started).
+packages() {
+  ops/install.sh debian postgresql redis-server nginx
+}
+
 start_all() {
-  deploy/install-packages.sh
+  packages
   [ -n "$(latest_model)" ] || [ -n "${PROD_MODEL:-}" ] || {
     echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
   pg_start
@@ -208,6 +214,7 @@ status_all() {
 }
 
 case "$cmd" in
+  packages) packages ;;
   start) start_all ;;
   stop) stop_all ;;
   status) status_all ;;
@@ -222,5 +229,5 @@ case "$cmd" in
   rasa-stop) rasa_stop "$@" ;;
   nginx-start) nginx_start ;;
   nginx-stop) nginx_stop ;;
-  *) sed -n '2,7p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,8p' "$0" >&2; exit 2 ;;
 esac

@@ -10,8 +10,7 @@ RUN_SERVICES += tchap/serve.sh
 .PHONY: tchap-venv check-tchap test-tchap
 
 tchap-venv:
-	@tchap/install.sh
-	@tchap/install.sh synapse
+	@tchap/install.sh --dev
 
 check-tchap: tchap-venv venv
 	$(VENV)/bin/mypy --python-executable .venv-tchap/bin/python tchap/matrix_bridge

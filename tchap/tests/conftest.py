@@ -27,7 +27,7 @@ BOT_PASSWORD = secrets.token_urlsafe(12)
 @pytest.fixture(scope="session")
 def synapse(tmp_path_factory):
     if not (REPO_ROOT / ".venv-synapse" / "bin" / "python").exists():
-        pytest.fail("Synapse n'est pas installé : lancez 'tchap/install.sh synapse' (ou 'make test-tchap').")
+        pytest.fail("Synapse n'est pas installé : lancez 'tchap/install.sh --dev' (ou 'make test-tchap').")
     server = Synapse(tmp_path_factory.mktemp("synapse"))
     server.configure()
     server.start()

@@ -2,7 +2,7 @@
 action server, two Rasa instances (A, B) and nginx, on free ports; always stopped at the end.
 
 Tests that need it (or Redis alone) are marked `prod`: they need the Debian packages of the profile
-(deploy/install-packages.sh) and a trained model, and run in `make test` only."""
+(deploy/prod.sh packages) and a trained model, and run in `make test` only."""
 
 from __future__ import annotations
 
