@@ -15,6 +15,8 @@ from actions.input_checks import input_problem
 FAQ_RESPONSE_PREFIX = "utter_faq/"
 # Failed questions in a row after which a person takes over (when the support console is running).
 FAILURES_BEFORE_HANDOFF = 2
+# Questions on who or which projects are concerned: answered directly, with a button to check one's own case.
+KEYS_OFFERING_THE_CHECK = ("projet_concerne", "champ_application")
 
 
 def handoff_enabled() -> bool:
@@ -40,7 +42,10 @@ def start_handoff(dispatcher: CollectingDispatcher) -> List[EventType]:
 
 
 def count_failure(tracker: Tracker, dispatcher: CollectingDispatcher) -> List[EventType]:
-    """One more question the assistant could not answer; the second in a row goes to a person."""
+    """One more question the assistant could not understand; the second in a row goes to a person.
+
+    Only misunderstandings count: an off-topic question rightly declined is not a failure.
+    """
     failures = int(tracker.get_slot("fallback_count") or 0) + 1
     if failures >= FAILURES_BEFORE_HANDOFF and handoff_enabled():
         return start_handoff(dispatcher)
@@ -50,7 +55,7 @@ def count_failure(tracker: Tracker, dispatcher: CollectingDispatcher) -> List[Ev
 def answer_faq_key(key: str, dispatcher: CollectingDispatcher) -> List[EventType]:
     """The FAQ answer, with the related questions of the topic map as buttons."""
     buttons = related_buttons(key)
-    if key == "projet_concerne":
+    if key in KEYS_OFFERING_THE_CHECK:
         buttons = [{"title": "Vérifier mon projet pas à pas", "payload": "/check_scope"}] + buttons[:2]
     dispatcher.utter_message(response=f"{FAQ_RESPONSE_PREFIX}{key}", buttons=buttons)
     return [SlotSet("fallback_count", 0)]
@@ -65,11 +70,27 @@ def reply_to_unusable_input(text: Optional[str], dispatcher: CollectingDispatche
     return problem != "message_too_long"
 
 
-class _AnswerOrExplain(Action, ABC):
-    """Give the FAQ answer the decision allows, else say why not; either way keep the failure count.
+def explain_no_answer(decision: FaqDecision, dispatcher: CollectingDispatcher) -> None:
+    """Not sure: offer the likely questions. Off topic: say what the assistant covers, with examples."""
+    catalog = load_catalog()
+    suggestions = [faq_button(key) for key in decision.suggestions if key in catalog]
+    if suggestions:
+        dispatcher.utter_message(response="utter_low_confidence", buttons=suggestions)
+    else:
+        dispatcher.utter_message(response="utter_out_of_scope", buttons=starter_buttons())
+    dispatcher.utter_message(response="utter_contact_hint")
 
-    Abstract, so that the action server (which registers every concrete Action subclass) skips it.
+
+class ActionAnswerFaq(Action):
+    """Answer an FAQ question only when the decision allows it; otherwise say why, without guessing.
+
+    FAQ questions, off-topic questions and messages understood with too little confidence all come
+    here (data/rules): « R10 ? » alone may look off topic to the classifier, and an FAQ question the
+    selector is nearly certain about may too (see faq_decision.decide).
     """
+
+    def name(self) -> Text:
+        return "action_answer_faq"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -79,38 +100,17 @@ class _AnswerOrExplain(Action, ABC):
         decision = decide(tracker.latest_message, known_keys=known_faq_keys(domain))
         if decision.key is not None:
             return answer_faq_key(decision.key, dispatcher)
-        self.explain_no_answer(decision, dispatcher)
-        dispatcher.utter_message(response="utter_contact_hint")
-        return count_failure(tracker, dispatcher)
-
-    @abstractmethod
-    def explain_no_answer(self, decision: FaqDecision, dispatcher: CollectingDispatcher) -> None:
-        """Tell the person why there is no FAQ answer."""
+        explain_no_answer(decision, dispatcher)
+        if decision.suggestions:
+            return count_failure(tracker, dispatcher)
+        return []  # rightly declined as off topic: neither a failure nor a success
 
 
-class ActionAnswerFaq(_AnswerOrExplain):
-    """Answer an FAQ question only when the ResponseSelector is confident; otherwise suggest questions."""
-
-    def name(self) -> Text:
-        return "action_answer_faq"
-
-    def explain_no_answer(self, decision: FaqDecision, dispatcher: CollectingDispatcher) -> None:
-        suggestions = [faq_button(key) for key in decision.candidates if key in load_catalog()][:3]
-        dispatcher.utter_message(response="utter_low_confidence", buttons=suggestions)
-
-
-class ActionOutOfScope(_AnswerOrExplain):
-    """Say plainly what the assistant covers, with example questions and the contact.
-
-    « R10 ? » alone may look off topic to the classifier, and so may an FAQ question the selector is
-    nearly certain about: the same decision as for FAQ questions runs first (see faq_decision.decide).
-    """
+class ActionOutOfScope(ActionAnswerFaq):
+    """Off-topic questions: the same decision (an explicit rule number is still answered)."""
 
     def name(self) -> Text:
         return "action_out_of_scope"
-
-    def explain_no_answer(self, decision: FaqDecision, dispatcher: CollectingDispatcher) -> None:
-        dispatcher.utter_message(response="utter_out_of_scope", buttons=starter_buttons())
 
 
 class ActionHandoff(Action):

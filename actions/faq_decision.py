@@ -20,6 +20,10 @@ from actions.text_normalization import normalize
 THRESHOLDS_FILE = Path(__file__).parent / "data" / "faq_thresholds.yml"
 FAQ_INTENT = "faq"
 FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+CHECK_SCOPE = "check_scope"
+INFORM_INTENT = "inform"
+ASK_HUMAN = "ask_human"
 
 # « que dit la règle R10 ? », « R 4 », « règle n°7 », « la règle 12 », « règle numéro un », « la dixième règle »
 _RULE_REFERENCE = re.compile(r"(?<!\w)(?:r|regle|regles)\s*(?:n\s*o?\s*|numero\s*)?(\d{1,2})(?!\w)")
@@ -35,6 +39,8 @@ _RULE_BY_WORD = re.compile(
     rf"(?<!\w)regle\s+(?:n\s*o?\s*|numero\s+)?({'|'.join(_NUMBER_WORDS)})(?!\w)"
     rf"|(?<!\w)({'|'.join(_ORDINALS)})\s+regle(?!\w)"
 )
+# « la 1ère règle », « 3e règle », « la 10eme regle »
+_RULE_BY_DIGIT_ORDINAL = re.compile(r"(?<!\w)(\d{1,2})\s*(?:e|er|ere|re|eme|ieme|nd|nde)\s+regle(?!\w)")
 # « les 15 règles », « les quinze règles »: the overview, not rule 15.
 _ALL_RULES = re.compile(r"(?<!\w)(?:15|quinze)\s+regles(?!\w)")
 
@@ -57,6 +63,14 @@ class FaqDecision:
     reason: str  # button | rule_number | confident | selector_over_out_of_scope | low_confidence | ambiguous | not_faq
     confidence: float = 0.0
     candidates: Tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def suggestions(self) -> Tuple[str, ...]:
+        """Questions offered when the assistant does not answer: the selector's best guesses when the
+        message looked like an FAQ question, none (the general starters) when it looked off topic."""
+        if self.key is None and self.reason in ("low_confidence", "ambiguous"):
+            return self.candidates[:3]
+        return ()
 
 
 @lru_cache(maxsize=1)
@@ -97,10 +111,11 @@ def _intent_ranking(parse_data: Dict[str, Any]) -> List[Tuple[str, float]]:
 def referenced_rule(text: str) -> Optional[int]:
     """Number of the doctrine rule (1–15) the text names explicitly, if any."""
     normalized = normalize(text)
-    for match in _RULE_REFERENCE.finditer(normalized):
-        number = int(match.group(1))
-        if 1 <= number <= 15:
-            return number
+    for pattern in (_RULE_REFERENCE, _RULE_BY_DIGIT_ORDINAL):
+        for match in pattern.finditer(normalized):
+            number = int(match.group(1))
+            if 1 <= number <= 15:
+                return number
     match = _RULE_BY_WORD.search(normalized)
     if match:
         word, ordinal = match.groups()
@@ -171,3 +186,35 @@ def _decide_from_confidence(
     if best_confidence - second_confidence < thresholds.min_margin:
         return FaqDecision(None, "ambiguous", best_confidence, candidates)
     return FaqDecision(best_key, "confident", best_confidence, candidates)
+
+
+@dataclass(frozen=True)
+class Route:
+    """What the running assistant does with a message outside the scope check (data/rules):
+    ``faq`` (answer ``key``), ``check_scope`` (start or offer the check), ``ask_human`` (hand over)
+    or ``none`` (no answer)."""
+
+    kind: str
+    key: Optional[str] = None
+    suggestions: Tuple[str, ...] = ()
+
+
+def route(
+    parse_data: Dict[str, Any], known_keys: Optional[set] = None, thresholds: Optional[Thresholds] = None
+) -> Route:
+    """The path of a message through data/rules and the actions, for evaluation (eval/evaluate.py)."""
+    intent = (parse_data.get("intent") or {}).get("name")
+    if intent in (CHECK_SCOPE, ASK_HUMAN):
+        return Route(intent)
+    if intent == INFORM_INTENT:
+        # Outside the check, an answer is only taken up when it says something (action_inform_outside_check).
+        from actions.scope_form import read_scope_answer
+
+        if read_scope_answer(parse_data.get("text") or "", None, {}).slots:
+            return Route(CHECK_SCOPE)
+    if intent in (FAQ_INTENT, FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, INFORM_INTENT):
+        decision = decide(parse_data, known_keys=known_keys, thresholds=thresholds)
+        if decision.key:
+            return Route(FAQ_INTENT, decision.key)
+        return Route("none", suggestions=decision.suggestions)
+    return Route("none")

@@ -1,7 +1,16 @@
-"""Recognise a State operator (PLF 2025 annex « Opérateurs de l'État ») by name or acronym.
+"""Recognise a State operator (PLF 2025 annex « Opérateurs de l'État ») by name, family and place, or acronym.
 
 The list (actions/data/operateurs-etat-plf2025.csv) changes every year: a match is presented as an
-indication (« figure dans la liste du PLF 2025 »), never as a legal qualification.
+indication (« liste des opérateurs du PLF 2025, à confirmer dans celle de l'année »), never as a legal
+qualification. How operators are named back and grouped in families is kept in
+actions/data/operateurs-noms.yml.
+
+What never names an operator on its own, so that a « mairie de Nantes » is not taken for the Crous of
+Nantes (the annex prints « CENTRE REGIONAL OEUVRES UNIV SCOLAIRES - NANTES »):
+- a place: the part after « - » in the annex (« NANTES », « LE MANS ») is dropped from the names, and a
+  family member needs both its family (« Crous », the annex prefix) and its place in the message;
+- an acronym the annex marks as unverified (``sigle_verifie`` = ``non``: « UL », « SU », « ENS »…);
+- a short acronym inside a longer sigle (« INP » in « Grenoble INP »).
 """
 
 import csv
@@ -9,76 +18,208 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+import yaml
 
 from actions.text_normalization import contains_phrase, normalize, whole_word_pattern
 
-OPERATORS_CSV = Path(__file__).parent / "data" / "operateurs-etat-plf2025.csv"
+DATA_DIR = Path(__file__).parent / "data"
+OPERATORS_CSV = DATA_DIR / "operateurs-etat-plf2025.csv"
+NAMES_YML = DATA_DIR / "operateurs-noms.yml"
+# Said after every operator named back to the user: the list changes every year.
+OPERATOR_LIST_NOTE = "(liste des opérateurs du PLF 2025, à confirmer dans celle de l'année)"
 
 # Acronyms that are also ordinary French words once lower-cased: only matched as written (upper case).
-_ACRONYMS_THAT_ARE_WORDS = {"acta", "capa", "ens", "ans", "une", "cea", "mae", "ini"}
+_ACRONYMS_THAT_ARE_WORDS = {"acta", "capa", "ens", "ans", "une", "cea", "mae", "ini", "genes", "asp", "cines", "inca"}
+# How the annex marks an experimental public institution: a legal status, not part of the name.
+_ANNEX_ANNOTATION = re.compile(r"\s+-\s+établissement(?: public)? expérimental$", re.IGNORECASE)
+# Little words that do not make a name distinctive (« le mans » is one place word, not two words).
+STOP_WORDS = frozenset(
+    {"a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "pour", "sur", "dans", "ses"}
+)
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 
 
 @dataclass(frozen=True)
 class Operator:
     """One row of the PLF 2025 operators annex."""
 
-    name: str  # as printed in the annex (upper case)
+    name: str  # as printed in the annex (mostly upper case, no accents)
     acronym: str
+    acronym_verified: bool
     legal_category: str
     lead_ministry: str
+    display_name: str  # normal case, with accents (actions/data/operateurs-noms.yml)
 
     @property
     def label(self) -> str:
-        """How the assistant names the operator back to the user."""
-        if not self.acronym or contains_phrase(normalize(self.name), normalize(self.acronym)):
-            return self.name
-        return f"{self.name} ({self.acronym})"
+        """How the assistant names the operator back: « Météo-France », « Centre national … (CNRS) »."""
+        acronym_shown = (
+            self.acronym_verified
+            and len(self.acronym) >= 2
+            and not contains_phrase(normalize(self.display_name), normalize(self.acronym))
+        )
+        return f"{self.display_name} ({self.acronym})" if acronym_shown else self.display_name
+
+
+@dataclass(frozen=True)
+class Family:
+    """Operators printed « <family> - <place> »: the Crous, the ARS, the IRA, the IEP, the INSA, the ENSA."""
+
+    prefixes: Tuple[str, ...]  # normalised annex prefixes, longest first
+    short_names: Tuple[str, ...]  # as written in the data file
+
+
+@dataclass(frozen=True)
+class OperatorMatch:
+    """An operator found in a message; ``by_place`` when a family and a place named it."""
+
+    operator: Optional[Operator]  # None: a family was named (« un Crous ») but not which one
+    by_place: bool = False
+
+
+def significant_words(normalized: str) -> List[str]:
+    """Words that make a name distinctive: no article or preposition, « st » read as « saint »."""
+    return [_ABBREVIATIONS.get(word, word) for word in normalized.split() if word not in STOP_WORDS]
+
+
+@lru_cache(maxsize=1)
+def _names_data() -> Dict[str, object]:
+    return yaml.safe_load(NAMES_YML.read_text(encoding="utf-8")) or {}
+
+
+@lru_cache(maxsize=1)
+def load_families() -> Tuple[Family, ...]:
+    families = []
+    for entry in _names_data().get("familles") or []:  # type: ignore[union-attr]
+        prefixes = sorted((normalize(prefix) for prefix in entry["prefixes"]), key=len, reverse=True)
+        families.append(Family(tuple(prefixes), tuple(str(name) for name in entry["noms_courts"])))
+    return tuple(families)
+
+
+@lru_cache(maxsize=1)
+def load_operators() -> Tuple[Operator, ...]:
+    """Read the annex and the names once per process; an annex row without a usual name is a data error."""
+    display_names: Dict[str, str] = _names_data().get("noms_usuels") or {}  # type: ignore[assignment]
+    operators = []
+    with OPERATORS_CSV.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            name = row["nom"].strip()
+            if name not in display_names:
+                raise ValueError(f"{NAMES_YML.name} : pas de nom usuel pour « {name} »")
+            operators.append(
+                Operator(
+                    name=name,
+                    acronym=(row.get("sigle") or "").strip(),
+                    acronym_verified=(row.get("sigle_verifie") or "").strip().lower() == "oui",
+                    legal_category=(row.get("categorie_juridique") or "").strip(),
+                    lead_ministry=(row.get("ministere_chef_de_file") or "").strip(),
+                    display_name=str(display_names[name]).strip(),
+                )
+            )
+    return tuple(operators)
+
+
+def family_and_place(operator: Operator) -> Optional[Tuple[Family, Tuple[Tuple[str, ...], ...]]]:
+    """The family of a « <family> - <place> » operator and its places (each a tuple of significant words).
+
+    « … SCOLAIRES - NANCY - METZ » has two places, (« nancy »,) and (« metz »,): either names it.
+    """
+    normalized_parts = [normalize(part) for part in _ANNEX_ANNOTATION.sub("", operator.name).split(" - ")]
+    normalized = " ".join(normalized_parts)
+    for family in load_families():
+        for prefix in family.prefixes:
+            if normalized.startswith(prefix + " "):
+                rest = [normalized[len(prefix) :].strip()] if len(normalized_parts) == 1 else normalized_parts[1:]
+                places = tuple(tuple(significant_words(part)) for part in rest if significant_words(part))
+                return (family, places) if places else None
+    return None
 
 
 @lru_cache(maxsize=1024)
-def _name_variants(name: str) -> Tuple[str, ...]:
-    """The annex prints some names as « SIGLE - Nom » or « Nom (SIGLE) »: match every part."""
-    variants = {name, re.sub(r"\(.*?\)", "", name)}
-    if " - " in name:
-        variants.update(part for part in name.split(" - "))
+def name_variants(operator: Operator) -> Tuple[str, ...]:
+    """Normalised names that identify ``operator`` on their own.
+
+    The full annex name (without parentheses or « établissement expérimental »), the usual name, and for
+    « SIGLE - Nom » rows each part that is a name: the first part, or a later part of two significant
+    words or more (« PHILHARMONIE DE PARIS »). A later part of one word is a place (« NANTES », « LE MANS »).
+    """
+    base = _ANNEX_ANNOTATION.sub("", operator.name)
+    names = (base, operator.display_name)
+    variants = set(names) | {re.sub(r"\(.*?\)", "", name) for name in names}
+    if family_and_place(operator) is None and " - " in base:
+        parts = base.split(" - ")
+        variants.add(parts[0])
+        variants.update(part for part in parts[1:] if len(significant_words(normalize(part))) >= 2)
     normalized = {normalize(variant) for variant in variants}
     return tuple(sorted(variant for variant in normalized if len(variant) >= 5))
 
 
 @lru_cache(maxsize=1)
-def load_operators() -> Tuple[Operator, ...]:
-    """Read the annex once per process."""
-    with OPERATORS_CSV.open(encoding="utf-8", newline="") as handle:
-        return tuple(
-            Operator(
-                name=row["nom"].strip(),
-                acronym=(row.get("sigle") or "").strip(),
-                legal_category=(row.get("categorie_juridique") or "").strip(),
-                lead_ministry=(row.get("ministere_chef_de_file") or "").strip(),
-            )
-            for row in csv.DictReader(handle)
-        )
+def _longer_sigles() -> Dict[str, FrozenSet[str]]:
+    """Normalised acronym → the longer sigles of the annex that contain it (« inp » → « grenoble inp »…)."""
+    sigles = {normalize(operator.acronym) for operator in load_operators() if operator.acronym}
+    return {
+        short: frozenset(other for other in sigles if other != short and contains_phrase(other, short))
+        for short in sigles
+    }
 
 
 def _acronym_matches(acronym: str, raw_text: str, normalized_text: str) -> bool:
     """Short or word-like acronyms must appear as written; longer ones in any case, accents ignored."""
     if len(acronym) < 2:
         return False
-    if len(acronym) <= 3 or normalize(acronym) in _ACRONYMS_THAT_ARE_WORDS:
-        return whole_word_pattern(acronym).search(raw_text) is not None
-    return contains_phrase(normalized_text, normalize(acronym))
+    normalized_acronym = normalize(acronym)
+    if len(acronym) <= 3 or normalized_acronym in _ACRONYMS_THAT_ARE_WORDS:
+        found = whole_word_pattern(acronym).search(raw_text) is not None
+    else:
+        found = contains_phrase(normalized_text, normalized_acronym)
+    if not found:
+        return False
+    return not any(contains_phrase(normalized_text, longer) for longer in _longer_sigles().get(normalized_acronym, ()))
 
 
-def find_operator(text: str) -> Optional[Operator]:
-    """Return the operator named in ``text`` (full name or acronym), preferring the longest name match."""
+def _short_name_matches(short_name: str, raw_text: str, normalized_text: str) -> bool:
+    if len(short_name) <= 3:
+        return whole_word_pattern(short_name).search(raw_text) is not None
+    return contains_phrase(normalized_text, normalize(short_name))
+
+
+def _family_named(family: Family, raw_text: str, normalized_text: str) -> bool:
+    return any(contains_phrase(normalized_text, prefix) for prefix in family.prefixes) or any(
+        _short_name_matches(name, raw_text, normalized_text) for name in family.short_names
+    )
+
+
+def _place_named(places: Tuple[Tuple[str, ...], ...], text_words: FrozenSet[str]) -> int:
+    """Length of the longest place whose every word is in the message, 0 if none."""
+    return max((len(" ".join(place)) for place in places if set(place) <= text_words), default=0)
+
+
+def find_operator(text: str) -> Optional[OperatorMatch]:
+    """The operator named in ``text``, preferring the longest name; a family without place names none."""
     normalized_text = normalize(text)
-    best: Optional[Tuple[int, Operator]] = None
+    text_words = frozenset(significant_words(normalized_text))
+    best: Optional[Tuple[int, OperatorMatch]] = None
+
+    def consider(length: int, match: OperatorMatch) -> None:
+        nonlocal best
+        if best is None or length > best[0]:
+            best = (length, match)
+
+    named_families = {family for family in load_families() if _family_named(family, text, normalized_text)}
     for operator in load_operators():
-        for variant in _name_variants(operator.name):
-            if contains_phrase(normalized_text, variant) and (best is None or len(variant) > best[0]):
-                best = (len(variant), operator)
-        if operator.acronym and _acronym_matches(operator.acronym, text, normalized_text):
-            if best is None or len(operator.acronym) > best[0]:
-                best = (len(operator.acronym), operator)
+        for variant in name_variants(operator):
+            if contains_phrase(normalized_text, variant):
+                consider(len(variant), OperatorMatch(operator))
+        if operator.acronym and operator.acronym_verified and _acronym_matches(operator.acronym, text, normalized_text):
+            consider(len(operator.acronym), OperatorMatch(operator))
+        member = family_and_place(operator)
+        if member is not None and member[0] in named_families:
+            place_length = _place_named(member[1], text_words)
+            if place_length:
+                consider(place_length, OperatorMatch(operator, by_place=True))
+    if best is None and named_families:
+        return OperatorMatch(None)
     return best[1] if best else None

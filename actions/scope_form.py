@@ -15,7 +15,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.faq import ActionOutOfScope
-from actions.scope_parsing import AUTRE, COLLECTIVITE, parse_entity_type, parse_new_project, parse_percentage
+from actions.operators import OPERATOR_LIST_NOTE
+from actions.scope_parsing import (
+    AUTRE,
+    COLLECTIVITE,
+    SERVICE_DECONCENTRE,
+    parse_entity_type,
+    parse_new_project,
+    parse_percentage,
+)
 from actions.scope_verdict import scope_verdict
 from actions.text_normalization import normalize
 
@@ -31,23 +39,33 @@ INTERRUPTING_INTENTS = {"stop", "ask_human", "what_can_you_do", "bot_challenge",
 FAQ_INTERRUPTION_MIN_CONFIDENCE = 0.6
 FAILURES_BEFORE_EXIT_OFFER = 3
 
-_PERCENTAGE_ERRORS = {
+PERCENTAGE_ERRORS = {
     "empty": "Je n'ai pas reçu de réponse.",
     "unparsable": "Je n'ai pas compris ce pourcentage : indiquez un nombre entre 0 et 100 "
     "(ex. « 70 % », « la moitié »).",
     "out_of_range": "Un pourcentage doit être compris entre 0 et 100.",
     "ambiguous_range": "Cette réponse ne dit pas si la refonte dépasse 50 % de l'existant : "
-    "est-ce plus ou moins de 50 % ?",
+    "est-ce plus de 50 %, exactement 50 % ou moins de 50 % ?",
     "unknown": "Une estimation suffit (ex. « environ 30 % »). Si vous ne pouvez pas l'estimer, écrivez « stop » "
     "et posez la question à infonuage.dinum@modernisation.gouv.fr.",
 }
-_ERRORS = {
+ANSWER_ERRORS = {
     ENTITY_TYPE: "Je n'ai pas reconnu ce type d'entité.",
     NEW_PROJECT: "Je n'ai pas compris : répondez « oui » s'il s'agit d'un nouveau projet, « non » s'il s'agit "
     "de la refonte d'un système existant.",
 }
 EXIT_OFFER = "Je n'arrive pas à comprendre vos réponses. Voulez-vous arrêter la vérification ?"
 OFFER_CHECK = "Voulez-vous que je vérifie si votre projet est concerné par la doctrine « Cloud au centre » ?"
+
+
+def operator_remark(label: str) -> str:
+    """Said when the answer names an operator of the PLF list (the verdict names it again)."""
+    return f"J'ai reconnu : {label} {OPERATOR_LIST_NOTE}."
+
+
+def fixed_messages() -> List[str]:
+    """Every text this module writes itself, for the answer-rule tests (tests/data/test_answers.py)."""
+    return [*PERCENTAGE_ERRORS.values(), *ANSWER_ERRORS.values(), EXIT_OFFER, OFFER_CHECK]
 
 
 @dataclass
@@ -68,10 +86,7 @@ def read_scope_answer(text: str, requested_slot: Optional[str], current: Dict[st
             reading.slots[ENTITY_TYPE] = entity.entity_type
             if entity.operator is not None:
                 reading.slots[ORGANISATION] = entity.operator.label
-                reading.remarks.append(
-                    f"J'ai reconnu {entity.operator.label}, qui figure dans la liste des opérateurs de l'État "
-                    "du PLF 2025."
-                )
+                reading.remarks.append(operator_remark(entity.operator.label))
     if current.get(NEW_PROJECT) is None or requested_slot == NEW_PROJECT:
         new_project = parse_new_project(text, requested=requested_slot == NEW_PROJECT)
         if new_project is not None:
@@ -84,15 +99,16 @@ def read_scope_answer(text: str, requested_slot: Optional[str], current: Dict[st
 
     if requested_slot and requested_slot not in reading.slots:
         if requested_slot == REFACTOR_PERCENTAGE:
-            reading.error = _PERCENTAGE_ERRORS[percentage.error or "unparsable"]
+            reading.error = PERCENTAGE_ERRORS[percentage.error or "unparsable"]
         else:
-            reading.error = _ERRORS.get(requested_slot)
+            reading.error = ANSWER_ERRORS.get(requested_slot)
     return reading
 
 
 def remaining_questions(slots: Dict[str, Any]) -> List[str]:
-    """The questions still relevant: none after collectivité/autre, no percentage for a new project."""
-    if slots.get(ENTITY_TYPE) in (COLLECTIVITE, AUTRE):
+    """The questions still relevant: none after collectivité, service déconcentré or autre (their verdict
+    does not depend on the project), no percentage for a new project."""
+    if slots.get(ENTITY_TYPE) in (COLLECTIVITE, SERVICE_DECONCENTRE, AUTRE):
         return [ENTITY_TYPE]
     if slots.get(NEW_PROJECT) is True:
         return [ENTITY_TYPE, NEW_PROJECT]

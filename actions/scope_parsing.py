@@ -18,9 +18,24 @@ from actions.text_normalization import contains_phrase, normalize
 
 ADMINISTRATION_CENTRALE = "administration_centrale"
 OPERATEUR = "operateur"
+SERVICE_DECONCENTRE = "service_deconcentre"
 COLLECTIVITE = "collectivite"
 AUTRE = "autre"
-ENTITY_TYPES = (ADMINISTRATION_CENTRALE, OPERATEUR, COLLECTIVITE, AUTRE)
+ENTITY_TYPES = (ADMINISTRATION_CENTRALE, OPERATEUR, SERVICE_DECONCENTRE, COLLECTIVITE, AUTRE)
+
+# The State's services outside Paris, embassies and courts: the FAQ does not settle their case.
+# Checked before the other keywords: « la préfecture du département », « direction régionale de l'Insee ».
+_SERVICE_DECONCENTRE_KEYWORDS = (
+    "service deconcentre", "services deconcentres", "deconcentre", "deconcentree", "deconcentres",
+    "administration deconcentree", "administration territoriale de l etat", "prefecture", "prefectures",
+    "sous prefecture", "sous prefectures", "prefet", "sgar", "sgami", "rectorat", "rectorats",
+    "region academique", "services academiques", "inspection academique", "dsden", "ddt", "ddtm", "ddets",
+    "ddetspp", "ddpp", "ddcs", "ddfip", "drfip", "dreal", "draaf", "drac", "dreets", "drajes", "drieat",
+    "drieets", "drihl", "dirm", "direction departementale", "directions departementales",
+    "direction regionale", "directions regionales", "direction interdepartementale",
+    "direction interregionale", "ambassade", "ambassades", "consulat", "consulats", "juridiction",
+    "juridictions", "tribunal", "tribunaux", "cour d appel", "cour administrative d appel",
+)
 
 # Checked in this order: a named operator or « sous tutelle » wins over the ministry it belongs to,
 # a ministry wins over the territorial word it may contain (« direction générale des collectivités »).
@@ -63,6 +78,7 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
 )
 # Words that mean « the fourth choice » only when they are the whole answer to the question.
 _OTHER_SHORT_ANSWERS = ("autre", "autres", "aucun", "aucune", "ni l un ni l autre", "autre chose")
+_COLLECTIVITE_KEYWORDS = dict(_ENTITY_KEYWORDS)[COLLECTIVITE]
 _NEGATIONS = ("pas", "ni", "plus", "jamais", "non")
 
 
@@ -95,15 +111,24 @@ def _mentions(normalized_text: str, phrases: Iterable[str]) -> bool:
 
 
 def parse_entity_type(text: str, requested: bool) -> Optional[EntityAnswer]:
-    """Entity type named in ``text``; an operator of the PLF 2025 list is recognised by name or acronym."""
+    """Entity type named in ``text``; an operator of the PLF 2025 list is recognised by name or acronym.
+
+    Order: an operator named by its name or acronym; a service déconcentré; an operator named by its
+    family and place (« Crous de Nantes »), unless a collectivité is named too (« mairie de Nantes »
+    never names the Crous); then the keywords of each type.
+    """
     normalized = normalize(text)
     if not normalized:
         return None
     if normalized.replace(" ", "_") in ENTITY_TYPES and (requested or normalized != AUTRE):
         return EntityAnswer(normalized.replace(" ", "_"))
-    operator = find_operator(text)
-    if operator is not None:
-        return EntityAnswer(OPERATEUR, operator)
+    match = find_operator(text)
+    if match is not None and match.operator is not None and not match.by_place:
+        return EntityAnswer(OPERATEUR, match.operator)
+    if _mentions(normalized, _SERVICE_DECONCENTRE_KEYWORDS):
+        return EntityAnswer(SERVICE_DECONCENTRE)
+    if match is not None and not _mentions(normalized, _COLLECTIVITE_KEYWORDS):
+        return EntityAnswer(OPERATEUR, match.operator)
     for entity_type, phrases in _ENTITY_KEYWORDS:
         if _mentions(normalized, phrases):
             return EntityAnswer(entity_type)

@@ -21,9 +21,9 @@ def strip_accents(text: str) -> str:
 def normalize(text: str) -> str:
     """Lower-case, accent-free, punctuation folded to single spaces; apostrophes become spaces.
 
-    « Je suis à Météo-France ! » → « je suis a meteo france »; « l’État » → « l etat ».
+    « Je suis à Météo-France ! » → « je suis a meteo france »; « l’État » → « l etat »; « œuvres » → « oeuvres ».
     """
-    text = strip_accents(text or "").lower()
+    text = strip_accents(text or "").lower().replace("œ", "oe").replace("æ", "ae")
     for apostrophe in _APOSTROPHES + "'":
         text = text.replace(apostrophe, " ")
     text = text.replace("%", " % ")

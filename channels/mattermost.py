@@ -424,12 +424,14 @@ class MattermostInput(InputChannel):
             if is_slash_command
             else strip_invocation(text, trigger_word, str(identity.get("username") or ""))
         )
-        metadata = {
+        metadata: dict[str, Any] = {
             "mattermost": {
                 key: optional_str(data, key)
                 for key in ("team_id", "team_domain", "channel_name", "user_name", "post_id")
             }
         }
+        # A bare mention gets the greeting, which already says what the assistant is (actions/session.py).
+        metadata["mattermost"]["invocation_only"] = not message
         ok = await self.dispatch(message or EMPTY_INVOCATION_PAYLOAD, channel_id, user_id, metadata, on_new_message)
         if not ok:
             return response.json({"text": MSG_FAILURE, "response_type": "ephemeral"})

@@ -18,9 +18,10 @@ from markupsafe import Markup
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from .answer_rules import AnswerRules, RuleError
+
 OUT_OF_SCOPE = "out_of_scope"
 MAX_EXAMPLE_LENGTH = 500
-MAX_ANSWER_LENGTH = 3000
 # Rasa reads [text](entity) and {"entity": ...} in examples as annotations: never write them raw.
 _ANNOTATION_CHARS = re.compile(r"[\[\]{}]")
 _SPACES = re.compile(r"\s+")
@@ -182,22 +183,21 @@ def faq_answers(domain_dir: Path) -> dict[str, tuple[Path, str]]:
     return dict(sorted(answers.items()))
 
 
-def check_answer(text: str) -> str:
-    """Validate an answer text; returns it normalised (Unix newlines, no trailing blanks)."""
+def check_answer(text: str, rules: AnswerRules) -> str:
+    """Validate an answer text against the assistant's answer rules; returns it normalised
+    (Unix newlines, no trailing blanks)."""
     text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")).strip()
     if not text:
         raise DataError("La réponse est vide.")
-    if len(text) > MAX_ANSWER_LENGTH:
-        raise DataError(f"La réponse dépasse {MAX_ANSWER_LENGTH} caractères.")
-    if "{" in text or "}" in text:
-        raise DataError("Les accolades { } sont interprétées par Rasa comme des variables : retirez-les.")
-    if not re.search(r"^Source : https://\S+$", text.splitlines()[-1]):
-        raise DataError("La réponse doit se terminer par une ligne « Source : https://… ».")
+    try:
+        rules.check(text)
+    except RuleError as exc:
+        raise DataError(str(exc)) from exc
     return text
 
 
-def save_answer(domain_dir: Path, response: str, text: str) -> Path:
-    text = check_answer(text)
+def save_answer(domain_dir: Path, response: str, text: str, rules: AnswerRules) -> Path:
+    text = check_answer(text, rules)
     answers = faq_answers(domain_dir)
     if response not in answers:
         raise DataError(f"Réponse inconnue : « {response} ».")

@@ -74,9 +74,11 @@ class Tracker:
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
-    """A copy of config.yml, domain/ and data/: what the console may write."""
+    """A copy of config.yml, domain/ and data/ (what the console may write) and the answer rules it reads."""
     root = tmp_path / "project"
     root.mkdir()
+    (root / "actions" / "data").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "actions" / "data" / "answer_rules.yml", root / "actions" / "data" / "answer_rules.yml")
     shutil.copytree(REPO_ROOT / "domain", root / "domain")
     shutil.copytree(REPO_ROOT / "data", root / "data")
     shutil.copy(REPO_ROOT / "config.yml", root / "config.yml")

@@ -52,13 +52,17 @@ MESSAGE_RASA_DOWN = (
     "L'assistant est momentanément indisponible. Réessayez dans quelques minutes, ou écrivez à "
     "infonuage.dinum@modernisation.gouv.fr."
 )
+# The first message in a room (AI Act, art. 50): an automated assistant, an orientation, no personal data.
 WELCOME_DIRECT = (
-    "Bonjour, je suis l'assistant « Cloud au centre » : posez-moi vos questions sur la doctrine cloud "
-    "de l'État (circulaires 6282/SG et 6404/SG), ou demandez-moi si votre projet est concerné."
+    "Bonjour, je suis un assistant automatique, pas une personne : posez-moi vos questions sur la doctrine "
+    "« Cloud au centre » de l'État, ou demandez-moi si votre projet est concerné. Mes réponses s'appuient sur "
+    "la FAQ et les pages officielles liées et donnent une orientation, pas un avis juridique. "
+    "N'écrivez pas de données personnelles."
 )
 WELCOME_GROUP = (
-    "Bonjour, je suis l'assistant « Cloud au centre ». Dans ce salon, mentionnez-moi ({name}) pour me "
-    "poser une question sur la doctrine cloud de l'État ; je réponds à chacun séparément."
+    "Bonjour, je suis un assistant automatique sur la doctrine « Cloud au centre » de l'État. Dans ce salon, "
+    "mentionnez-moi ({name}) pour me poser une question ; je réponds à chacun séparément. Mes réponses donnent "
+    "une orientation, pas un avis juridique. N'écrivez pas de données personnelles."
 )
 
 

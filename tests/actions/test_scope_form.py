@@ -5,6 +5,8 @@ from tracker_factory import make_tracker, parse_data
 
 from actions.scope_form import EXIT_OFFER, ActionScopeCancel, ActionScopeVerdict, ValidateScopeForm
 
+CNRS = "Centre national de la recherche scientifique (CNRS)"
+
 
 async def run_validation(dispatcher, domain, text, intent="inform", confidence=0.9, slots=None, requested=None):
     slots = dict(slots or {})
@@ -24,14 +26,22 @@ def texts(dispatcher):
 async def test_operator_named_by_acronym_fills_entity_and_asks_new_project(dispatcher, domain):
     events = await run_validation(dispatcher, domain, "je suis au CNRS", requested="entity_type")
     # No requested_slot: Rasa's form asks the next question of the full list itself.
-    assert events == [
-        slot("organisation", "CENTRE NATIONAL DE LA RECHERCHE SCIENTIFIQUE (CNRS)"),
-        slot("scope_failures", 0),
-        slot("entity_type", "operateur"),
-    ]
+    assert events == [slot("organisation", CNRS), slot("scope_failures", 0), slot("entity_type", "operateur")]
     assert texts(dispatcher) == [
-        "J'ai reconnu CENTRE NATIONAL DE LA RECHERCHE SCIENTIFIQUE (CNRS), qui figure dans la liste des "
-        "opérateurs de l'État du PLF 2025."
+        f"J'ai reconnu : {CNRS} (liste des opérateurs du PLF 2025, à confirmer dans celle de l'année)."
+    ]
+
+
+async def test_town_hall_in_a_city_with_a_crous_is_a_collectivite(dispatcher, domain):
+    events = await run_validation(dispatcher, domain, "la mairie de Nantes", requested="entity_type")
+    assert events == [slot("scope_failures", 0), slot("entity_type", "collectivite"), slot("requested_slot", None)]
+    assert dispatcher.messages == []
+
+
+async def test_service_deconcentre_needs_no_more_questions(dispatcher, domain):
+    events = await run_validation(dispatcher, domain, "je travaille à la préfecture du Gers", requested="entity_type")
+    assert events == [
+        slot("scope_failures", 0), slot("entity_type", "service_deconcentre"), slot("requested_slot", None)
     ]
 
 
@@ -78,7 +88,8 @@ async def test_percentage_answer(dispatcher, domain, text, value):
     [
         ("150 %", "Un pourcentage doit être compris entre 0 et 100."),
         ("beaucoup", "Je n'ai pas compris ce pourcentage : indiquez un nombre entre 0 et 100 (ex. « 70 % », « la moitié »)."),
-        ("plus de 20 %", "Cette réponse ne dit pas si la refonte dépasse 50 % de l'existant : est-ce plus ou moins de 50 % ?"),
+        ("plus de 20 %", "Cette réponse ne dit pas si la refonte dépasse 50 % de l'existant : "
+                         "est-ce plus de 50 %, exactement 50 % ou moins de 50 % ?"),
     ],
 )
 async def test_invalid_percentage_says_what_is_expected_and_asks_again(dispatcher, domain, text, message):
@@ -91,7 +102,7 @@ async def test_invalid_percentage_says_what_is_expected_and_asks_again(dispatche
 
 
 async def test_unknown_entity_asks_again(dispatcher, domain):
-    events = await run_validation(dispatcher, domain, "à la préfecture", requested="entity_type")
+    events = await run_validation(dispatcher, domain, "à la piscine", requested="entity_type")
     assert texts(dispatcher) == ["Je n'ai pas reconnu ce type d'entité."]
     assert events == [slot("scope_failures", 1), slot("entity_type", None)]
 
@@ -174,7 +185,7 @@ async def test_answer_outside_the_check_is_kept_and_the_check_offered(dispatcher
 
     tracker = make_tracker(parse_data("je travaille à Météo-France", "inform"))
     events = await ActionInformOutsideCheck().run(dispatcher, tracker, domain)
-    assert events == [slot("entity_type", "operateur"), slot("organisation", "METEO-FRANCE")]
+    assert events == [slot("entity_type", "operateur"), slot("organisation", "Météo-France")]
     assert dispatcher.messages[-1]["text"] == OFFER_CHECK
     assert dispatcher.messages[-1]["buttons"] == [{"title": "Oui, vérifier mon projet", "payload": "/check_scope"}]
 
@@ -184,4 +195,4 @@ async def test_unrecognised_answer_outside_the_check_is_off_topic(dispatcher, do
 
     events = await ActionInformOutsideCheck().run(dispatcher, make_tracker(parse_data("montagne", "inform")), domain)
     assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
-    assert events == [slot("fallback_count", 1)]
+    assert events == []  # declined as off topic: not counted as a misunderstanding

@@ -7,6 +7,7 @@ from actions.scope_parsing import (
     AUTRE,
     COLLECTIVITE,
     OPERATEUR,
+    SERVICE_DECONCENTRE,
     parse_entity_type,
     parse_new_project,
     parse_percentage,
@@ -63,7 +64,48 @@ def test_operators_of_the_plf_list_by_name_or_acronym(text, operator_name):
     assert answer.operator is not None and answer.operator.name == operator_name
 
 
-@pytest.mark.parametrize("text", ["depuis 10 ans", "une préfecture", "n'importe quoi", "", "   ", "🙂"])
+def test_recognised_operator_is_named_in_normal_case():
+    answer = parse_entity_type("je suis au CNRS", requested=True)
+    assert answer is not None and answer.operator is not None
+    assert answer.operator.label == "Centre national de la recherche scientifique (CNRS)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "service déconcentré",
+        "une préfecture",
+        "la sous-préfecture de Lannion",
+        "rectorat de l'académie de Lyon",
+        "je suis à la DDT du Gers",
+        "DDETS de la Somme",
+        "à la DREAL Occitanie",
+        "la DRAAF",
+        "direction régionale de l'Insee",
+        "direction départementale des territoires et de la mer",
+        "l'ambassade de France au Japon",
+        "je travaille dans une juridiction administrative",
+        "au tribunal judiciaire de Lille",
+        "préfecture de la région Bretagne",
+        "services déconcentrés du ministère de l'Intérieur",
+    ],
+)
+def test_services_deconcentres_are_recognised(text):
+    answer = parse_entity_type(text, requested=True)
+    assert answer is not None and answer.entity_type == SERVICE_DECONCENTRE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mairie de Nantes", "la ville de Lille", "conseil départemental de Loire-Atlantique", "région Normandie",
+     "mairie de Metz, à côté du Crous"],
+)
+def test_a_place_never_turns_a_collectivite_into_an_operator(text):
+    answer = parse_entity_type(text, requested=True)
+    assert answer is not None and answer.entity_type == COLLECTIVITE and answer.operator is None
+
+
+@pytest.mark.parametrize("text", ["depuis 10 ans", "Nantes", "à Lille", "n'importe quoi", "", "   ", "🙂"])
 def test_unknown_entity_is_not_guessed(text):
     assert parse_entity_type(text, requested=True) is None
 

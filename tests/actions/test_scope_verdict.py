@@ -7,8 +7,11 @@ from actions.scope_verdict import (
     HORS_CIRCULAIRE_AUTRE,
     HORS_CIRCULAIRE_COLLECTIVITE,
     NON_CONCERNE,
+    SERVICE_DECONCENTRE_A_CONFIRMER,
     scope_verdict,
 )
+
+CONTACT = "infonuage.dinum@modernisation.gouv.fr"
 
 
 @pytest.mark.parametrize(
@@ -22,6 +25,7 @@ from actions.scope_verdict import (
         ("operateur", False, 30.0, NON_CONCERNE),
         ("operateur", False, 0.0, NON_CONCERNE),
         ("collectivite", None, None, HORS_CIRCULAIRE_COLLECTIVITE),
+        ("service_deconcentre", None, None, SERVICE_DECONCENTRE_A_CONFIRMER),
         ("autre", None, None, HORS_CIRCULAIRE_AUTRE),
     ],
 )
@@ -33,8 +37,8 @@ def test_new_project_says_why_and_what_next():
     text = scope_verdict("administration_centrale", True, None).text
     assert "**Votre projet est concerné**" in text
     assert "c'est un nouveau projet" in text
-    assert "R1" in text and "SaaS" in text and "SecNumCloud" in text
-    assert "pas un avis juridique" in text
+    assert "R1" in text and "SaaS" in text
+    assert "pas un avis juridique" in text and CONTACT in text
     assert text.rstrip().endswith("Source : https://www.numerique.gouv.fr/services/cloud/")
 
 
@@ -50,19 +54,39 @@ def test_collectivite_is_outside_but_invited_with_securnumcloud_for_etat_civil()
     assert "invitées" in text and "SecNumCloud" in text and "état civil" in text
 
 
-def test_other_entities_are_outside_the_circulaire():
+def test_other_entities_get_an_orientation_not_a_ruling():
     verdict = scope_verdict("autre", None, None)
-    assert "hors du champ de la circulaire" in verdict.text
+    assert verdict.text.startswith(
+        "**Votre structure ne semble pas relever de la circulaire** « Cloud au centre » ; en cas de doute, "
+        f"écrivez à {CONTACT}."
+    )
+    assert "hors du champ" not in verdict.text
+    assert "jaune budgétaire" in verdict.text  # an operator that chose « Autre » can find itself there
     assert {"title": "Vérifier un autre projet", "payload": "/check_scope"} in verdict.buttons
 
 
+def test_services_deconcentres_are_told_the_faq_does_not_settle_their_case():
+    verdict = scope_verdict("service_deconcentre", None, None)
+    assert verdict.text.startswith("**La FAQ ne tranche pas le cas des services déconcentrés de l'État**")
+    assert CONTACT in verdict.text
+    assert "hors du champ" not in verdict.text and "pas concerné" not in verdict.text
+    assert verdict.buttons[-1]["payload"] == "/check_scope"
+
+
 def test_recognised_operator_is_named_as_an_indication():
-    text = scope_verdict("operateur", True, None, "METEO-FRANCE").text
-    assert "METEO-FRANCE" in text and "PLF 2025" in text and "à confirmer" in text
+    text = scope_verdict("operateur", True, None, "Météo-France").text
+    assert "Organisme reconnu : Météo-France (liste des opérateurs du PLF 2025, à confirmer dans celle de l'année)." in text
+    assert "La doctrine s'applique à votre entité" not in text
+
+
+def test_organisation_is_only_named_for_an_operator():
+    text = scope_verdict("administration_centrale", True, None, "Météo-France").text
+    assert "Météo-France" not in text and "une administration centrale de l'État" in text
 
 
 def test_every_verdict_offers_to_start_again():
     for entity, new_project, percentage in [("operateur", True, None), ("operateur", False, 10.0),
-                                            ("collectivite", None, None), ("autre", None, None)]:
+                                            ("collectivite", None, None), ("service_deconcentre", None, None),
+                                            ("autre", None, None)]:
         buttons = scope_verdict(entity, new_project, percentage).buttons
         assert buttons[-1]["payload"] == "/check_scope"

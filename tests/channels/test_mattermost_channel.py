@@ -114,6 +114,7 @@ async def test_form_webhook_reaches_the_assistant_and_the_answer_is_posted(
     assert message.sender_id == f"mattermost_{CHANNEL_ID}_{USER_ID}"
     assert message.input_channel == "mattermost"
     assert message.metadata["mattermost"]["user_name"] == "agent.public"
+    assert message.metadata["mattermost"]["invocation_only"] is False  # a question: notice first (AI Act)
     [post] = fake_mattermost.posts()
     assert post == {
         "channel_id": CHANNEL_ID,
@@ -166,6 +167,8 @@ async def test_mention_alone_starts_with_a_greeting(mattermost_channel: ChannelU
     status, _ = await post_webhook(mattermost_channel, webhook_payload("cloud"))
     assert status == 200
     assert mattermost_channel.received[0].text == "/greet"
+    # The greeting already says what the assistant is: no session-start notice before it (actions/session.py).
+    assert mattermost_channel.received[0].metadata["mattermost"]["invocation_only"] is True
 
 
 async def test_the_bot_never_answers_its_own_posts(

@@ -91,6 +91,9 @@ def test_faq_question_gets_the_sourced_answer_in_mattermost(stack: Stack) -> Non
     answer = stack.fake.wait_for_post(lambda p: "Source" in p.get("message", ""), after=before, timeout=TIMEOUT)
     assert answer["channel_id"] == CHANNEL_ID
     assert "collectivit" in answer["message"].lower()
+    # The first answer of a conversation starts with the AI Act notice (actions/session.py).
+    first = stack.fake.posts()[before]["message"]
+    assert "assistant automatique" in first and "données personnelles" in first, first
 
 
 def pick(actions: list[dict[str, Any]], *preferred: str) -> dict[str, Any]:

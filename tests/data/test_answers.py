@@ -1,35 +1,40 @@
-"""Checks that every FAQ answer stays true to the rules of the project, whoever wrote it.
+"""Checks that every text the assistant sends stays true to the rules of the project, whoever wrote it.
 
-Hermetic: reads the YAML files of the repository only (domain/, data/nlu/, actions/data/catalog/,
-tests/stories/, eval/heldout/). For every key ``faq/<key>`` found in ``domain/*.yml``:
-the answer ends with ``Source : <official page>``, is short enough for a chat, contains no HTML
-and no curly braces (Rasa would read them as slot templates), has enough training examples,
-a catalog entry whose related questions exist, held-out questions and a conversation test.
+The rules (length, lines, source line, allowed sources, first message, one voice) are read from
+actions/data/answer_rules.yml, the file the support console's answer editor reads too. They apply to
+every response of domain/*.yml, every verdict of the scope check (with every operator name of the
+PLF list), every question and error message written in actions/*.py, and the first message of each
+channel (domain greeting, widget, Tchap bridge, Mattermost session start).
+
+Facts are checked where the fact file (shared/knowledge/doctrine-cloud-faits.md) asks for a complete
+statement: both cumulative conditions of the data of particular sensitivity (A6), DICT spelled out, the
+circulars with their dates, Osmose with how to join it, « Cloud Pi / π », R13 as worded.
+
+Also for every key ``faq/<key>``: enough training examples, a catalog entry whose related questions
+exist, held-out questions and a conversation test. Hermetic: reads the repository's files only.
 """
 
+import ast
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Set
+from typing import Dict, List, Set, Tuple
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from actions.operators import load_operators
+from actions.scope_form import fixed_messages, operator_remark
+from actions.scope_parsing import ENTITY_TYPES
+from actions.scope_verdict import scope_verdict
 
-# The official pages listed in the fact file (shared/knowledge/doctrine-cloud-faits.md, « Sources
-# officielles »). Copied here so that the test does not depend on files outside the repository.
-OFFICIAL_SOURCES = frozenset(
-    {
-        "https://www.numerique.gouv.fr/services/cloud/",
-        "https://www.numerique.gouv.fr/services/cloud/regles-doctrine/",
-        "https://www.numerique.gouv.fr/services/cloud/demarrer/",
-        "https://www.numerique.gouv.fr/services/cloud/cloud-interne/",
-        "https://www.numerique.gouv.fr/services/cloud/cloud-commercial/",
-    }
-)
-MAX_CHARACTERS = 650
-MAX_LINES = 8
+REPO = Path(__file__).resolve().parents[2]
+RULES = yaml.safe_load((REPO / "actions" / "data" / "answer_rules.yml").read_text(encoding="utf-8"))
+MAX_CHARACTERS = RULES["max_characters"]
+MAX_LINES = RULES["max_lines"]
+FAQ_RULES = RULES["faq_answer"]
+ALLOWED_SOURCES = frozenset(RULES["official_pages"]) | frozenset(RULES["legal_texts"])
 MIN_TRAINING_EXAMPLES = 15
 MIN_HELDOUT_PER_SPLIT = 5
 MAX_TITLE_CHARACTERS = 60
@@ -47,11 +52,10 @@ CATALOG_TOPICS = frozenset(
     }
 )
 FAQ_PREFIX = "faq/"
-# utter_faq/<key> (retrieval answers) and utter_regle_* (rule answers sent by an action, if any).
-CHECKED_RESPONSE = re.compile(r"^utter_(?:faq/[a-z0-9_]+|regle_[a-z0-9_]+)$")
-SOURCE_LINE = re.compile(r"^Source : (\S+)$")
+FAQ_RESPONSE = re.compile(r"^utter_faq/[a-z0-9_]+$")
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|<!--|&[a-z]+;|<script", re.IGNORECASE)
 EXAMPLE_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
+WORD = re.compile(r"[\w']+")
 
 
 def comparable(text: str) -> str:
@@ -64,14 +68,19 @@ def _load_yaml(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def load_responses() -> Dict[str, List[str]]:
-    """Response name → its text variants, over every domain/*.yml file."""
-    responses: Dict[str, List[str]] = {}
+@lru_cache(maxsize=1)
+def load_response_variants() -> Dict[str, Tuple[dict, ...]]:
+    """Response name → its variants (text and buttons), over every domain/*.yml file."""
+    responses: Dict[str, List[dict]] = {}
     for path in sorted((REPO / "domain").glob("*.yml")):
         for name, variants in (_load_yaml(path).get("responses") or {}).items():
-            texts = [str(variant.get("text", "")) for variant in variants or [] if isinstance(variant, dict)]
-            responses.setdefault(name, []).extend(texts)
-    return responses
+            responses.setdefault(name, []).extend(v for v in variants or [] if isinstance(v, dict))
+    return {name: tuple(variants) for name, variants in responses.items()}
+
+
+def load_responses() -> Dict[str, List[str]]:
+    """Response name → its text variants."""
+    return {name: [str(v.get("text", "")) for v in variants] for name, variants in load_response_variants().items()}
 
 
 def faq_keys_in_domain() -> List[str]:
@@ -121,39 +130,216 @@ def heldout(split: str) -> Dict[str, list]:
     return questions
 
 
+def _verdict_cases() -> List[Tuple[str, object, object]]:
+    """Every branch of the scope check: (entity type, new project, share rebuilt)."""
+    shares = [(True, None), (False, 70.0), (False, 50.0), (False, 10.0)]
+    return [(entity, new, share) for entity in ENTITY_TYPES for new, share in shares]
+
+
+def _python_texts() -> Dict[str, str]:
+    """Texts written in actions/*.py: questions, errors, remarks, and every verdict with the longest operator name."""
+    longest_label = max((operator.label for operator in load_operators()), key=len)
+    texts = {f"scope_form#{index}": text for index, text in enumerate(fixed_messages())}
+    texts["scope_form.operator_remark(nom le plus long)"] = operator_remark(longest_label)
+    for entity, new, share in _verdict_cases():
+        for organisation in (None, longest_label):
+            texts[f"verdict {entity}/{new}/{share}/{bool(organisation)}"] = scope_verdict(entity, new, share, organisation).text
+    return texts
+
+
 FAQ_KEYS = faq_keys_in_domain()
-CHECKED_TEXTS = [
+ALL_TEXTS = [
     pytest.param(name, text, id=f"{name}#{index}")
     for name, texts in sorted(load_responses().items())
-    if CHECKED_RESPONSE.match(name)
+    for index, text in enumerate(texts)
+] + [pytest.param(name, text, id=name) for name, text in sorted(_python_texts().items())]
+FAQ_TEXTS = [
+    pytest.param(name, text, id=f"{name}#{index}")
+    for name, texts in sorted(load_responses().items())
+    if FAQ_RESPONSE.match(name)
     for index, text in enumerate(texts)
 ]
+
+
+def comparable_words(text: str) -> List[str]:
+    return WORD.findall(text.lower().replace("’", "'"))
 
 
 def test_domain_has_faq_answers():
     assert len(FAQ_KEYS) >= 12, f"trop peu de réponses utter_faq/* dans domain/ : {FAQ_KEYS}"
 
 
-@pytest.mark.parametrize("name,text", CHECKED_TEXTS)
-def test_answer_ends_with_official_source(name: str, text: str):
-    last_line = text.rstrip().splitlines()[-1].strip() if text.strip() else ""
-    match = SOURCE_LINE.match(last_line)
-    assert match, f"{name} : la dernière ligne doit être « Source : <url> », pas « {last_line} »"
-    assert match.group(1) in OFFICIAL_SOURCES, f"{name} : {match.group(1)} n'est pas une page officielle listée"
-
-
-@pytest.mark.parametrize("name,text", CHECKED_TEXTS)
-def test_answer_is_short_enough_for_chat(name: str, text: str):
+@pytest.mark.parametrize("name,text", ALL_TEXTS)
+def test_text_fits_a_chat_bubble(name: str, text: str):
+    assert text.strip(), f"{name} : texte vide"
     assert len(text) <= MAX_CHARACTERS, f"{name} : {len(text)} caractères (max {MAX_CHARACTERS})"
     lines = text.strip().splitlines()
     assert len(lines) <= MAX_LINES, f"{name} : {len(lines)} lignes (max {MAX_LINES})"
-    assert len(lines) >= 2, f"{name} : une réponse et sa source tiennent sur au moins deux lignes"
 
 
-@pytest.mark.parametrize("name,text", CHECKED_TEXTS)
-def test_answer_has_no_html_nor_braces(name: str, text: str):
-    assert "{" not in text and "}" not in text, f"{name} : accolades interdites (lues comme variables de slot)"
-    assert not HTML_TAG.search(text), f"{name} : HTML interdit ({HTML_TAG.search(text).group(0)})"
+@pytest.mark.parametrize("entity, new_project, share", _verdict_cases())
+def test_every_verdict_fits_with_every_operator_name(entity, new_project, share):
+    """The organisation line is part of the verdict: the check holds for each of the 418 names."""
+    too_long = []
+    for organisation in [None] + [operator.label for operator in load_operators()]:
+        text = scope_verdict(entity, new_project, share, organisation).text
+        if len(text) > MAX_CHARACTERS or len(text.strip().splitlines()) > MAX_LINES:
+            too_long.append((organisation, len(text), len(text.strip().splitlines())))
+    assert not too_long, f"verdicts trop longs : {too_long[:5]}"
+
+
+@pytest.mark.parametrize("name,text", ALL_TEXTS)
+def test_text_has_no_html_nor_braces(name: str, text: str):
+    forbidden = [char for char in RULES["forbidden_characters"] if char in text]
+    assert not forbidden, f"{name} : caractères interdits {forbidden} (accolades = variables de slot ; pas de HTML)"
+    assert not HTML_TAG.search(text), f"{name} : HTML interdit"
+
+
+def _button_titles() -> List[Tuple[str, str]]:
+    titles = [
+        (name, str(button.get("title", "")))
+        for name, variants in load_response_variants().items()
+        for variant in variants
+        for button in variant.get("buttons") or []
+    ]
+    titles += [(f"catalog/{key}", str(entry.get("title", ""))) for key, entry in catalog().items()]
+    for entity, new, share in _verdict_cases():
+        titles += [("verdict", button["title"]) for button in scope_verdict(entity, new, share).buttons]
+    return titles
+
+
+@pytest.mark.parametrize("name,text", ALL_TEXTS + [pytest.param(n, t, id=f"bouton {t}") for n, t in _button_titles()])
+def test_one_voice_vous_and_equipe_d_assistance(name: str, text: str):
+    words = set(comparable_words(text))
+    used = sorted(words & set(RULES["forbidden_words"]))
+    assert not used, f"{name} : mots interdits {used} (« vous » partout, « l'équipe d'assistance » plutôt que « support »)"
+
+
+@pytest.mark.parametrize("name,text", FAQ_TEXTS)
+def test_faq_answer_ends_with_allowed_sources(name: str, text: str):
+    lines = text.strip().splitlines()
+    assert len(lines) >= FAQ_RULES["min_lines"], f"{name} : une réponse et sa source tiennent sur au moins deux lignes"
+    last_line = lines[-1].strip()
+    prefix = next((p for p in FAQ_RULES["source_prefixes"] if last_line.startswith(p)), None)
+    assert prefix, f"{name} : la dernière ligne doit être « Source : … », pas « {last_line} »"
+    sources = last_line[len(prefix) :].split(FAQ_RULES["source_separator"])
+    assert (len(sources) > 1) == (prefix.strip().startswith("Sources")), f"{name} : « Source » pour une, « Sources » pour plusieurs"
+    unknown = [source for source in sources if source not in ALLOWED_SOURCES]
+    assert not unknown, f"{name} : sources hors de la liste de actions/data/answer_rules.yml : {unknown}"
+
+
+@pytest.mark.parametrize("name,text", FAQ_TEXTS)
+def test_faq_answer_has_no_yes_no_opening(name: str, text: str):
+    """Several questions reach one answer: « Non : » would answer some of them and contradict others."""
+    opening = re.match(r"^[\W_]*(\w+)\s*[.,:;!]", text)
+    word = opening.group(1).lower() if opening else ""
+    assert word not in FAQ_RULES["forbidden_openings"], f"{name} : commence par « {opening.group(0) if opening else ''} »"
+
+
+# --- complete facts (fact file, entries in brackets) ---------------------------------------------
+
+CONDITION_MARKERS = ("par nature", "usage", "violation")
+DICT_SPELLED_OUT = "disponibilité, intégrité, confidentialité, traçabilité"
+
+
+@pytest.mark.parametrize("name,text", ALL_TEXTS)
+def test_particular_sensitivity_always_comes_with_both_conditions(name: str, text: str):
+    """[A6] Two cumulative conditions: never one without the other."""
+    if "sensibilité particulière" not in text:
+        return
+    missing = [marker for marker in CONDITION_MARKERS if marker not in text]
+    assert not missing, f"{name} : parle des données d'une sensibilité particulière sans les deux conditions {missing}"
+
+
+@pytest.mark.parametrize("name,text", ALL_TEXTS)
+def test_dict_is_spelled_out(name: str, text: str):
+    if re.search(r"\bDICT\b", text):
+        assert DICT_SPELLED_OUT in text, f"{name} : DICT sans son sens ({DICT_SPELLED_OUT})"
+
+
+@pytest.mark.parametrize("name,text", ALL_TEXTS)
+def test_circulars_come_with_their_dates(name: str, text: str):
+    if "6282" in text or "6404" in text:
+        for fact in ("6282/SG du 5 juillet 2021", "6404/SG du 31 mai 2023"):
+            assert fact in text, f"{name} : « {fact} » attendu avec l'autre circulaire"
+
+
+@pytest.mark.parametrize("name", ["utter_what_can_you_do", "utter_faq/regles", "utter_faq/champ_application"])
+def test_doctrine_presented_with_both_circulars(name: str):
+    """Where the doctrine itself is presented: both circulars, and that 6404/SG updates 6282/SG."""
+    text = load_responses()[name][0]
+    assert "6282/SG du 5 juillet 2021" in text and "6404/SG du 31 mai 2023" in text and "mise à jour" in text
+
+
+@pytest.mark.parametrize("name,text", ALL_TEXTS)
+def test_osmose_says_how_to_join(name: str, text: str):
+    """[A5, A11] Osmose with the way to join it: the platform, or an e-mail to the DINUM."""
+    if "osmose" in text.lower():
+        assert "infonuage.dinum@modernisation.gouv.fr" in text and "plateforme Osmose" in text, name
+
+
+@pytest.mark.parametrize("name,text", ALL_TEXTS)
+def test_cloud_pi_is_written_as_in_the_fact_file(name: str, text: str):
+    if "Cloud Pi" in text:
+        assert "Cloud Pi / π" in text, f"{name} : « Cloud Pi / π » [B4]"
+
+
+def test_r13_is_worded_as_the_fact_file_in_answer_and_button():
+    assert "ne pas développer sur mesure ce qui existe déjà" in load_responses()["utter_faq/regle_r13"][0]
+    assert "ne pas développer ce qui existe" in catalog()["regle_r13"]["title"]
+    assert "redévelopp" not in " ".join(load_responses()["utter_faq/regles"])
+
+
+def test_sren_answer_cites_the_law_itself():
+    text = load_responses()["utter_faq/loi_sren"][0]
+    assert text.strip().splitlines()[-1] == "Source : loi n° 2024-449 du 21 mai 2024, article 31"
+
+
+def test_control_answer_has_the_global_plan_and_what_the_study_covers():
+    """[A8] Besides the thresholds: the global transformation plan, and what the comparative study covers."""
+    text = load_responses()["utter_faq/controle"][0]
+    assert "plan global de transformation" in text
+    assert "économiques, juridiques, métiers, sécurité" in text
+
+
+# --- the first message of every channel (AI Act, art. 50) ---------------------------------------
+
+def _python_constant(path: Path, name: str) -> str:
+    """A string constant of another part, read without importing it (parts do not import each other)."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return str(ast.literal_eval(node.value))
+    raise AssertionError(f"{name} absent de {path}")
+
+
+def _widget_welcome() -> str:
+    source = (REPO / "webchat" / "src" / "widget.js").read_text(encoding="utf-8")
+    match = re.search(r"^  welcome: ((?:'[^']*'(?: \+\s*)?)+),$", source, re.MULTILINE)
+    assert match, "option « welcome » introuvable dans webchat/src/widget.js"
+    return "".join(re.findall(r"'([^']*)'", match.group(1)))
+
+
+FIRST_MESSAGES = {
+    "domaine utter_greet": lambda: load_responses()["utter_greet"][0],
+    "domaine utter_first_message (Mattermost)": lambda: load_responses()["utter_first_message"][0],
+    "widget": _widget_welcome,
+    "Tchap, salon direct": lambda: _python_constant(REPO / "tchap" / "matrix_bridge" / "bridge.py", "WELCOME_DIRECT"),
+    "Tchap, salon de groupe": lambda: _python_constant(REPO / "tchap" / "matrix_bridge" / "bridge.py", "WELCOME_GROUP"),
+}
+
+
+@pytest.mark.parametrize("channel", sorted(FIRST_MESSAGES))
+def test_first_message_says_what_the_assistant_is(channel: str):
+    text = FIRST_MESSAGES[channel]().replace("’", "'")
+    missing = [phrase for phrase in RULES["first_message_must_say"] if phrase not in text]
+    assert not missing, f"{channel} : le premier message doit dire {missing}"
+    assert len(text) <= MAX_CHARACTERS
+
+
+def test_webchat_page_links_only_to_official_pages():
+    page = (REPO / "webchat" / "src" / "index.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="(https?://[^"]+)"', page))
+    assert links and links <= set(RULES["official_pages"]), f"liens hors des pages officielles : {links - set(RULES['official_pages'])}"
 
 
 @pytest.mark.parametrize("key", FAQ_KEYS)

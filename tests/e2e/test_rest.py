@@ -72,7 +72,15 @@ def test_scope_check_collectivite_and_other(stack):
     assert "hors du champ de la circulaire" in all_text(stack.say(sender, "je travaille dans une mairie"))
     assert slots(stack, sender)["scope_verdict"] == "hors_circulaire_collectivite"
     stack.say(sender, "/check_scope")
-    assert "Votre structure est hors du champ" in all_text(stack.say(sender, "une association"))
+    other = all_text(stack.say(sender, "une association"))
+    assert "Votre structure ne semble pas relever de la circulaire" in other and "hors du champ" not in other
+    stack.say(sender, "/check_scope")
+    town_hall = all_text(stack.say(sender, "la mairie de Nantes"))  # Nantes has a Crous: still a collectivité
+    assert "hors du champ de la circulaire" in town_hall and "Crous" not in town_hall
+    stack.say(sender, "/check_scope")
+    prefecture = all_text(stack.say(sender, "je travaille à la préfecture du Gers"))
+    assert "La FAQ ne tranche pas le cas des services déconcentrés" in prefecture
+    assert slots(stack, sender)["scope_verdict"] == "service_deconcentre_a_confirmer"
 
 
 def test_information_given_upfront_goes_straight_to_the_verdict(stack):

@@ -20,9 +20,11 @@ var DEFAULT_OPTIONS = {
   storage: 'session',
   stylesheet: null,
   container: null,
-  welcome: 'Bonjour ! Je réponds à vos questions sur la doctrine « cloud au centre » de l’État ' +
-    '(circulaires 6282/SG et 6404/SG) et je peux vérifier si votre projet est concerné. ' +
-    'Voici quelques exemples :',
+  // First message (AI Act, art. 50): an automated assistant, an orientation, no personal data.
+  welcome: 'Bonjour ! Je suis un assistant automatique, pas une personne : je réponds aux questions sur ' +
+    'la doctrine « Cloud au centre » de l’État et je peux vérifier si votre projet est concerné. ' +
+    'Mes réponses s’appuient sur la FAQ et les pages officielles liées et donnent une orientation, ' +
+    'pas un avis juridique. N’écrivez pas de données personnelles. Voici quelques exemples :',
   examples: [
     { title: 'Mon projet est-il concerné ?', payload: '/check_scope' },
     { title: 'Les collectivités sont-elles concernées ?', payload: '/faq{"faq_key":"collectivites"}' },

@@ -6,6 +6,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import training_data
+from ..answer_rules import AnswerRules, RuleError
 from ..queries import audit
 from ..settings import Settings
 from .common import error, flash, login_required, pop_flash, render, username
@@ -31,15 +32,18 @@ async def answer_edit(request: Request) -> Response:
         form = await request.form()
         text = str(form.get("text") or "")
         try:
-            checked = training_data.check_answer(text)
+            # The assistant's own rules file (actions/data/answer_rules.yml), read at each check so that a
+            # change there applies here at once.
+            rules = AnswerRules.load(settings.project_dir)
+            checked = training_data.check_answer(text, rules)
             if form.get("action") == "save":
-                path = training_data.save_answer(settings.domain_dir, name, checked)
+                path = training_data.save_answer(settings.domain_dir, name, checked, rules)
                 audit(request.app.state.engine, username(request), "answer_edit", name, checked[:1000])
                 flash(request, f"Réponse « {name} » enregistrée dans {path.name}. "
                                "Elle sera en service après le prochain entraînement.")
                 return RedirectResponse("/answers", status_code=303)
             preview = training_data.render_markdown(checked)
-        except training_data.DataError as exc:
+        except (training_data.DataError, RuleError) as exc:
             problem = str(exc)
     return render(request, "answer_edit.html", status_code=400 if problem else 200, name=name, text=text,
                   preview=preview, error=problem, current=training_data.render_markdown(known[name][1]))

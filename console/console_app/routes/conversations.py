@@ -18,7 +18,8 @@ VERDICTS = {
     "concerne": "Concerné",
     "non_concerne": "Non concerné",
     "hors_circulaire_collectivite": "Hors circulaire (collectivité)",
-    "hors_circulaire_autre": "Hors circulaire (autre)",
+    "service_deconcentre_a_confirmer": "Service déconcentré (à confirmer)",
+    "hors_circulaire_autre": "Autre structure (ne semble pas relever)",
 }
 MAX_TAG_LENGTH = 40
 

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components, loaded by the Rasa process from config.yml (not by the action server)."""
