@@ -57,8 +57,8 @@ shell: train
 # Order as in RasaHQ/rasa-demo: lint → validate → type check → hermetic tests; no model needed.
 check: lint validate typecheck check-core $(CHECK_TARGETS)
 
-# Everything. The Rasa test stack loads its model while the stories and the evaluation load theirs
-# (one core each), then every part's tests run against that one stack.
+# Everything. The Rasa test stack loads its model while the conversation tests load theirs (one core
+# each); then the evaluation parses through that stack (EVAL_RASA_URL) and every part's tests run against it.
 test:
 	@mkdir -p results && : > results/timings.txt
 	@status=0; TIMINGS_FILE=$(CURDIR)/results/timings.txt $(TIMED) "make test (total)" $(SUBMAKE) test-steps \
@@ -70,13 +70,15 @@ test-steps:
 	@$(TIMED) "make check" $(SUBMAKE) check
 	@$(TIMED) "entraînement" $(SUBMAKE) train
 	@$(TIMED) "pile de test et tests avec la pile" $(PY) ops/teststack.py run \
-	  --meanwhile "$(TIMED) 'histoires et évaluation (pendant le chargement de la pile)' $(SUBMAKE) test-stories eval-gate" \
+	  --meanwhile "$(TIMED) 'tests de conversation (pendant le chargement de la pile)' $(SUBMAKE) test-stories" \
 	  -- $(SUBMAKE) test-with-stack
 
 # Every registered part, one after the other, against the stack handed over in TEST_STACK_*; a failing
 # part does not stop the others (all failures are listed at the end).
+test-with-stack: export EVAL_RASA_URL = $(TEST_STACK_URL)
+test-with-stack: export EVAL_RASA_TOKEN = $(TEST_STACK_TOKEN)
 test-with-stack:
-	@failed=""; for target in $(TEST_TARGETS); do \
+	@failed=""; for target in eval-gate $(TEST_TARGETS); do \
 	  $(TIMED) "$$target" $(SUBMAKE) $$target || failed="$$failed $$target"; done; \
 	  if [ -n "$$failed" ]; then echo "ÉCHEC :$$failed" >&2; exit 1; fi
 
@@ -110,19 +112,20 @@ test-e2e: train
 	$(PY) -m pytest -q tests/e2e
 
 eval: train
-	$(PY) eval/evaluate.py --split test
+	$(PY) eval/evaluate.py --splits test
 
 # Choose the FAQ confidence thresholds on the dev split (writes actions/data/faq_thresholds.yml).
 tune: train
-	$(PY) eval/evaluate.py --split dev --tune
+	$(PY) eval/evaluate.py --splits dev --tune
 
 # What each NLU component adds (trains 4 models; writes docs/ablation.md).
 ablation: venv
 	$(PY) eval/ablation.py
 
 # make test fails below these floors (FAQ accuracy, out-of-scope rejection) on the held-out test set.
+# (EVAL_RASA_URL set: parses through that running Rasa instead of loading the model; make test does so.)
 eval-gate: train
-	$(PY) eval/evaluate.py --split test --min-faq-accuracy 0.95 --min-oos-rejection 0.90
+	$(PY) eval/evaluate.py --splits test --gate test --min-faq-accuracy 0.95 --min-oos-rejection 0.90
 
 # Pin the Rasa venv: runtime packages in requirements.txt, development tools in requirements-dev.txt.
 lock: venv
