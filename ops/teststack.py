@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -263,6 +264,9 @@ def run(command: Sequence[str], meanwhile: Optional[str] = None, keep: bool = Fa
     try:
         try:
             stack.start()
+        except RuntimeError as error:
+            print(f"ERREUR : {error}", file=sys.stderr)
+            return 1
         finally:
             if side is not None:
                 side.join()
@@ -274,7 +278,7 @@ def run(command: Sequence[str], meanwhile: Optional[str] = None, keep: bool = Fa
     finally:
         stack.stop()
         if not keep:
-            subprocess.run(["rm", "-rf", str(state)], check=False)
+            shutil.rmtree(state, ignore_errors=True)
 
 
 def start_kept(state: Path) -> int:
