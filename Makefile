@@ -25,7 +25,7 @@ TEST_TARGETS := test-core
 RUN_SERVICES :=
 include $(sort $(wildcard */make.mk))
 
-.PHONY: help install venv train train-force run shell check test test-steps test-with-stack lint validate \
+.PHONY: help install venv train train-force run shell check check-steps test test-steps test-with-stack lint validate \
         typecheck check-core test-core test-stories test-e2e eval eval-gate tune ablation lock clean
 
 help:
@@ -54,8 +54,12 @@ shell: train
 
 # --- tiers ------------------------------------------------------------------------------------------
 
-# Order as in RasaHQ/rasa-demo: lint → validate → type check → hermetic tests; no model needed.
-check: lint validate typecheck check-core $(CHECK_TARGETS)
+# As in RasaHQ/rasa-demo: lint, validate, type check, hermetic tests; no model needed. The steps are
+# independent: two at a time (one per core), each one's output shown whole when it ends.
+check:
+	@$(SUBMAKE) -j2 --output-sync=target check-steps
+
+check-steps: lint validate typecheck check-core $(CHECK_TARGETS)
 
 # Everything. The Rasa test stack loads its model while the conversation tests load theirs (one core
 # each); then the evaluation parses through that stack (EVAL_RASA_URL) and every part's tests run against it.
@@ -65,8 +69,9 @@ test:
 	  || status=$$?; echo "--- durées (results/timings.txt) ---"; cat results/timings.txt; \
 	  if [ $$status = 0 ]; then echo "Tous les tests sont passés."; fi; exit $$status
 
+# The venvs, npm folders and Debian packages are independent: installed side by side.
 test-steps:
-	@$(TIMED) "installation" $(SUBMAKE) install
+	@$(TIMED) "installation" $(SUBMAKE) -j4 --output-sync=target install
 	@$(TIMED) "make check" $(SUBMAKE) check
 	@$(TIMED) "entraînement" $(SUBMAKE) train
 	@$(TIMED) "pile de test et tests avec la pile" $(PY) ops/teststack.py run \
