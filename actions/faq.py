@@ -17,6 +17,10 @@ FAQ_RESPONSE_PREFIX = "utter_faq/"
 FAILURES_BEFORE_HANDOFF = 2
 # Questions on who or which projects are concerned: answered directly, with a button to check one's own case.
 KEYS_OFFERING_THE_CHECK = ("projet_concerne", "champ_application")
+# Input channels that can receive an agent's reply later (Rasa's `output_channel=latest` reaches them):
+# the web widget (socket.io), Tchap (callback) and Mattermost. A REST caller only ever gets the replies
+# of its own request, so it is never told that someone will answer there.
+LIVE_REPLY_CHANNELS = {"socketio", "callback", "mattermost"}
 
 
 def handoff_enabled() -> bool:
@@ -32,9 +36,9 @@ def known_faq_keys(domain: Dict[Text, Any]) -> set:
     }
 
 
-def start_handoff(dispatcher: CollectingDispatcher) -> List[EventType]:
+def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Tell the person, flag the conversation for the console's queue and pause the bot."""
-    if not handoff_enabled():
+    if not handoff_enabled() or tracker.get_latest_input_channel() not in LIVE_REPLY_CHANNELS:
         dispatcher.utter_message(response="utter_handoff_contact")
         return []
     dispatcher.utter_message(response="utter_handoff_started")
@@ -48,7 +52,7 @@ def count_failure(tracker: Tracker, dispatcher: CollectingDispatcher) -> List[Ev
     """
     failures = int(tracker.get_slot("fallback_count") or 0) + 1
     if failures >= FAILURES_BEFORE_HANDOFF and handoff_enabled():
-        return start_handoff(dispatcher)
+        return start_handoff(dispatcher, tracker)
     return [SlotSet("fallback_count", failures)]
 
 
@@ -122,4 +126,4 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        return start_handoff(dispatcher)
+        return start_handoff(dispatcher, tracker)

@@ -1,5 +1,5 @@
-"""The console's own database: schema and engine (users, reviews, tags, annotations, takeovers,
-trainings, audit log). The queries of the pages are in queries.py.
+"""The console's own database: schema and engine (users, reviews, tags, annotations, inbox dismissals,
+takeovers, trainings, audit log). The queries of the pages are in queries.py.
 
 (No `from __future__ import annotations` here: the table `annotations` would shadow it.)
 Kept apart from Rasa's tracker store: the console never writes into the tracker store directly,
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -20,8 +21,12 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.schema import CreateColumn
 
 metadata = MetaData()
 
@@ -32,6 +37,9 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("role", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
+    # The name the public reads when this agent joins a conversation (never the login).
+    Column("display_name", String(64), nullable=False, server_default=""),
+    Column("disabled", Boolean, nullable=False, server_default=false()),
 )
 
 reviews = Table(
@@ -62,12 +70,22 @@ annotations = Table(
     Column("annotated_at", Float, nullable=False),
 )
 
+# Inbox entries (normalized text) a support agent judged not worth a training example.
+dismissals = Table(
+    "dismissals", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("normalized", String(600), nullable=False, unique=True),
+    Column("text", Text, nullable=False),
+    Column("dismissed_by", String(64), nullable=False),
+    Column("dismissed_at", Float, nullable=False),
+)
+
 takeovers = Table(
     "takeovers", metadata,
     Column("id", Integer, primary_key=True),
     Column("sender_id", String(255), nullable=False, index=True),
     Column("pause_ts", Float, nullable=False),
-    Column("status", String(16), nullable=False),  # active | closed | timed_out
+    Column("status", String(16), nullable=False),  # active | closed | timed_out | abandoned
     Column("agent", String(64)),
     Column("taken_at", Float),
     Column("closed_at", Float),
@@ -112,5 +130,22 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
     metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a database made by an older console up to date: create_all adds tables, not columns.
+
+    Only columns with a server default are ever added to an existing table, so old rows stay valid.
+    """
+    existing = inspect(engine)
+    for table in metadata.sorted_tables:
+        present = {column["name"] for column in existing.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            ddl = CreateColumn(column).compile(dialect=engine.dialect)
+            with engine.begin() as conn:
+                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {ddl}'))
 

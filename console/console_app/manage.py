@@ -1,6 +1,7 @@
 """Command line administration of the console: accounts.
 
-    console/manage.sh create-user NAME --role agent|admin   (password prompted, or read from stdin)
+    console/manage.sh create-user NAME --role agent|admin [--display-name "Marie D."]
+                                                           (password prompted, or read from stdin)
     console/manage.sh set-password NAME
     console/manage.sh list-users
 """
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     create = sub.add_parser("create-user", help="créer un compte")
     create.add_argument("username")
     create.add_argument("--role", choices=ROLES, default="agent")
+    create.add_argument("--display-name", default="", help="nom lu par le public quand ce conseiller répond")
     reset = sub.add_parser("set-password", help="changer le mot de passe d'un compte")
     reset.add_argument("username")
     sub.add_parser("list-users", help="lister les comptes")
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(Settings.from_env().console_db_url)
     try:
         if args.command == "create-user":
-            create_user(engine, args.username, _read_password(), args.role)
+            create_user(engine, args.username, _read_password(), args.role, args.display_name)
             audit(engine, "cli", "user_create", args.username, args.role)
             print(f"Compte « {args.username} » créé (rôle {args.role}).")
         elif args.command == "set-password":
@@ -47,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Mot de passe de « {args.username} » changé.")
         else:
             for user in list_users(engine):
-                print(f"{user['username']}\t{user['role']}")
+                state = "désactivé" if user["disabled"] else "actif"
+                print(f"{user['username']}\t{user['role']}\t{state}\t{user['display_name']}")
     except AccountError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1

@@ -1,5 +1,5 @@
-"""Data access of the console's pages: every SQL statement on reviews, tags, annotations and the
-audit log lives here, so the routes only call named functions.
+"""Data access of the console's pages: every SQL statement on reviews, tags, annotations, inbox
+dismissals and the audit log lives here, so the routes only call named functions.
 
 The services keep their own tables' queries (takeover.py: takeovers, training.py: trainings,
 security.py: users).
@@ -8,11 +8,11 @@ import contextlib
 import time
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from .db import annotations, audit_log, reviews, tags
+from .db import annotations, audit_log, dismissals, reviews, tags
 
 
 def audit(engine: Engine, username: str, action: str, target: str = "", detail: str = "") -> None:
@@ -22,9 +22,15 @@ def audit(engine: Engine, username: str, action: str, target: str = "", detail: 
             ts=time.time(), username=username, action=action, target=target[:255], detail=detail[:4000]))
 
 
-def recent_audit(engine: Engine, limit: int = 500) -> list[dict[str, Any]]:
+def count_audit(engine: Engine) -> int:
     with engine.connect() as conn:
-        rows = conn.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(limit))
+        return int(conn.execute(select(func.count()).select_from(audit_log)).scalar_one())
+
+
+def audit_entries(engine: Engine, offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+    """Audit log lines, most recent first."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(audit_log).order_by(audit_log.c.id.desc()).offset(offset).limit(limit))
         return [dict(r._mapping) for r in rows]
 
 
@@ -63,3 +69,22 @@ def record_annotation(engine: Engine, text: str, normalized: str, intent: str, f
         conn.execute(insert(annotations).values(
             text=text[:2000], normalized=normalized[:600], intent=intent, file=file,
             annotated_by=username, annotated_at=time.time()))
+
+
+def dismissed(engine: Engine) -> list[dict[str, Any]]:
+    """Inbox entries set aside, most recent first."""
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(dismissals).order_by(dismissals.c.id.desc()))]
+
+
+def dismiss(engine: Engine, text: str, normalized: str, username: str) -> None:
+    """Set an inbox entry aside (all messages with the same normalized text); twice is once."""
+    with contextlib.suppress(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(dismissals).values(normalized=normalized[:600], text=text[:2000],
+                                               dismissed_by=username, dismissed_at=time.time()))
+
+
+def restore(engine: Engine, normalized: str) -> bool:
+    """Put a dismissed entry back in the inbox; False if it was not dismissed."""
+    with engine.begin() as conn:
+        return conn.execute(delete(dismissals).where(dismissals.c.normalized == normalized)).rowcount > 0

@@ -50,6 +50,12 @@ class RasaClient:
             "POST", conversation_path(sender_id) + "/tracker/events",
             params={"execute_side_effects": "true", "output_channel": "latest"}, json=events)
 
+    async def send_message(self, sender_id: str, text: str) -> list[dict[str, Any]]:
+        """Talk to the assistant as a person would, on the REST channel; returns its replies."""
+        replies = await self._request("POST", "/webhooks/rest/webhook", timeout=60,
+                                      json={"sender": sender_id, "message": text})
+        return [r for r in replies or [] if isinstance(r, dict)]
+
     async def load_model(self, model_file: str) -> None:
         """Replace the live model (Rasa keeps answering with the old one until the new one is loaded)."""
         await self._request("PUT", "/model", json={"model_file": model_file}, timeout=600)

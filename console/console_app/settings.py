@@ -40,7 +40,8 @@ class Settings:
     rasa_token: str
     secret_key: str
     cookie_secure: bool = False
-    handoff_timeout: float = 120.0
+    handoff_timeout: float = 120.0  # a request nobody takes returns to the assistant after this delay
+    agent_idle_timeout: float = 600.0  # a taken conversation whose agent sends nothing, likewise
     low_confidence: float = 0.5
     models_dir: Path = field(default_factory=lambda: REPO_ROOT / "models")
     train_config: Path | None = None
@@ -56,6 +57,12 @@ class Settings:
     @property
     def domain_dir(self) -> Path:
         return self.project_dir / "domain"
+
+    @property
+    def catalog_dir(self) -> Path:
+        """The FAQ catalog (question titles): the project's, else this checkout's."""
+        own = self.project_dir / "actions" / "data" / "catalog"
+        return own if own.is_dir() else REPO_ROOT / "actions" / "data" / "catalog"
 
     @property
     def config_file(self) -> Path:
@@ -79,6 +86,7 @@ class Settings:
             secret_key=secret_key,
             cookie_secure=env.get("CONSOLE_COOKIE_SECURE", "false").lower() in ("1", "true", "yes"),
             handoff_timeout=float(env.get("CONSOLE_HANDOFF_TIMEOUT") or 120),
+            agent_idle_timeout=float(env.get("CONSOLE_AGENT_IDLE_TIMEOUT") or 600),
             low_confidence=float(env.get("CONSOLE_LOW_CONFIDENCE") or 0.5),
             models_dir=Path(env.get("CONSOLE_MODELS_DIR") or REPO_ROOT / "models").resolve(),
             train_config=Path(env["CONSOLE_TRAIN_CONFIG"]).resolve() if env.get("CONSOLE_TRAIN_CONFIG") else None,

@@ -1,10 +1,17 @@
-"""Live takeover: queue of paused conversations, take, reply, hand back, timeout.
+"""Live takeover: queue of paused conversations, take, reply, hand back, and the two timeouts.
 
-All changes go through Rasa's conversation API (bot / slot / resume events); the console's own
+All changes go through Rasa's conversation API (bot / slot / action / resume events); the console's own
 table `takeovers` only remembers who took which pause (identified by the pause event's timestamp).
+
+A conversation returns to the assistant in three ways, all through `_resume`: the agent hands it back,
+nobody takes it within `timeout`, or the agent who took it sends nothing for `idle_timeout`
+(closed browser, forgotten tab). Each time the person is told, and an `action_listen` event goes before
+`resume`: without it the next message follows the handoff action instead of a listen, no rule matches it,
+and the assistant answers « je n'ai pas compris » to a question it understood.
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -13,23 +20,32 @@ from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from .channels import can_receive_agent_replies, channel_label
 from .db import takeovers
 from .queries import audit
 from .rasa_api import RasaClient, RasaError
 from .tracker import Summary, TrackerReader
 
+log = logging.getLogger("console")
 CONTACT = "infonuage.dinum@modernisation.gouv.fr"
 MAX_REPLY_LENGTH = 2000
 
 
-def joined_text(agent: str) -> str:
-    return f"Un conseiller, {agent}, a rejoint la conversation."
+def joined_text(display_name: str) -> str:
+    """What the person reads when an agent takes over: the agent's public name, never the login."""
+    if display_name:
+        return f"Un conseiller, {display_name}, a rejoint la conversation."
+    return "Un conseiller a rejoint la conversation."
 
 
 HANDBACK_TEXT = "L'assistant reprend la conversation."
 TIMEOUT_TEXT = (
     "Aucun conseiller n'est disponible pour le moment. Vous pouvez écrire à l'équipe de la DINUM : "
     f"{CONTACT} — elle vous répondra. L'assistant reprend la conversation en attendant."
+)
+AGENT_GONE_TEXT = (
+    "Le conseiller n'est plus disponible. L'assistant reprend la conversation : posez-lui vos questions, "
+    f"ou écrivez à l'équipe de la DINUM : {CONTACT}."
 )
 
 
@@ -43,8 +59,10 @@ class QueueItem:
     status: str  # waiting | active
     agent: str
     waited: float
+    idle: float = 0.0  # taken: seconds since the agent's last action (take or reply)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, idle_timeout: float = 0.0) -> dict[str, Any]:
+        channel = self.summary.last_channel
         return {
             "sender_id": self.summary.sender_id,
             "status": self.status,
@@ -53,12 +71,22 @@ class QueueItem:
             "since": self.summary.pause_ts,
             "last_text": (self.summary.texts[-1] if self.summary.texts else "")[:200],
             "channels": sorted(self.summary.channels),
+            "channel": channel_label(channel),
+            "live_replies": can_receive_agent_replies(channel),
+            "returns_in_seconds": max(0, int(idle_timeout - self.idle)) if self.status == "active" else None,
         }
 
 
 class TakeoverService:
-    def __init__(self, engine: Engine, reader: TrackerReader, rasa: RasaClient, timeout: float) -> None:
-        self.engine, self.reader, self.rasa, self.timeout = engine, reader, rasa, timeout
+    def __init__(self, engine: Engine, reader: TrackerReader, rasa: RasaClient, timeout: float,
+                 idle_timeout: float = 600.0) -> None:
+        self.engine, self.reader, self.rasa = engine, reader, rasa
+        self.timeout, self.idle_timeout = timeout, idle_timeout
+
+    @property
+    def check_every(self) -> float:
+        """How often the watcher looks for expired requests: a quarter of the shorter delay, 0.5-5 s."""
+        return min(5.0, max(0.5, min(self.timeout, self.idle_timeout) / 4))
 
     def record_for(self, sender_id: str, pause_ts: float) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -69,15 +97,18 @@ class TakeoverService:
     def queue(self) -> list[QueueItem]:
         """Paused conversations that asked for a human and are not closed yet (waiting or taken)."""
         items = []
+        now = time.time()
         for summary in self.reader.summaries():
             if not (summary.paused and summary.handoff_active):
                 continue
             record = self.record_for(summary.sender_id, summary.pause_ts)
             if record and record["status"] != "active":
                 continue
-            status = "active" if record else "waiting"
-            items.append(QueueItem(summary, status, record["agent"] if record else "",
-                                   time.time() - summary.pause_ts))
+            if record:
+                items.append(QueueItem(summary, "active", record["agent"], now - summary.pause_ts,
+                                       now - _last_agent_action(summary, record)))
+            else:
+                items.append(QueueItem(summary, "waiting", "", now - summary.pause_ts))
         return sorted(items, key=lambda i: i.summary.pause_ts)
 
     def current(self, sender_id: str) -> tuple[Summary, dict[str, Any] | None]:
@@ -87,7 +118,13 @@ class TakeoverService:
         record = self.record_for(sender_id, summary.pause_ts) if summary.paused else None
         return summary, record
 
-    async def take(self, sender_id: str, agent: str) -> None:
+    def returns_in(self, summary: Summary, record: dict[str, Any] | None) -> int | None:
+        """Seconds before a taken conversation goes back to the assistant if its agent stays silent."""
+        if not record or record["status"] != "active":
+            return None
+        return max(0, int(self.idle_timeout - (time.time() - _last_agent_action(summary, record))))
+
+    async def take(self, sender_id: str, agent: str, display_name: str = "") -> None:
         summary, record = self.current(sender_id)
         if not (summary.paused and summary.handoff_active):
             raise TakeoverError("Cette conversation n'attend pas de conseiller.")
@@ -103,7 +140,7 @@ class TakeoverService:
             except IntegrityError as exc:
                 raise TakeoverError("Un autre conseiller vient de prendre cette conversation.") from exc
             try:
-                await self.rasa.append_events(sender_id, [_bot(joined_text(agent), agent)])
+                await self.rasa.append_events(sender_id, [_bot(joined_text(display_name), agent)])
             except RasaError:
                 self._forget(sender_id, summary.pause_ts)  # not taken after all: stays in the queue
                 raise
@@ -133,9 +170,11 @@ class TakeoverService:
         audit(self.engine, agent, "handback", sender_id)
 
     async def _resume(self, sender_id: str, text: str, agent: str) -> None:
+        """Tell the person, clear the request, and give the conversation back to the assistant."""
         await self.rasa.append_events(sender_id, [
             _bot(text, agent),
             {"event": "slot", "name": "handoff_requested", "value": False},
+            {"event": "action", "name": "action_listen"},
             {"event": "resume"},
         ])
 
@@ -144,10 +183,24 @@ class TakeoverService:
             conn.execute(delete(takeovers).where(and_(
                 takeovers.c.sender_id == sender_id, takeovers.c.pause_ts == pause_ts)))
 
-    def _close(self, record_id: int, status: str) -> None:
+    def _close(self, record_id: int, status: str, only_if: str | None = None) -> bool:
+        """Set a takeover's final status; with `only_if`, only from that status (False if it changed)."""
+        condition = takeovers.c.id == record_id
+        if only_if:
+            condition = and_(condition, takeovers.c.status == only_if)
         with self.engine.begin() as conn:
-            conn.execute(update(takeovers).where(takeovers.c.id == record_id)
-                         .values(status=status, closed_at=time.time()))
+            result = conn.execute(update(takeovers).where(condition).values(status=status, closed_at=time.time()))
+        return result.rowcount == 1
+
+    async def expire(self) -> list[str]:
+        """Both timeouts, as the watcher runs them; Rasa being down for one does not stop the other."""
+        expired: list[str] = []
+        for step in (self.expire_waiting, self.expire_idle):
+            try:
+                expired += await step()
+            except RasaError as exc:
+                log.warning("délai de prise en charge : %s (nouvel essai au prochain passage)", exc)
+        return expired
 
     async def expire_waiting(self) -> list[str]:
         """Give the contact address and resume every request nobody took within the delay."""
@@ -170,6 +223,33 @@ class TakeoverService:
             audit(self.engine, "console", "timeout", sender_id, f"{int(item.waited)} s sans conseiller")
             expired.append(sender_id)
         return expired
+
+    async def expire_idle(self) -> list[str]:
+        """Give back to the assistant every taken conversation whose agent sent nothing for too long."""
+        expired = []
+        for item in self.queue():
+            if item.status != "active" or item.idle < self.idle_timeout:
+                continue
+            sender_id = item.summary.sender_id
+            record = self.record_for(sender_id, item.summary.pause_ts)
+            if record is None or not self._close(record["id"], "abandoned", only_if="active"):
+                continue  # handed back at the same moment
+            try:
+                await self._resume(sender_id, AGENT_GONE_TEXT, "console")
+            except RasaError:
+                with self.engine.begin() as conn:  # still the agent's: retried at the next tick
+                    conn.execute(update(takeovers).where(takeovers.c.id == record["id"])
+                                 .values(status="active", closed_at=None))
+                raise
+            audit(self.engine, "console", "idle_timeout", sender_id,
+                  f"{item.agent} sans message depuis {int(item.idle // 60)} min")
+            expired.append(sender_id)
+        return expired
+
+
+def _last_agent_action(summary: Summary, record: dict[str, Any]) -> float:
+    """When the agent who took the conversation last did something in it: took it, or wrote."""
+    return max(float(record["taken_at"] or 0), summary.agent_ts)
 
 
 def _bot(text: str, agent: str) -> dict[str, Any]:

@@ -16,6 +16,13 @@ from sqlalchemy.engine import Engine
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
 FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback"}
 RESET_EVENTS = {"restart", "session_started"}
+# Conversations of the console's « Parler à l'assistant » page: the support team's own tries, kept out
+# of the inbox and hidden by default in the conversation list.
+CONSOLE_TEST_PREFIX = "console-essai-"
+
+
+def is_console_test(sender_id: str) -> bool:
+    return sender_id.startswith(CONSOLE_TEST_PREFIX)
 
 
 def make_tracker_engine(url: str) -> Engine:
@@ -65,7 +72,9 @@ class Message:
 def message_from_event(event_id: int, sender_id: str, data: dict[str, Any]) -> Message:
     parse = data.get("parse_data") or {}
     intent = parse.get("intent") or {}
-    faq = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    faq_key, faq_confidence = "", 0.0
+    if intent.get("name") == "faq":
+        faq_key, faq_confidence = _faq_choice(parse, float(intent.get("confidence") or 0))
     return Message(
         event_id=event_id,
         sender_id=sender_id,
@@ -73,10 +82,22 @@ def message_from_event(event_id: int, sender_id: str, data: dict[str, Any]) -> M
         text=str(data.get("text") or ""),
         intent=str(intent.get("name") or ""),
         confidence=float(intent.get("confidence") or 0),
-        faq_key=str(faq.get("intent_response_key") or "") if intent.get("name") == "faq" else "",
-        faq_confidence=float(faq.get("confidence") or 0),
+        faq_key=faq_key,
+        faq_confidence=faq_confidence,
         channel=str(data.get("input_channel") or ""),
     )
+
+
+def _faq_choice(parse: dict[str, Any], intent_confidence: float) -> tuple[str, float]:
+    """The FAQ question of a `faq` message: the ResponseSelector's choice, or for a button payload
+    (`/faq{"faq_key": "…"}`, which skips the NLU) the key it names, as sure as the payload."""
+    chosen = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    if chosen.get("intent_response_key"):
+        return str(chosen["intent_response_key"]), float(chosen.get("confidence") or 0)
+    for entity in parse.get("entities") or []:
+        if isinstance(entity, dict) and entity.get("entity") == "faq_key" and entity.get("value"):
+            return f"faq/{entity['value']}", intent_confidence
+    return "", 0.0
 
 
 @dataclass
@@ -88,12 +109,14 @@ class Summary:
     last_ts: float = 0.0
     user_messages: int = 0
     channels: set[str] = field(default_factory=set)
+    last_channel: str = ""  # input channel of the latest user message (where agent replies go)
     fallback: bool = False
     handoff_requested: bool = False
     verdict: str = ""
     paused: bool = False
     pause_ts: float = 0.0
     handoff_active: bool = False
+    agent_ts: float = 0.0  # last message a support agent sent into the conversation
     first_text: str = ""
     texts: list[str] = field(default_factory=list)
 
@@ -131,12 +154,15 @@ def summarise(sender_id: str, rows: Iterable[tuple[int, str, dict[str, Any]]], t
             s.user_messages += 1
             if msg.channel:
                 s.channels.add(msg.channel)
+                s.last_channel = msg.channel
             if msg.is_low_confidence(threshold):
                 s.fallback = True
             s.first_text = s.first_text or msg.text
             s.texts.append(msg.text)
         elif type_name == "bot":
             s.texts.append(str(data.get("text") or ""))
+            if (data.get("metadata") or {}).get("agent"):
+                s.agent_ts = max(s.agent_ts, ts)
         elif _is_failure_signal(type_name, data):
             s.fallback = True
         elif type_name == "slot":
@@ -202,12 +228,15 @@ class TrackerReader:
         return out
 
     def low_confidence_messages(self) -> list[Message]:
-        """Every user message that fell back or was understood with low confidence."""
+        """Every user message that fell back or was understood with low confidence (the console's own
+        tries excepted)."""
         rows = self._rows("WHERE type_name IN ('user', 'slot', 'action', 'pause', 'resume', 'restart')")
         result: list[Message] = []
         last: Message | None = None
         paused: set[str] = set()
         for event_id, sender_id, type_name, raw in rows:
+            if is_console_test(sender_id):
+                continue  # the support team's own tries are not training material
             data = _loads(raw)
             if type_name == "pause":
                 paused.add(sender_id)

@@ -5,7 +5,6 @@ block style that Rasa expects are kept; only the changed block differs.
 """
 from __future__ import annotations
 
-import html
 import io
 import os
 import re
@@ -18,7 +17,9 @@ from markupsafe import Markup
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from . import rasa_check
 from .answer_rules import AnswerRules, RuleError
+from .markdown import render_message
 
 OUT_OF_SCOPE = "out_of_scope"
 MAX_EXAMPLE_LENGTH = 500
@@ -88,6 +89,30 @@ def clean_example(text: str) -> str:
     if len(text) > MAX_EXAMPLE_LENGTH:
         raise DataError(f"Le message dépasse {MAX_EXAMPLE_LENGTH} caractères : trop long pour un exemple.")
     return text
+
+
+# Invisible characters an answer must not carry: C0/C1 controls (the line break excepted), the Unicode
+# line and paragraph separators (YAML and JavaScript read them as line breaks, the widget would not),
+# and the bidirectional overrides that make a text read differently from how it displays.
+_INVISIBLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def refuse_invisible_characters(text: str) -> None:
+    found = _INVISIBLE.search(text)
+    if found:
+        code = f"U+{ord(found.group(0)):04X}"
+        name = unicodedata.name(found.group(0), "caractère de contrôle")
+        raise DataError(f"La réponse contient un caractère invisible ({code}, {name.lower()}) : retirez-le.")
+
+
+def _check_rasa_reads_back(content: str, response: str, text: str) -> None:
+    """Refuse to replace a domain file unless Rasa's own loader reads exactly `text` for `response`."""
+    try:
+        read = rasa_check.response_text(content, response)
+    except rasa_check.RasaReadError as exc:
+        raise DataError(str(exc)) from exc
+    if read != text:
+        raise DataError("Rasa relirait cette réponse autrement qu'elle a été saisie : rien n'a été écrit.")
 
 
 def _nlu_files(data_dir: Path) -> list[Path]:
@@ -187,6 +212,7 @@ def check_answer(text: str, rules: AnswerRules) -> str:
     """Validate an answer text against the assistant's answer rules; returns it normalised
     (Unix newlines, no trailing blanks)."""
     text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")).strip()
+    refuse_invisible_characters(text)
     if not text:
         raise DataError("La réponse est vide.")
     try:
@@ -205,35 +231,12 @@ def save_answer(domain_dir: Path, response: str, text: str, rules: AnswerRules) 
     style = file_style(path)
     doc = load_yaml(path)
     doc["responses"][response][0]["text"] = LiteralScalarString(text)
-    _atomic_write(path, dump_yaml(doc, style))
+    content = dump_yaml(doc, style)
+    _check_rasa_reads_back(content, response, text)
+    _atomic_write(path, content)
     return path
 
 
-_LINK = re.compile(r"\[([^\]\n]+)\]\(((?:https?://|mailto:)[^)\s]+)\)")
-_BARE_URL = re.compile(r"(?<![\"'>=])\b(https?://[^\s<]+[^\s<.,;:!?)])")
-_BOLD = re.compile(r"\*\*([^*\n]+)\*\*")
-
-
 def render_markdown(text: str) -> Markup:
-    """The light markdown of the answers (bold, - lists, links) as safe HTML, for previews."""
-    out: list[str] = []
-    in_list = False
-    for raw in text.splitlines():
-        line = html.escape(raw.strip(), quote=True)
-        line = _LINK.sub(lambda m: f'<a href="{m.group(2)}" rel="noopener">{m.group(1)}</a>', line)
-        line = _BARE_URL.sub(lambda m: f'<a href="{m.group(1)}" rel="noopener">{m.group(1)}</a>', line)
-        line = _BOLD.sub(r"<strong>\1</strong>", line)
-        if line.startswith("- "):
-            if not in_list:
-                out.append("<ul>")
-                in_list = True
-            out.append(f"<li>{line[2:]}</li>")
-            continue
-        if in_list:
-            out.append("</ul>")
-            in_list = False
-        if line:
-            out.append(f"<p>{line}</p>")
-    if in_list:
-        out.append("</ul>")
-    return Markup("\n".join(out))
+    """An answer as the widget will show it (bold, lists, links), as safe HTML: for previews."""
+    return render_message(text)

@@ -19,19 +19,22 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import security
+from .channels import channel_label
 from .db import make_engine
+from .labels import Labels
+from .markdown import is_long, render_message
 from .rasa_api import RasaClient
-from .routes import accounts, answers, audit, conversations, inbox, models, takeover
+from .routes import accounts, answers, assistant, audit, conversations, inbox, models, takeover, users
 from .settings import Settings
 from .takeover import TakeoverService
-from .tracker import TrackerReader, make_tracker_engine
+from .tracker import TrackerReader, fmt_ts, make_tracker_engine
 from .training import TrainingService
 
 log = logging.getLogger("console")
 HERE = Path(__file__).resolve().parent
 CONSOLE_DIR = HERE.parent
 DSFR_DIST = CONSOLE_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
-AREAS = (accounts, conversations, inbox, answers, models, audit, takeover)
+AREAS = (accounts, conversations, inbox, answers, models, audit, takeover, users, assistant)
 
 
 class SecurityHeaders:
@@ -59,11 +62,12 @@ class SecurityHeaders:
 
 
 async def _timeout_watcher(app: Starlette) -> None:
-    """Every few seconds, answer the people nobody took in time (see TakeoverService.expire_waiting)."""
+    """Every few seconds, give back to the assistant the requests nobody took or whose agent went silent
+    (see TakeoverService.expire)."""
     while True:
-        await asyncio.sleep(min(5.0, max(0.5, app.state.settings.handoff_timeout / 4)))
+        await asyncio.sleep(app.state.takeover.check_every)
         try:
-            await app.state.takeover.expire_waiting()
+            await app.state.takeover.expire()
         except Exception:  # noqa: BLE001 - the watcher must survive a Rasa restart
             log.exception("handoff timeout watcher")
 
@@ -98,9 +102,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     reader = TrackerReader(make_tracker_engine(settings.tracker_url), settings.low_confidence)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["urlq"] = lambda v: quote(str(v), safe="")
+    labels = Labels(settings.catalog_dir)
+    templates.env.filters.update(message=render_message, is_long=is_long, label=labels.label, channel=channel_label,
+                                 datetime=fmt_ts)
     app.state.settings, app.state.engine, app.state.rasa, app.state.reader = settings, engine, rasa, reader
-    app.state.templates = templates
+    app.state.templates, app.state.labels = templates, labels
     app.state.throttle = security.LoginThrottle()
-    app.state.takeover = TakeoverService(engine, reader, rasa, settings.handoff_timeout)
+    app.state.takeover = TakeoverService(engine, reader, rasa, settings.handoff_timeout,
+                                         settings.agent_idle_timeout)
     app.state.training = TrainingService(settings, engine, rasa)
     return app

@@ -131,10 +131,11 @@ def settings(tmp_path: Path, project: Path, tracker: Tracker) -> Settings:
 
 @pytest.fixture(scope="session")
 def users_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A console database with accounts alice (agent) and admin, hashed once (argon2 is slow on purpose)."""
+    """A console database with accounts alice (agent, shown to the public as « Alice Martin ») and admin
+    (no public name), hashed once (argon2 is slow on purpose)."""
     path = tmp_path_factory.mktemp("users") / "console.db"
     engine = make_engine(f"sqlite:///{path}")
-    create_user(engine, "alice", PASSWORD, "agent")
+    create_user(engine, "alice", PASSWORD, "agent", "Alice Martin")
     create_user(engine, "admin", PASSWORD, "admin")
     engine.dispose()
     return path

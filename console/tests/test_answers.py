@@ -25,7 +25,7 @@ def test_preview_renders_markdown_safely_and_does_not_save(admin, project):
     before = (project / "domain" / "faq.yml").read_text()
     page = client.post("/answers/financement", data={"csrf_token": token, "text": NEW, "action": "preview"}).text
     assert "<strong>fonds de transformation</strong>" in page
-    assert '<a href="https://www.numerique.gouv.fr/" rel="noopener">le site</a>' in page
+    assert '<a href="https://www.numerique.gouv.fr/" target="_blank" rel="noopener noreferrer"' in page
     assert (project / "domain" / "faq.yml").read_text() == before
 
 

@@ -46,7 +46,7 @@ def test_transcript_shows_intents_faq_keys_confidence_slots_verdict(agent):
     assert "ma licorne administrative veut du cloud" in page
     assert "nlu_fallback" in page and "0.31" in page
     assert "faq/collectivites" in page and "0.22" in page  # FAQ key with the selector's confidence
-    assert "Je n&#39;ai pas compris." in page
+    assert "<p>Je n'ai pas compris.</p>" in page
     assert "handoff_requested" in page
     scope = client.get("/conversations/c-scope").text
     assert 'id="verdict">Concerné<' in scope
@@ -97,13 +97,77 @@ def test_empty_tracker_store(agent, settings, tmp_path):
     assert page.status_code == 200 and "Aucune conversation enregistrée" in page.text
 
 
-def test_audit_records_actions_and_is_admin_only(client):
+def test_audit_records_actions_in_french_and_is_admin_only(client):
     from conftest import login
     token = login(client)
     client.post("/conversations/c-faq/review", data={"csrf_token": token, "reviewed": "1"})
     client.post("/logout", data={"csrf_token": token})
     login(client, "admin")
     page = client.get("/audit").text
-    for action in ("login", "review", "logout"):
-        assert f"<td>{action}</td>" in page
+    for label in ("Connexion", "Revue d&#39;une conversation", "Déconnexion"):
+        assert f"<td>{label}</td>" in page
     assert "<td>alice</td>" in page
+    assert "4 actions" in page  # login, review, logout, login
+
+
+def test_audit_is_paginated(admin, app):
+    from console_app.queries import audit
+    for n in range(120):
+        audit(app.state.engine, "alice", "tag", f"c-{n}", "x")
+    client, _ = admin
+    first = client.get("/audit").text
+    assert "1 à 50 sur 121 actions" in first and ">c-119<" in first and ">c-69<" not in first
+    last = client.get("/audit?page=3").text
+    assert "101 à 121 sur 121 actions" in last and ">c-0<" in last
+    assert 'aria-label="Pagination : journal"' in first
+
+
+def test_list_is_paginated_keeping_filters(agent, tracker):
+    for n in range(55):
+        tracker.user(f"c-many-{n:02d}", "Bonjour", "greet", 0.99)
+    client, _ = agent
+    first = client.get("/conversations").text
+    assert "1 à 50 sur 60 conversations" in first and len(_listed(first)) == 50
+    second = client.get("/conversations?page=2").text
+    assert "51 à 60 sur 60 conversations" in second and len(_listed(second)) == 10
+    assert not _listed(first) & _listed(second)
+    filtered = client.get("/conversations?q=bonjour").text
+    assert "1 à 50 sur 55 conversations" in filtered
+    assert "q=bonjour&amp;page=2" in filtered  # page links keep the filters
+
+
+def test_console_tries_hidden_unless_asked(agent, tracker):
+    tracker.user("console-essai-alice-42", "Bonjour", "greet", 0.99, channel="rest")
+    client, _ = agent
+    assert "console-essai-alice-42" not in _listed(client.get("/conversations").text)
+    assert "console-essai-alice-42" in _listed(client.get("/conversations?essais=inclus").text)
+    assert _listed(client.get("/conversations?essais=seuls").text) == {"console-essai-alice-42"}
+
+
+def test_transcript_renders_bold_and_links_like_the_widget_and_titles(agent, tracker):
+    tracker.bot("c-faq", "Le programme **Adoption du Cloud de confiance**.\nSource : https://www.numerique.gouv.fr/x")
+    client, _ = agent
+    page = client.get("/conversations/c-faq").text
+    assert "<strong>Adoption du Cloud de confiance</strong>" in page
+    assert '<a href="https://www.numerique.gouv.fr/x" target="_blank" rel="noopener noreferrer"' in page
+    assert '<span class="msg__label">Existe-t-il un financement pour le cloud ?</span> <code>faq/financement</code>' in page
+    assert 'id="channel">API REST<' in page
+
+
+def test_user_messages_stay_plain_text_and_long_ones_fold(agent, tracker):
+    tracker.user("c-long", "**pas du gras** " + "mot " * 200, "nlu_fallback", 0.1)
+    client, _ = agent
+    page = client.get("/conversations/c-long").text
+    assert "<strong>pas du gras" not in page and "**pas du gras**" in page
+    assert '<div class="msg__text" data-fold>**pas du gras**' in page
+
+
+def test_button_clicks_are_understood_not_flagged(agent, tracker):
+    """A click on a question button (`/faq{"faq_key": …}`) is the FAQ question it names, with certainty."""
+    tracker.add("c-button", {"event": "user", "text": '/faq{"faq_key":"collectivites"}', "input_channel": "socketio",
+                             "parse_data": {"intent": {"name": "faq", "confidence": 1.0},
+                                            "entities": [{"entity": "faq_key", "value": "collectivites"}]}})
+    client, _ = agent
+    assert "c-button" in _listed(client.get("/conversations?repli=non").text)
+    page = client.get("/conversations/c-button").text
+    assert "Les collectivités sont-elles concernées ?</span> <code>faq/collectivites</code>" in page

@@ -28,12 +28,67 @@ def _examples(path: Path, intent: str) -> list[str]:
 def test_inbox_groups_identical_texts_with_counts(agent):
     client, _ = agent
     page = client.get("/inbox").text
-    rows = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td class=\"inbox__text\">([^<]+)<", page)
+    rows = _rows(page)
     assert ("2", "ma licorne administrative veut du cloud") in rows
     assert ("1", "sekurité du claud pour les mairies ??") in rows
     assert ("1", "le cloud c&#39;est combien de sous") in rows  # failure counted by action_answer_faq
     assert all("Qui finance" not in text for _, text in rows)  # understood with confidence: not listed
-    assert "faq/collectivites" in page and "Hors sujet" in page
+    assert '<option value="faq/collectivites">Les collectivités sont-elles concernées ?</option>' in page
+    assert "Hors sujet" in page
+    assert "3 messages distincts à classer (4 occurrences)" in page
+
+
+def _rows(page: str) -> list[tuple[str, str]]:
+    return re.findall(r'<tr>\s*<td>(\d+)</td>\s*<td class="inbox__text"><div class="msg__text"[^>]*>([^<]+)<', page)
+
+
+def test_understood_as_shows_faq_titles_not_keys(agent):
+    client, _ = agent
+    page = client.get("/inbox").text
+    row = page.split("sekurité du claud")[1].split("</tr>")[0]
+    assert "Les collectivités sont-elles concernées ?" in row and "0.22" in row
+
+
+def test_dismiss_sets_an_entry_aside_and_restore_brings_it_back(agent):
+    client, token = agent
+    text = "ma licorne administrative veut du cloud"
+    assert client.post("/inbox/dismiss", data={"csrf_token": token, "text": text}).status_code == 303
+    page = client.get("/inbox").text
+    assert text not in [t for _, t in _rows(page)]
+    assert "mis de côté" in page and "Messages ignorés (1)" in page
+    ignored = client.get("/inbox?vue=ignores").text
+    assert text in ignored and "alice" in ignored
+    client.post("/inbox/restore", data={"csrf_token": token, "text": text})
+    assert ("2", text) in _rows(client.get("/inbox").text)
+    assert "Aucun message ignoré" in client.get("/inbox?vue=ignores").text
+
+
+def test_dismiss_is_audited_in_french(client):
+    from conftest import login
+    token = login(client)
+    client.post("/inbox/dismiss", data={"csrf_token": token, "text": "sekurité du claud pour les mairies ??"})
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "admin")
+    assert "<td>Message mal compris ignoré</td>" in client.get("/audit").text
+
+
+def test_inbox_is_paginated_with_counts(agent, tracker):
+    for n in range(60):
+        tracker.user(f"c-bulk-{n}", f"message incompréhensible numéro {n} zorglub", "nlu_fallback", 0.1)
+    client, _ = agent
+    first = client.get("/inbox").text
+    assert "1 à 50 sur 63 messages distincts à classer" in first
+    assert len(_rows(first)) == 50
+    last = client.get("/inbox?page=2").text
+    assert "51 à 63 sur 63" in last and len(_rows(last)) == 13
+    assert client.get("/inbox?page=99").text.count("51 à 63 sur 63") == 1  # past the end: last page
+    assert "51 à 63" not in client.get("/inbox?page=abc").text
+
+
+def test_console_tries_are_not_training_material(agent, tracker):
+    tracker.user("console-essai-alice-1234", "zorglub test de la console", "nlu_fallback", 0.1, channel="rest")
+    client, _ = agent
+    assert "zorglub test de la console" not in client.get("/inbox").text
 
 
 def test_annotation_lands_in_data_copy_only(agent, project):

@@ -3,10 +3,15 @@ also writes the events into the tracker store, as Rasa would (the real round tri
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
 from console_app.rasa_api import RasaClient
+from console_app.takeover import CONTACT
+
+# Before `resume`: without it the next message follows the handoff action and no rule matches it.
+LISTEN = {"event": "action", "name": "action_listen"}
 
 
 @pytest.fixture()
@@ -20,7 +25,7 @@ def rasa_calls(monkeypatch, tracker) -> list[tuple[str, str, Any]]:
             assert kwargs["params"]["output_channel"] == "latest"
             sender = path.split("/")[2]
             for event in kwargs["json"]:
-                tracker.add(sender, dict(event))
+                tracker.add(sender, dict(event, timestamp=time.time()))  # Rasa stamps them on arrival
         return {}
 
     monkeypatch.setattr(RasaClient, "_request", fake_request)
@@ -45,7 +50,7 @@ def test_full_round_trip(agent, paused, rasa_calls, tracker):
     headers = {"X-CSRF-Token": token}
     assert client.post("/api/conversations/c-fallback/reply", headers=headers, json={"text": "x"}).status_code == 409
     assert client.post("/api/conversations/c-fallback/take", headers=headers).json() == {"ok": True}
-    assert rasa_calls[-1][2] == [{"event": "bot", "text": "Un conseiller, alice, a rejoint la conversation.",
+    assert rasa_calls[-1][2] == [{"event": "bot", "text": "Un conseiller, Alice Martin, a rejoint la conversation.",
                                   "metadata": {"agent": "alice"}}]
     assert client.get("/api/queue").json()["items"][0]["status"] == "active"
     r = client.post("/api/conversations/c-fallback/reply", headers=headers, json={"text": "Bonjour, je regarde."})
@@ -61,14 +66,13 @@ def test_full_round_trip(agent, paused, rasa_calls, tracker):
     assert client.post("/api/conversations/c-fallback/handback", headers=headers).status_code == 200
     assert rasa_calls[-1][2] == [
         {"event": "bot", "text": "L'assistant reprend la conversation.", "metadata": {"agent": "alice"}},
-        {"event": "slot", "name": "handoff_requested", "value": False}, {"event": "resume"}]
+        {"event": "slot", "name": "handoff_requested", "value": False}, LISTEN, {"event": "resume"}]
     assert client.get("/api/queue").json()["items"] == []
-    audit = [a for a in ("takeover", "handback")]
     client.post("/logout", data={"csrf_token": token})
     from conftest import login
     login(client, "admin")
     page = client.get("/audit").text
-    assert all(f"<td>{a}</td>" in page for a in audit)
+    assert "<td>Conversation prise en charge</td>" in page and "<td>Main rendue à l&#39;assistant</td>" in page
 
 
 def test_reply_validation(agent, paused, rasa_calls):
@@ -106,7 +110,7 @@ def test_timeout_gives_contact_and_resumes(app, paused, rasa_calls):
     assert asyncio.run(service.expire_waiting()) == ["c-fallback"]
     events = rasa_calls[-1][2]
     assert "infonuage.dinum@modernisation.gouv.fr" in events[0]["text"]
-    assert events[1:] == [{"event": "slot", "name": "handoff_requested", "value": False}, {"event": "resume"}]
+    assert events[1:] == [{"event": "slot", "name": "handoff_requested", "value": False}, LISTEN, {"event": "resume"}]
     assert asyncio.run(service.expire_waiting()) == []
     assert service.queue() == []
 
@@ -131,3 +135,88 @@ def test_conversation_path_keeps_matrix_and_socket_ids():
     assert conversation_path("!AbC:agent.tchap.gouv.fr") == "/conversations/!AbC:agent.tchap.gouv.fr"
     assert conversation_path("mattermost_ch_u") == "/conversations/mattermost_ch_u"
     assert conversation_path("a/b?c#d") == "/conversations/a%2Fb%3Fc%23d"
+
+
+def test_agent_without_public_name_is_announced_without_login(client, paused, rasa_calls):
+    from conftest import login
+    token = login(client, "admin")
+    client.post("/api/conversations/c-fallback/take", headers={"X-CSRF-Token": token})
+    assert rasa_calls[-1][2][0]["text"] == "Un conseiller a rejoint la conversation."
+
+
+def _take(client, token, sender="c-fallback"):
+    assert client.post(f"/api/conversations/{sender}/take", headers={"X-CSRF-Token": token}).status_code == 200
+
+
+def test_silent_agent_gives_the_conversation_back(agent, app, paused, rasa_calls, monkeypatch):
+    client, token = agent
+    _take(client, token)
+    service = app.state.takeover
+    assert asyncio.run(service.expire_idle()) == []  # just taken
+    item = client.get("/api/queue").json()["items"][0]
+    assert item["status"] == "active" and 590 <= item["returns_in_seconds"] <= 600
+    clock = time.time()
+    monkeypatch.setattr("console_app.takeover.time.time", lambda: clock + 601)
+    assert asyncio.run(service.expire_idle()) == ["c-fallback"]
+    events = rasa_calls[-1][2]
+    assert "Le conseiller n'est plus disponible" in events[0]["text"] and CONTACT in events[0]["text"]
+    assert events[1:] == [{"event": "slot", "name": "handoff_requested", "value": False}, LISTEN, {"event": "resume"}]
+    assert service.queue() == []
+    r = client.post("/api/conversations/c-fallback/reply", headers={"X-CSRF-Token": token}, json={"text": "trop tard"})
+    assert r.status_code == 409
+    assert asyncio.run(service.expire_idle()) == []  # once
+
+
+def test_each_agent_message_restarts_the_idle_clock(agent, app, paused, rasa_calls, monkeypatch):
+    client, token = agent
+    _take(client, token)
+    clock = time.time()
+    monkeypatch.setattr("console_app.takeover.time.time", lambda: clock + 500)
+    client.post("/api/conversations/c-fallback/reply", headers={"X-CSRF-Token": token}, json={"text": "je cherche"})
+    monkeypatch.setattr("console_app.takeover.time.time", lambda: clock + 700)
+    service = app.state.takeover
+    assert asyncio.run(service.expire_idle()) == []  # last message 200 s ago (tracker clock = real time)
+    assert 0 < client.get("/api/conversations/c-fallback/events").json()["returns_in_seconds"] <= 600
+
+
+def test_idle_timeout_is_configurable(settings):
+    from console_app.settings import Settings
+    env = {"CONSOLE_AGENT_IDLE_TIMEOUT": "90", "CONSOLE_SECRET_KEY": "x"}
+    assert Settings.from_env(env).agent_idle_timeout == 90
+    assert Settings.from_env({"CONSOLE_SECRET_KEY": "x"}).agent_idle_timeout == 600
+
+
+def test_rasa_down_keeps_the_agent_in_charge(agent, app, paused, rasa_calls, monkeypatch):
+    client, token = agent
+    _take(client, token)
+    from console_app.rasa_api import RasaError
+
+    async def down(self, *args, **kwargs):
+        raise RasaError("Le serveur Rasa est injoignable (ConnectError).")
+
+    monkeypatch.setattr(RasaClient, "_request", down)
+    clock = time.time()
+    monkeypatch.setattr("console_app.takeover.time.time", lambda: clock + 601)
+    assert asyncio.run(app.state.takeover.expire()) == []  # logged, retried at the next tick
+    assert [(i.status, i.agent) for i in app.state.takeover.queue()] == [("active", "alice")]
+
+
+def test_queue_and_takeover_page_show_the_channel(agent, tracker, paused, rasa_calls):
+    client, _ = agent
+    tracker.user("c-fallback", "toujours là ?", "nlu_fallback", 0.2, channel="socketio")
+    item = client.get("/api/queue").json()["items"][0]
+    assert (item["channel"], item["live_replies"]) == ("Widget web", True)
+    page = client.get("/takeover/c-fallback").text
+    assert 'id="takeover-channel">Widget web<' in page and "channel-warning" not in page
+    tracker.user("c-fallback", "via l'API", "nlu_fallback", 0.2, channel="rest")
+    item = client.get("/api/queue").json()["items"][0]
+    assert (item["channel"], item["live_replies"]) == ("API REST", False)
+    assert "ne reçoit pas les réponses d'un conseiller" in client.get("/takeover/c-fallback").text
+
+
+def test_bot_messages_come_with_their_rendering(agent, tracker, paused, rasa_calls):
+    client, _ = agent
+    tracker.bot("c-fallback", "Voir **ceci** : https://a.fr/x <b>")
+    event = client.get("/api/conversations/c-fallback/events").json()["events"][-1]
+    assert event["html"].startswith("<p>Voir <strong>ceci</strong> : <a href=\"https://a.fr/x\"")
+    assert "&lt;b&gt;" in event["html"] and "<b>" not in event["html"]

@@ -165,6 +165,33 @@ async def test_ask_human_with_support_pauses_the_conversation(dispatcher, domain
     assert slot("handoff_requested", True) in events
 
 
+@pytest.mark.parametrize("channel", ["rest", "cmdline", None])
+async def test_channel_without_live_replies_gets_the_contact_not_a_promise(dispatcher, domain, monkeypatch, channel):
+    """A REST caller only gets the replies of its own request: an agent's answer could never reach it."""
+    monkeypatch.setenv("HANDOFF_ENABLED", "true")
+    tracker = make_tracker(parse_data("un humain", "ask_human"), input_channel=channel)
+    events = await ActionHandoff().run(dispatcher, tracker, domain)
+    assert events == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_contact"]
+
+
+async def test_second_failure_on_rest_gives_the_contact_without_pausing(dispatcher, domain, monkeypatch):
+    monkeypatch.setenv("HANDOFF_ENABLED", "true")
+    tracker = make_tracker(unsure(), slots={"fallback_count": 1}, input_channel="rest")
+    events = await ActionAnswerFaq().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[-1]["response"] == "utter_handoff_contact"
+    assert {"event": "pause", "timestamp": None} not in events
+
+
+@pytest.mark.parametrize("channel", ["socketio", "callback", "mattermost"])
+async def test_channels_with_live_replies_are_handed_over(dispatcher, domain, monkeypatch, channel):
+    monkeypatch.setenv("HANDOFF_ENABLED", "true")
+    tracker = make_tracker(parse_data("un humain", "ask_human"), input_channel=channel)
+    events = await ActionHandoff().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_handoff_started"
+    assert events[-1] == {"event": "pause", "timestamp": None}
+
+
 async def test_rule_number_classified_off_topic_is_still_answered(dispatcher, domain):
     message = parse_data("R12 ?", intent="out_of_scope", faq_ranking=[("regle_r1", 0.3)])
     await ActionOutOfScope().run(dispatcher, make_tracker(message), domain)

@@ -48,6 +48,7 @@ def make_tracker(
     latest_message: Dict[str, Any],
     slots: Optional[Dict[str, Any]] = None,
     active_loop: Optional[str] = None,
+    input_channel: Optional[str] = "socketio",
 ) -> Tracker:
     all_slots = dict(SCOPE_SLOT_DEFAULTS)
     all_slots.update(slots or {})
@@ -56,7 +57,14 @@ def make_tracker(
             "sender_id": "test-agent",
             "slots": all_slots,
             "latest_message": latest_message,
-            "events": [{"event": "user", "text": latest_message["text"], "parse_data": latest_message}],
+            "events": [
+                {
+                    "event": "user",
+                    "text": latest_message["text"],
+                    "parse_data": latest_message,
+                    "input_channel": input_channel,
+                }
+            ],
             "paused": False,
             "followup_action": None,
             "active_loop": {"name": active_loop} if active_loop else {},

@@ -7,6 +7,8 @@
     answers        FAQ answers (admin)
     models         training and deployment (admin)
     audit          audit log (admin)
+    users          accounts (admin) and each user's own account page
+    assistant      « Parler à l'assistant »: try the live assistant, intent and confidence per message
 
 Shared request helpers (session, CSRF, rendering) are in `common`; SQL is in `..queries`.
 """

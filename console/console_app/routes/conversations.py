@@ -10,8 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import queries
+from ..pagination import paginate
 from ..queries import audit
-from ..tracker import TrackerReader, fmt_ts, message_from_event
+from ..tracker import TrackerReader, fmt_ts, is_console_test, message_from_event
 from .common import error, flash, login_required, pop_flash, render, username
 
 VERDICTS = {
@@ -36,10 +37,16 @@ def _tristate(value: str, actual: bool) -> bool:
     return value not in ("oui", "non") or (value == "oui") == actual
 
 
+def _wanted_test(value: str, is_test: bool) -> bool:
+    """The agents' own tries (« Parler à l'assistant ») are hidden unless asked for."""
+    return {"inclus": True, "seuls": is_test}.get(value, not is_test)
+
+
 @login_required()
 async def conversations(request: Request) -> Response:
     q = request.query_params
-    filters = {k: q.get(k, "") for k in ("du", "au", "canal", "repli", "humain", "verdict", "revue", "q", "etiquette")}
+    filters = {k: q.get(k, "") for k in ("du", "au", "canal", "repli", "humain", "verdict", "revue", "q", "etiquette",
+                                         "essais")}
     state = request.app.state
     since, until = _parse_day(filters["du"]), _parse_day(filters["au"], end=True)
     summaries = state.reader.summaries(since, until)
@@ -49,6 +56,8 @@ async def conversations(request: Request) -> Response:
     rows = []
     for s in summaries:
         if filters["canal"] and filters["canal"] not in s.channels:
+            continue
+        if not _wanted_test(filters["essais"], is_console_test(s.sender_id)):
             continue
         if not (_tristate(filters["repli"], s.fallback) and _tristate(filters["humain"], s.handoff_requested)
                 and _tristate(filters["revue"], s.sender_id in reviewed)):
@@ -62,7 +71,7 @@ async def conversations(request: Request) -> Response:
             continue
         rows.append(s)
     all_tags = sorted({t for ts in tag_map.values() for t in ts})
-    return render(request, "conversations.html", rows=rows[:300], total=len(rows), filters=filters,
+    return render(request, "conversations.html", page=paginate(rows, q.get("page")), filters=filters,
                   channels=channels, verdicts=VERDICTS, reviewed=reviewed, tag_map=tag_map, all_tags=all_tags,
                   tracker_ok=state.reader.available())
 

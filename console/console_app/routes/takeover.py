@@ -8,22 +8,25 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..channels import can_receive_agent_replies, channel_label
+from ..markdown import is_long, render_message
 from ..rasa_api import RasaError
 from ..takeover import TakeoverError, TakeoverService
 from ..tracker import fmt_ts
-from .common import Handler, error, login_required, render, username
+from .common import Handler, current_user, error, login_required, render, username
 
 
 @login_required()
 async def queue_page(request: Request) -> Response:
-    return render(request, "queue.html", poll_ms=int(request.app.state.settings.poll_seconds * 1000),
-                  timeout=int(request.app.state.settings.handoff_timeout))
+    settings = request.app.state.settings
+    return render(request, "queue.html", poll_ms=int(settings.poll_seconds * 1000),
+                  timeout=int(settings.handoff_timeout), idle_minutes=round(settings.agent_idle_timeout / 60))
 
 
 @login_required()
 async def api_queue(request: Request) -> Response:
-    items = request.app.state.takeover.queue()
-    return JSONResponse({"items": [i.as_json() for i in items]})
+    service: TakeoverService = request.app.state.takeover
+    return JSONResponse({"items": [i.as_json(service.idle_timeout) for i in service.queue()]})
 
 
 @login_required()
@@ -34,6 +37,8 @@ async def takeover_page(request: Request) -> Response:
     except TakeoverError as exc:
         return error(request, 404, str(exc))
     return render(request, "takeover.html", s=summary, record=record,
+                  channel=channel_label(summary.last_channel),
+                  live_replies=can_receive_agent_replies(summary.last_channel),
                   poll_ms=int(request.app.state.settings.poll_seconds * 1000))
 
 
@@ -50,15 +55,20 @@ async def api_events(request: Request) -> Response:
     for event in state.reader.events(sender_id, after):
         last_id = event["_id"]
         if event["_type"] in ("user", "bot"):
-            out.append({"id": event["_id"], "kind": event["_type"], "text": event.get("text") or "",
+            text = str(event.get("text") or "")
+            out.append({"id": event["_id"], "kind": event["_type"], "text": text,
+                        "html": str(render_message(text)) if event["_type"] == "bot" else "",
+                        "long": is_long(text),
                         "agent": (event.get("metadata") or {}).get("agent") or "",
                         "time": fmt_ts(float(event.get("timestamp") or 0))})
     summary = state.reader.summary(sender_id)
     record = None
     if summary and summary.paused:
         record = state.takeover.record_for(sender_id, summary.pause_ts)
+    taken = bool(record and record["status"] == "active")
     return JSONResponse({"events": out, "last_id": last_id, "paused": bool(summary and summary.paused),
-                         "agent": record["agent"] if record and record["status"] == "active" else ""})
+                         "agent": record["agent"] if record and taken else "",
+                         "returns_in_seconds": state.takeover.returns_in(summary, record) if summary else None})
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -77,7 +87,8 @@ def _takeover_action(action: str) -> Handler:
         agent = username(request)
         try:
             if action == "take":
-                await service.take(sender_id, agent)
+                user = current_user(request) or {}
+                await service.take(sender_id, agent, str(user.get("display_name") or ""))
             elif action == "reply":
                 text = (await _json_body(request)).get("text")
                 if not isinstance(text, str):

@@ -1,5 +1,7 @@
-// Console behaviour: queue badge, live queue, live takeover, training progress.
-// Every text from the server is inserted with textContent (never as HTML).
+// Console behaviour: queue badge, live queue, live takeover, « parler à l'assistant », folded long
+// messages, training progress. Every text from the server is inserted with textContent, except the
+// `html` of bot messages: the server builds it with console_app/markdown.py, which escapes all text
+// (and the CSP forbids inline scripts).
 "use strict";
 (function () {
   const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
@@ -22,6 +24,35 @@
     if (className) node.className = className;
     if (text !== undefined) node.textContent = text;
     return node;
+  }
+
+  function setHtml(node, html) {
+    // Only ever called with the `html` field of a bot message (see the comment at the top).
+    node.innerHTML = html;
+  }
+
+  // Long messages are folded to a few lines, with a button to show all of it.
+  function fold(node) {
+    if (node.dataset.folded !== undefined) return;
+    node.dataset.folded = "";
+    node.classList.add("is-folded");
+    const button = el("button", "fr-btn fr-btn--sm fr-btn--tertiary-no-outline fold__toggle", "Afficher tout");
+    button.type = "button";
+    button.setAttribute("aria-expanded", "false");
+    button.addEventListener("click", () => {
+      const folded = node.classList.toggle("is-folded");
+      button.textContent = folded ? "Afficher tout" : "Replier";
+      button.setAttribute("aria-expanded", String(!folded));
+    });
+    node.after(button);
+  }
+  document.querySelectorAll("[data-fold]").forEach(fold);
+
+  function messageBody(text, html, long) {
+    const body = el("div", "msg__text" + (html ? " msg__text--rich" : ""));
+    if (html) setHtml(body, html); else body.textContent = text;
+    if (long) body.dataset.fold = "";
+    return body;
   }
 
   function every(ms, fn) {
@@ -68,11 +99,14 @@
     li.dataset.sender = item.sender_id;
     const title = el("p", "fr-text--bold", item.status === "waiting"
       ? "En attente depuis " + item.waited_seconds + " s"
-      : "Prise en charge par " + item.agent);
+      : "Prise en charge par " + item.agent + " · retour à l'assistant dans " + minutes(item.returns_in_seconds) + " sans message");
     const last = el("p", "queue__last", "Dernier message : " + item.last_text);
-    const meta = el("p", "fr-text--xs", "Conversation " + item.sender_id.slice(0, 24) + (item.channels.length ? " · " + item.channels.join(", ") : ""));
+    const meta = el("p", "fr-text--xs", "Canal : " + item.channel + " · conversation " + item.sender_id.slice(0, 24));
     const href = "/takeover/" + encodeURIComponent(item.sender_id);
     li.append(title, last, meta);
+    if (!item.live_replies) {
+      li.append(el("p", "fr-text--sm queue__warning", "Ce canal ne reçoit pas les réponses d'un conseiller."));
+    }
     if (item.status === "waiting") {
       const button = el("button", "fr-btn queue__take", "Prendre en charge");
       button.type = "button";
@@ -90,6 +124,12 @@
       li.append(link);
     }
     return li;
+  }
+
+  function minutes(seconds) {
+    const m = Math.floor(seconds / 60);
+    const s = seconds % 60;
+    return m ? m + " min " + String(s).padStart(2, "0") + " s" : s + " s";
   }
 
   // Live takeover page.
@@ -112,11 +152,15 @@
       errorBox.hidden = !message;
     }
 
+    const countdown = document.getElementById("takeover-countdown");
+
     function render(event) {
       const who = event.kind === "user" ? "personne" : (event.agent ? "conseiller " + event.agent : "assistant");
       const li = el("li", "msg msg--" + event.kind + (event.agent ? " msg--agent" : ""));
-      li.append(el("span", "msg__meta", event.time + " · " + who), el("p", "msg__text", event.text));
+      const body = messageBody(event.text, event.html, event.long);
+      li.append(el("span", "msg__meta", event.time + " · " + who), body);
       live.append(li);
+      if (body.dataset.fold !== undefined) fold(body);
       live.scrollTop = live.scrollHeight;
     }
 
@@ -131,6 +175,11 @@
       state.textContent = !data.paused ? "L'assistant gère cette conversation."
         : data.agent ? (mine ? "Vous avez la main : vos messages arrivent directement chez la personne." : "Prise en charge par " + data.agent + ".")
         : "La personne attend un conseiller.";
+      countdown.hidden = !(data.agent && data.returns_in_seconds !== null);
+      if (!countdown.hidden) {
+        countdown.textContent = "Sans message " + (mine ? "de votre part" : "du conseiller") +
+          ", la conversation reviendra à l'assistant dans " + minutes(data.returns_in_seconds) + ".";
+      }
     }
 
     takeButton.addEventListener("click", async () => {
@@ -154,6 +203,89 @@
       if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
     });
     every(Number(box.dataset.pollMs) || 2000, refresh);
+  }
+
+  // « Parler à l'assistant »: each message with what the NLU understood, then the assistant's replies.
+  const assistant = document.getElementById("assistant");
+  if (assistant) {
+    const log = document.getElementById("assistant-log");
+    const form = document.getElementById("assistant-form");
+    const input = document.getElementById("assistant-input");
+    const errorBox = document.getElementById("assistant-error");
+    const senderLabel = document.getElementById("assistant-sender");
+
+    function showError(message) {
+      errorBox.querySelector("p").textContent = message || "";
+      errorBox.hidden = !message;
+    }
+
+    function twoDecimals(value) { return Number(value).toFixed(2); }
+
+    function nluLine(nlu) {
+      const line = el("p", "msg__nlu");
+      const main = nlu.faq_key
+        ? [nlu.faq_label, nlu.faq_key, nlu.faq_confidence]
+        : [nlu.intent_label, nlu.intent, nlu.confidence];
+      line.append(el("span", "msg__label", main[0]), " ", el("code", "", main[1]), " ",
+        el("span", "confidence", twoDecimals(main[2])));
+      if (nlu.faq_key) line.append(" (intention " + nlu.intent + " " + twoDecimals(nlu.confidence) + ")");
+      if (nlu.ranking.length) {
+        line.append(el("br"), "Ensuite : " + nlu.ranking.map((r) => r.label + " " + twoDecimals(r.confidence)).join(" · "));
+      }
+      return line;
+    }
+
+    function addReply(reply) {
+      const li = el("li", "msg msg--bot");
+      li.append(el("span", "msg__meta", "assistant"), messageBody("", reply.html, false));
+      if (reply.buttons.length) {
+        const group = el("ul", "fr-btns-group fr-btns-group--inline fr-btns-group--sm msg__choices");
+        reply.buttons.forEach((button) => {
+          const item = el("li");
+          const choice = el("button", "fr-btn fr-btn--sm fr-btn--secondary", button.title);
+          choice.type = "button";
+          choice.addEventListener("click", () => say(button.payload, button.title));
+          item.append(choice);
+          group.append(item);
+        });
+        li.append(group);
+      }
+      log.append(li);
+    }
+
+    async function say(text, shown) {
+      showError("");
+      const mine = el("li", "msg msg--user");
+      mine.append(el("span", "msg__meta", "vous"), el("div", "msg__text", shown || text));
+      log.append(mine);
+      try {
+        const data = await api("POST", "/api/assistant/say", { text });
+        mine.append(nluLine(data.nlu));
+        data.replies.forEach(addReply);
+        if (!data.replies.length) log.append(el("li", "ev", "(aucune réponse)"));
+      } catch (e) {
+        mine.remove();
+        showError(e.message);
+      }
+      log.scrollTop = log.scrollHeight;
+    }
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      await say(text);
+      input.focus();
+    });
+    document.getElementById("assistant-restart").addEventListener("click", async () => {
+      try {
+        const data = await api("POST", "/api/assistant/restart");
+        senderLabel.textContent = data.sender_id;
+        log.replaceChildren();
+        showError("");
+      } catch (e) { showError(e.message); }
+    });
   }
 
   // Training progress on the models page.

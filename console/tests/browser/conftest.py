@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from teststack import Stack, free_port, start_and_wait, stop_process
 
@@ -25,7 +26,14 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 PASSWORD = "mot-de-passe-solide-1"
-HANDOFF_TIMEOUT = 25
+HANDOFF_TIMEOUT = 25  # a request nobody takes returns to the assistant after this many seconds
+AGENT_IDLE_TIMEOUT = 40  # a taken conversation whose agent stays silent, likewise
+AGENT_NAME = "Alice Martin"  # alice's public name
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that put another model in service run last: the others expect the project's model."""
+    items.sort(key=lambda item: item.get_closest_marker("changes_live_model") is not None)
 
 
 @pytest.fixture(scope="session")
@@ -56,12 +64,14 @@ def console(workdir: Path, stack: dict[str, Any], project: Path) -> Iterator[dic
                TRACKER_DB=stack["tracker_db"], RASA_URL=stack["url"], RASA_AUTH_TOKEN=stack["token"],
                CONSOLE_SECRET_KEY=secrets.token_urlsafe(32), CONSOLE_MODELS_DIR=str(workdir / "models"),
                CONSOLE_TRAIN_CONFIG=str(BROWSER_DIR / "tiny-config.yml"), CONSOLE_WORK_DIR=str(workdir / "work"),
-               CONSOLE_HANDOFF_TIMEOUT=str(HANDOFF_TIMEOUT), CONSOLE_POLL_SECONDS="1")
+               CONSOLE_HANDOFF_TIMEOUT=str(HANDOFF_TIMEOUT), CONSOLE_AGENT_IDLE_TIMEOUT=str(AGENT_IDLE_TIMEOUT),
+               CONSOLE_POLL_SECONDS="1")
     env.pop("TRACKER_STORE_URL", None)
     python = sys.executable
-    for name, role in (("alice", "agent"), ("admin", "admin")):
-        subprocess.run([python, "-m", "console_app.manage", "create-user", name, "--role", role],
-                       input=PASSWORD + "\n", text=True, env=env, cwd=CONSOLE_DIR, check=True)
+    for name, role, shown in (("alice", "agent", AGENT_NAME), ("admin", "admin", "")):
+        subprocess.run([python, "-m", "console_app.manage", "create-user", name, "--role", role,
+                        "--display-name", shown], input=PASSWORD + "\n", text=True, env=env, cwd=CONSOLE_DIR,
+                       check=True)
     process = start_and_wait(
         [python, "-m", "uvicorn", "console_app.web:create_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port)], "la console", f"http://127.0.0.1:{port}/login", workdir / "console.log",
@@ -112,3 +122,29 @@ def login_as(console: dict[str, Any]) -> Any:
         page.click("button[type=submit]")
         page.wait_for_url(console["url"] + "/conversations")
     return login
+
+
+# --- the person's side -----------------------------------------------------------------------------
+
+# What the person types to ask for a human (a developer running a tiny model may use "/ask_human").
+ASK_HUMAN = os.environ.get("CONSOLE_TEST_HUMAN_MESSAGE", "je veux parler à un humain")
+
+
+def open_person(browser: Any, person_site: str, stack: dict[str, Any]) -> tuple[Any, str]:
+    """A person on the chat page (Rasa's socket.io channel); returns the page and the conversation id."""
+    from playwright.sync_api import expect
+    page = browser.new_context().new_page()
+    page.goto(f"{person_site}/person.html?rasa={stack['url']}")
+    expect(page.locator("#status")).to_have_text("connecté", timeout=20_000)
+    return page, page.locator("#session").inner_text()
+
+
+def say(page: Any, text: str) -> None:
+    page.fill("#input", text)
+    page.press("#input", "Enter")
+
+
+def tracker_of(stack: dict[str, Any], session: str) -> dict[str, Any]:
+    response = httpx.get(f"{stack['url']}/conversations/{session}/tracker", params={"token": stack["token"]})
+    response.raise_for_status()
+    return response.json()

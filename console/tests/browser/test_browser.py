@@ -1,86 +1,16 @@
-"""Real-browser tests (Chromium via Playwright) against a real Rasa stack and a real console server.
-
-Two browser contexts: the person in a chat page on Rasa's socketio channel, the agent in the console.
-"""
+"""Real-browser tests (Chromium via Playwright) against a real Rasa stack and a real console server:
+the inbox, and retraining (the live takeover is in test_takeover_browser.py)."""
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
-from .conftest import HANDOFF_TIMEOUT, REPO_ROOT
-
-# What the person types to ask for a human (a developer running a tiny model may use "/ask_human").
-ASK_HUMAN = os.environ.get("CONSOLE_TEST_HUMAN_MESSAGE", "je veux parler à un humain")
-
-
-def _person(browser: Any, person_site: str, stack: dict[str, Any]) -> tuple[Any, str]:
-    page = browser.new_context().new_page()
-    page.goto(f"{person_site}/person.html?rasa={stack['url']}")
-    expect(page.locator("#status")).to_have_text("connecté", timeout=20_000)
-    return page, page.locator("#session").inner_text()
-
-
-def _say(page: Any, text: str) -> None:
-    page.fill("#input", text)
-    page.press("#input", "Enter")
-
-
-def _tracker(stack: dict[str, Any], session: str) -> dict[str, Any]:
-    response = httpx.get(f"{stack['url']}/conversations/{session}/tracker", params={"token": stack["token"]})
-    response.raise_for_status()
-    return response.json()
-
-
-def test_live_takeover_round_trip(browser, stack, console, person_site, login_as):
-    person, session = _person(browser, person_site, stack)
-    agent = browser.new_context().new_page()
-    login_as(agent, "alice")
-    agent.goto(console["url"] + "/queue")  # opened BEFORE the request: it must appear without reload
-    expect(agent.locator(f'li[data-sender="{session}"]')).to_have_count(0)
-
-    _say(person, ASK_HUMAN)
-    bot = person.locator("li.bot")
-    expect(bot.first).to_be_visible(timeout=45_000)
-    item = agent.locator(f'li[data-sender="{session}"]')
-    expect(item).to_contain_text("En attente", timeout=45_000)
-    item.get_by_role("button", name="Prendre en charge").click()
-    agent.wait_for_url(re.compile(r".*/takeover/.*"))
-    expect(person.locator("li.bot").last).to_have_text("Un conseiller, alice, a rejoint la conversation.",
-                                                       timeout=45_000)
-
-    agent.fill("#reply", "Bonjour, ici Alice du support. Que puis-je faire ?")
-    agent.click("#send")
-    expect(person.locator("li.bot").last).to_have_text("Bonjour, ici Alice du support. Que puis-je faire ?",
-                                                       timeout=45_000)
-    _say(person, "Ma question porte sur SecNumCloud pour un ministère")
-    expect(agent.locator("#live li.msg--user").last).to_contain_text("SecNumCloud pour un ministère",
-                                                                     timeout=45_000)
-    agent.click("#handback")
-    expect(person.locator("li.bot").last).to_have_text("L'assistant reprend la conversation.", timeout=45_000)
-    expect(agent.locator("#takeover-state")).to_have_text("L'assistant gère cette conversation.")
-
-    count = person.locator("li.bot").count()
-    _say(person, "Bonjour")
-    expect(person.locator("li.bot")).not_to_have_count(count, timeout=45_000)  # the assistant answers again
-
-    events = _tracker(stack, session)["events"]
-    kinds = [(e["event"], e.get("text"), (e.get("metadata") or {}).get("agent")) for e in events]
-    assert ("bot", "Bonjour, ici Alice du support. Que puis-je faire ?", "alice") in kinds  # recorded with name
-    resume = kinds.index(("resume", None, None))
-    assert kinds[resume - 2] == ("bot", "L'assistant reprend la conversation.", "alice")
-    assert any(k[0] == "bot" and k[2] is None for k in kinds[resume:])  # the assistant answered again
-
-
-def test_nobody_takes_it_person_gets_contact(browser, stack, console, person_site):
-    person, _session = _person(browser, person_site, stack)
-    _say(person, ASK_HUMAN)
-    expect(person.locator("li.bot").last).to_contain_text("infonuage.dinum@modernisation.gouv.fr",
-                                                          timeout=(HANDOFF_TIMEOUT + 30) * 1000)
+from .conftest import REPO_ROOT
 
 
 def test_annotate_misunderstood_message(browser, stack, console, project, login_as):
@@ -105,6 +35,7 @@ def _live_model(stack: dict[str, Any]) -> str:
     return httpx.get(f"{stack['url']}/status", params={"token": stack["token"]}).json()["model_file"]
 
 
+@pytest.mark.changes_live_model
 def test_retrain_deploy_tiny_model_then_put_the_previous_one_back(browser, stack, console, login_as):
     """The stack is shared with every part's tests: it ends with the model it started with."""
     before_name = _live_model(stack).rsplit("/", 1)[-1]
