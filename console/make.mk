@@ -12,11 +12,14 @@ TEST_TARGETS += test-console
 console-install:
 	@console/install.sh --dev
 
-# Type check against the console's venv, then routes, authentication, CSRF, data writes (no server).
+# Type check against the console's venv, then routes, authentication, CSRF, data writes: every test
+# outside tests/browser (no server, no browser).
 check-console: console-install venv
 	$(VENV)/bin/mypy --python-executable .venv-console/bin/python console/console_app
-	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m "not stack" tests
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser
 
-# Real Chromium against the Rasa test stack (TEST_STACK_*, or one of its own) and a real console server.
+# tests/browser: real Chromium (Playwright's event loop stays up for the session, so never in the same
+# session as the tests above), a real console server and, for most, the Rasa test stack (TEST_STACK_*,
+# or one of its own).
 test-console: console-install train
-	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m stack tests
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests/browser
