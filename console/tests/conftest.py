@@ -17,6 +17,10 @@ from starlette.testclient import TestClient
 CONSOLE_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = CONSOLE_DIR.parent
 sys.path.insert(0, str(CONSOLE_DIR))
+sys.path.insert(0, str(REPO_ROOT / "ops"))
+
+# The run's Rasa test stack (fixture `rasa_stack`) for the browser tests; tests using it are marked `stack`.
+pytest_plugins = ["teststack"]
 
 from console_app.db import make_engine  # noqa: E402
 from console_app.security import create_user  # noqa: E402
