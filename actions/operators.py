@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 import yaml
 
@@ -85,14 +85,14 @@ def significant_words(normalized: str) -> List[str]:
 
 
 @lru_cache(maxsize=1)
-def _names_data() -> Dict[str, object]:
+def _names_data() -> Dict[str, Any]:
     return yaml.safe_load(NAMES_YML.read_text(encoding="utf-8")) or {}
 
 
 @lru_cache(maxsize=1)
 def load_families() -> Tuple[Family, ...]:
     families = []
-    for entry in _names_data().get("familles") or []:  # type: ignore[union-attr]
+    for entry in _names_data().get("familles") or []:
         prefixes = sorted((normalize(prefix) for prefix in entry["prefixes"]), key=len, reverse=True)
         families.append(Family(tuple(prefixes), tuple(str(name) for name in entry["noms_courts"])))
     return tuple(families)
@@ -101,7 +101,7 @@ def load_families() -> Tuple[Family, ...]:
 @lru_cache(maxsize=1)
 def load_operators() -> Tuple[Operator, ...]:
     """Read the annex and the names once per process; an annex row without a usual name is a data error."""
-    display_names: Dict[str, str] = _names_data().get("noms_usuels") or {}  # type: ignore[assignment]
+    display_names: Dict[str, str] = _names_data().get("noms_usuels") or {}
     operators = []
     with OPERATORS_CSV.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):

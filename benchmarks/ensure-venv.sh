@@ -8,4 +8,4 @@ if [ ! -x .venv-bench/bin/python ] && { [ -z "$python" ] || ! "$python" -c 'impo
   echo "ERREUR : le banc de charge demande python3 >= 3.11 (Locust 2.47)." >&2
   exit 1
 fi
-exec ops/ensure-venv.sh .venv-bench benchmarks/requirements.txt "$python"
+exec ops/install.sh venv .venv-bench benchmarks/requirements.txt --python "$python"

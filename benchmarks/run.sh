@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 benchmarks/ensure-venv.sh
-deploy/install-packages.sh
+deploy/prod.sh packages
 exec .venv-bench/bin/python benchmarks/bench.py "$@"

@@ -199,13 +199,13 @@ def verify_context(key: bytes, context: Any) -> dict[str, str]:
     """Return the button fields when the context is well-formed and its signature matches."""
     if not isinstance(context, dict):
         raise BadPayload(MSG_BAD_CALLBACK)
-    fields = {name: context.get(name) for name in CONTEXT_FIELDS}
+    fields: dict[str, Any] = {name: context.get(name) for name in CONTEXT_FIELDS}
     signature = context.get("sig")
     if not all(isinstance(value, str) for value in fields.values()) or not isinstance(signature, str):
         raise BadPayload(MSG_BAD_CALLBACK)
     if not any(key) or not hmac.compare_digest(sign_context(key, fields), signature):
         raise BadPayload(MSG_BAD_CALLBACK, 401)
-    return fields  # type: ignore[return-value]
+    return fields
 
 
 # --- Mattermost REST API client ---------------------------------------------------------------------
@@ -347,14 +347,15 @@ class MattermostInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        if not credentials:
+        settings = credentials or {}
+        if not settings:
             cls.raise_missing_credentials_exception()
         return cls(
-            url=str(credentials.get("url") or ""),
-            bot_token=str(credentials.get("bot_token") or ""),
-            webhook_token=str(credentials.get("webhook_token") or ""),
-            slash_token=str(credentials.get("slash_token") or ""),
-            actions_url=str(credentials.get("actions_url") or ""),
+            url=str(settings.get("url") or ""),
+            bot_token=str(settings.get("bot_token") or ""),
+            webhook_token=str(settings.get("webhook_token") or ""),
+            slash_token=str(settings.get("slash_token") or ""),
+            actions_url=str(settings.get("actions_url") or ""),
         )
 
     def __init__(self, url: str, bot_token: str, webhook_token: str, actions_url: str, slash_token: str = "") -> None:

@@ -4,22 +4,28 @@ export HANDOFF_ENABLED := true
 RUN_SERVICES += console/serve.sh
 # Statistics counting and the nightly purge of old conversations (RGPD, docs/donnees-personnelles.md).
 RUN_SERVICES += console/retention.sh
+INSTALL_TARGETS += console-install
+CHECK_TARGETS += check-console
 TEST_TARGETS += test-console
 
-.PHONY: console-install test-console test-console-unit test-console-browser bench-statistics
+.PHONY: console-install check-console test-console bench-statistics
 
+# Runtime and test tools (console/serve.sh installs the runtime alone).
 console-install:
-	@console/install.sh
+	@console/install.sh --dev
 
-# Route/auth/data tests (fast, no server), then the real-browser tests against a Rasa stack of their own.
-test-console: console-install train test-console-unit test-console-browser
+# Type check against the console's venv, then routes, authentication, CSRF, data writes, statistics and
+# retention on SQLite: every test outside tests/browser that needs no server (marker `prod`: PostgreSQL).
+check-console: console-install venv
+	$(VENV)/bin/mypy --python-executable .venv-console/bin/python console/console_app
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m "not prod" tests --ignore=tests/browser
 
-# The statistics and retention tests run on SQLite and on a real PostgreSQL (deploy/prod.sh pg-start).
-test-console-unit: console-install prod-packages
-	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests --ignore=tests/browser
-
-test-console-browser: console-install train
-	@console/tests/browser/ensure-chromium.sh
+# The statistics and retention tests again on a real PostgreSQL (deploy/prod.sh pg-start, prod packages);
+# then tests/browser: real Chromium (Playwright's event loop stays up for the session, so never in the
+# same session as the tests above), a real console server and, for most, the Rasa test stack
+# (TEST_STACK_*, or one of its own).
+test-console: console-install prod-packages train
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m prod tests --ignore=tests/browser
 	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests/browser
 
 # Statistics on 100 000 generated conversations, SQLite and PostgreSQL (figures in docs/console.md).

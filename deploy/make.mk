@@ -2,10 +2,11 @@
 # behind nginx, its tests with real stores, and the load test (make bench, not part of make test).
 .PHONY: run-prod stop-prod prod-packages test-prod bench bench-venv
 
+INSTALL_TARGETS += prod-packages
 TEST_TARGETS += test-prod
 
 prod-packages:
-	@deploy/install-packages.sh
+	@deploy/prod.sh packages
 
 run-prod: train prod-packages
 	@deploy/run-prod.sh $(RUN_SERVICES)
@@ -13,9 +14,10 @@ run-prod: train prod-packages
 stop-prod:
 	@deploy/prod.sh stop
 
-# Real PostgreSQL and Redis, started by the tests on free ports in temporary dirs.
+# Tests marked `prod`: real PostgreSQL, Redis, Rasa instances and nginx, started by the tests on free
+# ports in temporary dirs (their own multi-instance topology, not the shared test stack).
 test-prod: train prod-packages
-	$(PY) -m pytest -q tests/prod
+	$(PY) -m pytest -q -m prod tests/prod
 
 bench-venv:
 	@benchmarks/ensure-venv.sh

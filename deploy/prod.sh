@@ -2,6 +2,7 @@
 # The production profile, all on loopback: PostgreSQL (tracker store), Redis (lock store), the action
 # server, several Rasa instances and nginx in front of them. State (data, logs, pids) in $PROD_DIR.
 #   deploy/prod.sh start | stop | status        the whole topology
+#   deploy/prod.sh packages                     its Debian packages (PostgreSQL, Redis, nginx)
 #   deploy/prod.sh pg-start | pg-stop | redis-start | redis-stop | actions-start | actions-stop
 #   deploy/prod.sh rasa-start NAME PORT | rasa-stop NAME | rasa-wait PORT | nginx-start | nginx-stop
 #   deploy/prod.sh nginx-config                 print the nginx configuration it would run
@@ -19,7 +20,7 @@ mkdir -p "$log_dir"
 pg_bin() {
   local dir
   dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
-  [ -n "$dir" ] || { echo "ERREUR : PostgreSQL introuvable (deploy/install-packages.sh)." >&2; exit 1; }
+  [ -n "$dir" ] || { echo "ERREUR : PostgreSQL introuvable (deploy/prod.sh packages)." >&2; exit 1; }
   echo "$dir/$1"
 }
 
@@ -119,8 +120,8 @@ rasa_start() {
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
   model="${PROD_MODEL:-$(latest_model)}"
   [ -n "$model" ] || { echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
-  # The API token goes from RASA_AUTH_TOKEN to Rasa inside its process (rasa_patches/api_secrets.py).
-  setsid python -m rasa_patches.api_secrets run --enable-api --cors "$RASA_CORS" \
+  # The API token goes from RASA_AUTH_TOKEN to Rasa inside its process (python -m rasa_patches, which applies the fixes first).
+  setsid python -m rasa_patches run --enable-api --cors "$RASA_CORS" \
     --interface 127.0.0.1 --port "$port" --model "$model" \
     --endpoints deploy/endpoints.prod.yml --credentials credentials.yml \
     > "$log_dir/rasa-$name.log" 2>&1 < /dev/null &
@@ -177,8 +178,13 @@ nginx_stop() {
   stop_pidfile "$home/nginx.pid"
 }
 
+# The Debian packages of the profile (ops/install.sh: only the missing ones, services never started).
+packages() {
+  ops/install.sh debian postgresql redis-server nginx
+}
+
 start_all() {
-  deploy/install-packages.sh
+  packages
   [ -n "$(latest_model)" ] || [ -n "${PROD_MODEL:-}" ] || {
     echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
   pg_start
@@ -216,6 +222,7 @@ status_all() {
 }
 
 case "$cmd" in
+  packages) packages ;;
   start) start_all ;;
   stop) stop_all ;;
   status) status_all ;;

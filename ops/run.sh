@@ -14,11 +14,13 @@ stop_everything_on_exit ops/stop.sh
 echo $$ > "$state/run.pid"
 ops/stack.sh start "$state"
 start_services "$state/log" "$@"
+echo
+echo "L'assistant « Cloud au centre » tourne :"
+echo "  - assistant (Rasa : API HTTP, canaux REST, socket.io, Mattermost) : $RASA_URL"
+echo "      jeton de l'API : .secrets/rasa_token ; webhook Mattermost : $RASA_URL/webhooks/mattermost/webhook"
+echo "  - serveur d'actions : http://localhost:$ACTIONS_PORT"
+for service in "$@"; do bash "$service" --banner; done
 cat <<TXT
-
-L'assistant « Cloud au centre » tourne :
-  - Rasa (API HTTP, canaux rest et socketio) : $RASA_URL   (jeton de l'API : .secrets/rasa_token)
-  - serveur d'actions : http://localhost:$ACTIONS_PORT
   - journaux : $state/rasa.log, $state/actions.log, $state/log/
 Essai : curl -s -XPOST $RASA_URL/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{"sender":"moi","message":"Bonjour"}'
 Ctrl-C pour tout arrêter.

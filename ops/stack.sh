@@ -31,9 +31,9 @@ case "$cmd" in
     SANIC_HOST="$ACTIONS_INTERFACE" setsid rasa run actions --actions actions --port "$ACTIONS_PORT" \
       > "$dir/actions.log" 2>&1 < /dev/null &
     echo $! > "$dir/actions.pid"
-    # The API token goes from RASA_AUTH_TOKEN to Rasa inside its process, never through its arguments
-    # (rasa_patches/api_secrets.py, which also refuses an API without a token).
-    setsid python -m rasa_patches.api_secrets run --enable-api --cors "$RASA_CORS" \
+    # Rasa through the launcher that applies rasa_patches/ first; the API token goes from RASA_AUTH_TOKEN
+    # to Rasa inside its process, never through its arguments (it refuses an API without a token).
+    setsid python -m rasa_patches run --enable-api --cors "$RASA_CORS" \
       --interface "$RASA_INTERFACE" --port "$RASA_PORT" \
       --model models --endpoints endpoints.yml --credentials credentials.yml \
       > "$dir/rasa.log" 2>&1 < /dev/null &

@@ -20,5 +20,5 @@ if [ "${1:-}" != "--force" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$finge
   exit 0
 fi
 echo "Entraînement du modèle (données ou configuration modifiées)…"
-rasa train --domain domain --data data --config config.yml --out models --fixed-model-name "cloud-au-centre-$(date +%Y%m%d-%H%M%S)"
+python -m rasa_patches train --domain domain --data data --config config.yml --out models --fixed-model-name "cloud-au-centre-$(date +%Y%m%d-%H%M%S)"
 echo "$fingerprint" > "$stamp"

@@ -1,8 +1,8 @@
-"""Fixes for defects of Rasa 3.6 itself, applied inside the Rasa server process.
+"""Fixes for defects of Rasa 3.6 itself, applied inside every Rasa process of the project.
 
-Rasa only imports our code through the module paths of its configuration files, so these fixes are
-applied by `stores/sql.py`, which every Rasa server of this project loads as its tracker store
-(endpoints.yml, deploy/endpoints.prod.yml). Each fix keeps Rasa's behaviour and says what it costs.
+They are applied visibly, by the launcher: `python -m rasa_patches ARGS…` applies them, then runs
+Rasa's own command line with ARGS (`make run`, `make test`, the production profile and the Rasa image
+all start Rasa that way). Each fix keeps Rasa's behaviour, says what it costs, and can be undone (tests).
 """
 
 from rasa_patches import jsonschema_cache
@@ -11,3 +11,8 @@ from rasa_patches import jsonschema_cache
 def apply_all() -> None:
     """Install every fix; calling it again changes nothing."""
     jsonschema_cache.apply()
+
+
+def undo_all() -> None:
+    """Remove every fix (Rasa as released)."""
+    jsonschema_cache.undo()

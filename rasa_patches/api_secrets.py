@@ -8,14 +8,12 @@ answers anyone: read every conversation, write into it, replace the model.
 `server_arguments` turns the command line of `rasa run --enable-api …` into the one Rasa parses inside
 its own process: the token from RASA_AUTH_TOKEN, the JWT secret from RASA_JWT_SECRET when set. It
 refuses (SystemExit, French message) to start the API with no token, or with a short or well-known one
-("change-me", the Helm chart's "UNSET"…). Run as `python -m rasa_patches.api_secrets run …`: the
+("change-me", the Helm chart's "UNSET"…). The launcher `python -m rasa_patches run …` calls it: the
 secrets then never appear in any process's arguments.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Mapping, Sequence
 
 MIN_SECRET_LENGTH = 32
@@ -68,16 +66,3 @@ def server_arguments(argv: Sequence[str], env: Mapping[str, str]) -> list[str]:
     elif env.get("RASA_JWT_SECRET"):
         arguments.append("--jwt-secret=" + _check("RASA_JWT_SECRET", env["RASA_JWT_SECRET"]))
     return arguments
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """`python -m rasa_patches.api_secrets ARGS…` = `rasa ARGS…` with the secrets from the environment."""
-    arguments = server_arguments(sys.argv[1:] if argv is None else argv, os.environ)
-    from rasa.__main__ import main as rasa_main
-
-    sys.argv = ["rasa", *arguments]
-    rasa_main()
-
-
-if __name__ == "__main__":
-    main()

@@ -49,3 +49,9 @@ def cached_validate(instance: Any, schema: Dict[str, Any], cls: Any = None, *arg
 def apply() -> None:
     """Make `jsonschema.validate` the cached version for the whole process."""
     jsonschema.validate = cached_validate
+
+
+def undo() -> None:
+    """Give `jsonschema.validate` back to jsonschema, and forget the checked validators."""
+    jsonschema.validate = ORIGINAL_VALIDATE
+    _checked_validator.cache_clear()

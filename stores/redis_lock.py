@@ -59,7 +59,7 @@ class AtomicRedisLockStore(RedisLockStore):
         # (« …lock-ticket-sequence » cannot be the key of a conversation, « …lock:<id> ».)
         self.sequence_key = self.key_prefix.rstrip(":") + "-ticket-sequence"
 
-    def _change_lock(self, conversation_id: str, change: LockChange) -> Result:
+    def _change_lock(self, conversation_id: str, change: LockChange[Result]) -> Result:
         """Applies `change` to the stored lock in one transaction, retried if another process
         changed the lock in between."""
         key = self.key_prefix + conversation_id

@@ -13,12 +13,6 @@ import rasa.shared.utils.cli
 from rasa.core.tracker_store import POSTGRESQL_SCHEMA, SQLTrackerStore, ensure_schema_exists
 from sqlalchemy.orm import Session
 
-import rasa_patches
-
-# Every Rasa server of this project loads this module (endpoints.yml, deploy/endpoints.prod.yml):
-# it is where the fixes for Rasa 3.6 itself get applied to the server process (rasa_patches/).
-rasa_patches.apply_all()
-
 
 class SafeSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose sessions never turn a bad value into a server exit."""

@@ -1,11 +1,10 @@
 """The console's own database: schema and engine (users, reviews, tags, annotations, inbox dismissals,
 takeovers, trainings, audit log). The queries of the pages are in queries.py.
 
+(No `from __future__ import annotations` here: the table `annotations` would shadow it.)
 Kept apart from Rasa's tracker store: the console never writes into the tracker store directly,
 only through Rasa's HTTP API.
 """
-from __future__ import annotations
-
 import os
 from pathlib import Path
 from typing import Any

@@ -4,8 +4,6 @@ dismissals and the audit log lives here, so the routes only call named functions
 The services keep their own tables' queries (takeover.py: takeovers, training.py: trainings,
 security.py: users).
 """
-from __future__ import annotations
-
 import contextlib
 import time
 from typing import Any

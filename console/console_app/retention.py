@@ -39,7 +39,8 @@ from sqlalchemy import bindparam, delete, exists, func, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from . import stats_tables as t
-from .db import annotations, audit_log, reviews, tags, takeovers
+from .db import annotations as annotation_records
+from .db import audit_log, reviews, tags, takeovers
 from .queries import audit
 from .stats_indexer import (
     NOT_TAKEN,
@@ -320,7 +321,7 @@ def purge(tracker_engine: Engine, console_engine: Engine, policy: RetentionPolic
     with console_engine.begin() as conn:
         # The record of a message turned into a training example: its message is gone by now.
         report.console_rows_deleted += conn.execute(
-            delete(annotations).where(annotations.c.annotated_at < report.cutoff)).rowcount
+            delete(annotation_records).where(annotation_records.c.annotated_at < report.cutoff)).rowcount
         report.audit_rows_deleted = conn.execute(
             delete(audit_log).where(audit_log.c.ts < now - policy.audit_days * 86400)).rowcount
     report.seconds = time.monotonic() - started

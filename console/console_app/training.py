@@ -56,7 +56,7 @@ class TrainingService:
         with self.engine.begin() as conn:
             training_id = conn.execute(insert(trainings).values(
                 started_by=username, started_at=time.time(), status="running", log_file=str(log_file),
-            )).inserted_primary_key[0]
+            ).returning(trainings.c.id)).scalar_one()
         audit(self.engine, username, "train_start", model_name)
         self._task = asyncio.create_task(self._run(training_id, username, model_name, log_file))
         return int(training_id)

@@ -17,6 +17,10 @@ from starlette.testclient import TestClient
 CONSOLE_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = CONSOLE_DIR.parent
 sys.path.insert(0, str(CONSOLE_DIR))
+sys.path.insert(0, str(REPO_ROOT / "ops"))
+
+# The run's Rasa test stack (fixture `rasa_stack`) for the browser tests; tests using it are marked `stack`.
+pytest_plugins = ["teststack"]
 
 from console_app.db import make_engine  # noqa: E402
 from console_app.security import create_user  # noqa: E402
@@ -181,9 +185,10 @@ def postgres() -> Iterator[Any]:
     yield from postgres_server()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.prod)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty tracker database, on each of the two stores."""
+    """An empty tracker database, on each of the two stores. The PostgreSQL runs are marked `prod` (they
+    need the production profile's Debian packages): `make check` leaves them to `make test`."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     return request.getfixturevalue("postgres").fresh_url()

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from console_app import stats_tables as t
-from console_app.db import annotations, audit_log, reviews, tags, takeovers
+from console_app.db import annotations as annotation_records
+from console_app.db import audit_log, reviews, tags, takeovers
 from console_app.db import make_engine as make_console_engine
 from console_app.retention import (
     RetentionConfigError,
@@ -162,7 +163,7 @@ def test_audit_log_and_old_counts_have_their_own_periods(store_url: str, console
         for days, action in ((400, "old"), (300, "recent")):
             conn.execute(insert(audit_log).values(ts=NOW - days * 86400, username="alice", action=action))
         for days, text_ in ((31, "ancien message annoté"), (29, "message annoté récent")):
-            conn.execute(insert(annotations).values(text=text_, normalized=text_, intent="faq", file="f.yml",
+            conn.execute(insert(annotation_records).values(text=text_, normalized=text_, intent="faq", file="f.yml",
                                                     annotated_by="alice", annotated_at=NOW - days * 86400))
     assert t.ensure_schema(engine)
     with engine.begin() as conn:
@@ -175,7 +176,7 @@ def test_audit_log_and_old_counts_have_their_own_periods(store_url: str, console
         actions = [r.action for r in conn.execute(select(audit_log).order_by(audit_log.c.id))]
     assert actions == ["recent", "purge"] and report.audit_rows_deleted == 1
     with console_db.connect() as conn:
-        assert [r.text for r in conn.execute(select(annotations))] == ["message annoté récent"]
+        assert [r.text for r in conn.execute(select(annotation_records))] == ["message annoté récent"]
     with engine.connect() as conn:
         days = sorted(r.day for r in conn.execute(select(t.daily.c.day)))
     assert days == ["2024-11-10", "2026-11-02"]  # 25 months before 10/12/2026 is 10/11/2024

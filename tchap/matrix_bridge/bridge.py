@@ -476,7 +476,8 @@ class TchapBridge:
         room = self.client.rooms.get(room_id)
         if room is None:
             return web.json_response({"error": "salon inconnu"}, status=404)
-        text = data.get("text") if isinstance(data.get("text"), str) else ""
+        given = data.get("text")
+        text = given if isinstance(given, str) else ""
         if isinstance(data.get("image"), str):
             text = (text + "\n" if text else "") + data["image"]
         buttons = clean_buttons(data.get("buttons"))

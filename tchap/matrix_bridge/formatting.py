@@ -76,13 +76,13 @@ def markdown_to_html(text: str) -> str:
 
     for raw_line in text.replace("\r\n", "\n").split("\n"):
         bullet, ordered = _BULLET_PATTERN.match(raw_line), _ORDERED_PATTERN.match(raw_line)
-        kind = "ul" if bullet else "ol" if ordered else None
-        if kind:
+        kind, match = ("ul", bullet) if bullet else ("ol", ordered) if ordered else (None, None)
+        if kind and match:
             flush_lines()
             if list_kind != kind:
                 flush_list()
                 list_kind = kind
-            items.append(inline_html((bullet or ordered).group(1)))
+            items.append(inline_html(match.group(1)))
         elif not raw_line.strip():
             flush_lines()
             flush_list()

@@ -1,4 +1,5 @@
-"""Fixtures: one Synapse and one Rasa stack for the session, the bridge, and test users."""
+"""Fixtures: one Synapse for the session, the run's Rasa test stack (fixture `rasa_stack`), the bridge
+listening where that stack posts the callback channel's replies, and test users."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ import pytest_asyncio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tchap/ → import matrix_bridge
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "ops"))  # teststack
+pytest.register_assert_rewrite("teststack")
 
 from matrix_user import MatrixUser  # noqa: E402
-from servers import REPO_ROOT, Bridge, RasaStack, Synapse, free_port  # noqa: E402
+from servers import REPO_ROOT, Bridge, Synapse  # noqa: E402
+
+pytest_plugins = ["teststack"]
 
 BOT_LOCALPART = "assistant-cloud"
 BOT_PASSWORD = secrets.token_urlsafe(12)
@@ -22,7 +27,7 @@ BOT_PASSWORD = secrets.token_urlsafe(12)
 @pytest.fixture(scope="session")
 def synapse(tmp_path_factory):
     if not (REPO_ROOT / ".venv-synapse" / "bin" / "python").exists():
-        pytest.fail("Synapse n'est pas installé : lancez 'tchap/install.sh synapse' (ou 'make test-tchap').")
+        pytest.fail("Synapse n'est pas installé : lancez 'tchap/install.sh --dev' (ou 'make test-tchap').")
     server = Synapse(tmp_path_factory.mktemp("synapse"))
     server.configure()
     server.start()
@@ -36,30 +41,13 @@ def bot_user(synapse) -> str:
 
 
 @pytest.fixture(scope="session")
-def callback_url() -> str:
-    return f"http://127.0.0.1:{free_port()}/rasa/callback"
+def callback_url(rasa_stack) -> str:
+    """Where the stack's Rasa posts the callback channel's replies: the bridge listens there."""
+    return rasa_stack.tchap_callback_url
 
 
 @pytest.fixture(scope="session")
-def callback_token() -> str:
-    """The secret shared by Rasa's callback channel and the bridge (ops/env.sh generates it for make run)."""
-    return secrets.token_hex(16)
-
-
-@pytest.fixture(scope="session")
-def rasa(tmp_path_factory, callback_url, callback_token):
-    if not list((REPO_ROOT / "models").glob("*.tar.gz")):
-        pytest.fail("Aucun modèle dans models/ : lancez d'abord 'make train'.")
-    stack = RasaStack(tmp_path_factory.mktemp("rasa"), callback_url, callback_token)
-    try:
-        stack.start()
-        yield stack
-    finally:
-        stack.stop()
-
-
-@pytest.fixture(scope="session")
-def bridge(tmp_path_factory, synapse, bot_user, rasa, callback_url, callback_token):
+def bridge(tmp_path_factory, synapse, bot_user, rasa_stack, callback_url):
     workdir = tmp_path_factory.mktemp("bridge")
     process = Bridge(
         workdir,
@@ -70,8 +58,8 @@ def bridge(tmp_path_factory, synapse, bot_user, rasa, callback_url, callback_tok
             "TCHAP_ALLOWED_SERVERS": synapse.server_name,
             "TCHAP_STATE_DIR": str(workdir / "state"),
             "TCHAP_CALLBACK_URL": callback_url,
-            "TCHAP_CALLBACK_TOKEN": callback_token,
-            "RASA_URL": rasa.url,
+            "TCHAP_CALLBACK_TOKEN": rasa_stack.tchap_callback_token,
+            "RASA_URL": rasa_stack.url,
             "TCHAP_LOG_LEVEL": "INFO",
         },
     )

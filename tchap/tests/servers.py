@@ -1,7 +1,8 @@
-"""Real servers for the bridge tests: a Synapse homeserver, the Rasa stack and the bridge itself.
+"""Real servers for the bridge tests: a Synapse homeserver and the bridge itself (the assistant is the
+run's Rasa test stack, fixture `rasa_stack` of ops/teststack.py).
 
 All listen on loopback, on free ports, with their data in temporary folders; each is started and
-stopped by the pytest fixtures of conftest.py.
+stopped by the pytest fixtures of conftest.py, with the shared `start_and_wait` helper.
 """
 
 from __future__ import annotations
@@ -11,24 +12,17 @@ import hmac
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from teststack import free_port, start_and_wait, stop_process
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SYNAPSE_PYTHON = REPO_ROOT / ".venv-synapse" / "bin" / "python"
 BRIDGE_PYTHON = REPO_ROOT / ".venv-tchap" / "bin" / "python"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http_json(method: str, url: str, body: Any = None, token: str = "", timeout: float = 10) -> tuple[int, Any]:
@@ -47,31 +41,6 @@ def http_json(method: str, url: str, body: Any = None, token: str = "", timeout:
         return status, json.loads(raw or b"null")
     except ValueError:
         return status, raw.decode(errors="replace")
-
-
-def wait_until(check, timeout: float, what: str, log: Path | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    tail = log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
-    raise TimeoutError(f"{what} not ready after {timeout:.0f}s\n{tail}")
-
-
-def stop_process(process: subprocess.Popen | None, timeout: float = 40) -> None:
-    """Stop a process group we started (SIGTERM, then SIGKILL)."""
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(5)
 
 
 class Synapse:
@@ -137,8 +106,7 @@ class Synapse:
         (self.workdir / "override.yaml").write_text(json.dumps(override))
 
     def start(self) -> None:
-        out = self.log.open("ab")
-        self.process = subprocess.Popen(
+        self.process = start_and_wait(
             [
                 str(SYNAPSE_PYTHON),
                 "-m",
@@ -148,16 +116,11 @@ class Synapse:
                 "-c",
                 str(self.workdir / "override.yaml"),
             ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=self.workdir,
-            start_new_session=True,
-        )
-        wait_until(
-            lambda: http_json("GET", f"{self.url}/_matrix/client/versions", timeout=2)[0] == 200,
-            120,
             "Synapse",
+            f"{self.url}/_matrix/client/versions",
             self.log,
+            cwd=self.workdir,
+            timeout=120,
         )
 
     def stop(self) -> None:
@@ -199,45 +162,6 @@ class Synapse:
         return body["access_token"]
 
 
-class RasaStack:
-    """The assistant (Rasa + action server) started with ops/stack.sh on free ports."""
-
-    def __init__(self, workdir: Path, callback_url: str, callback_token: str) -> None:
-        self.workdir = workdir
-        self.rasa_port, self.actions_port = free_port(), free_port()
-        self.url = f"http://localhost:{self.rasa_port}"
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("RASA_URL", "TRACKER_DB", "STATE_DIR", "ACTION_ENDPOINT_URL")
-        }
-        # Own API token, in hex: a token starting with "-" would be read as an option by `rasa run`.
-        env.update(
-            RASA_AUTH_TOKEN=secrets.token_hex(24),
-            RASA_PORT=str(self.rasa_port),
-            ACTIONS_PORT=str(self.actions_port),
-            TCHAP_CALLBACK_URL=callback_url,
-            TCHAP_CALLBACK_TOKEN=callback_token,
-        )
-        self.env = env
-
-    def start(self) -> None:
-        """Start with ops/stack.sh; on a busy machine, give Rasa more time than the script's own wait."""
-        result = subprocess.run(
-            [str(REPO_ROOT / "ops" / "stack.sh"), "start", str(self.workdir)], env=self.env, cwd=REPO_ROOT, timeout=600
-        )
-        if result.returncode != 0:
-            status_url = f"{self.url}/status?token={self.env['RASA_AUTH_TOKEN']}"
-            wait_until(
-                lambda: http_json("GET", status_url, timeout=5)[0] == 200, 300, "Rasa", self.workdir / "rasa.log"
-            )
-
-    def stop(self) -> None:
-        subprocess.run(
-            [str(REPO_ROOT / "ops" / "stack.sh"), "stop", str(self.workdir)], env=self.env, cwd=REPO_ROOT, timeout=120
-        )
-
-
 class Bridge:
     """The bridge process (python -m matrix_bridge from .venv-tchap)."""
 
@@ -250,22 +174,10 @@ class Bridge:
 
     def start(self, **overrides: str) -> None:
         env = {**os.environ, **self.env, **overrides, "PYTHONPATH": str(REPO_ROOT / "tchap")}
-        out = self.log.open("ab")
-        self.process = subprocess.Popen(
-            [str(BRIDGE_PYTHON), "-m", "matrix_bridge"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=REPO_ROOT,
-            start_new_session=True,
+        self.process = start_and_wait(
+            [str(BRIDGE_PYTHON), "-m", "matrix_bridge"], "bridge", self.health_url, self.log,
+            env=env, cwd=REPO_ROOT, timeout=60,
         )
-        wait_until(self._healthy, 60, "bridge", self.log)
-
-    def _healthy(self) -> bool:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise RuntimeError(f"bridge exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
-        return http_json("GET", self.health_url, timeout=2)[0] == 200
 
     def stop(self) -> None:
         stop_process(self.process)

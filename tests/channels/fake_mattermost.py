@@ -10,30 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
 import threading
 import time
 from typing import Any
 
 from aiohttp import web
+from teststack import free_port
 
 BOT_USER_ID = "cloudbotuserid0000000000aa"
 BOT_USERNAME = "cloudbot"
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class FakeMattermost:
     """Records posts; can answer the next posts with 429 to exercise the client's back-off."""
 
-    def __init__(self, bot_token: str) -> None:
+    def __init__(self, bot_token: str, port: int | None = None) -> None:
         self.bot_token = bot_token
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.requests: list[dict[str, Any]] = []
         self.rate_limit_next = 0

@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from conftest import BOT_TOKEN, SLASH_TOKEN, WEBHOOK_TOKEN, ChannelUnderTest, make_channel, serve
 from fake_mattermost import BOT_USER_ID, BOT_USERNAME, FakeMattermost, buttons_of
+from mattermost_harness import BOT_TOKEN, SLASH_TOKEN, WEBHOOK_TOKEN, ChannelUnderTest, make_channel, serve
 
 from channels.limits import MAX_MESSAGE_CHARACTERS
 from channels.mattermost import conversation_id, split_for_posts, strip_invocation

@@ -1,30 +1,26 @@
-"""Integration: the real Rasa stack (ops/stack.sh, free ports, temporary state) with the Mattermost channel
-from credentials.yml, fed with Mattermost-shaped payloads and answering into a fake Mattermost API.
+"""Integration: the run's Rasa test stack (ops/teststack.py) with the Mattermost channel from credentials.yml,
+fed with Mattermost-shaped payloads and answering into a fake Mattermost API listening where the stack's
+channel posts (TEST_STACK_MATTERMOST_URL).
 
-Needs a trained model (`make test-mattermost-stack` depends on `make train`).
+Needs a trained model (`make test` trains it first).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
-from fake_mattermost import FakeMattermost, buttons_of, free_port
+from fake_mattermost import FakeMattermost, buttons_of
+from teststack import Stack as RasaStack
 
-REPO = Path(__file__).resolve().parents[2]
 CHANNEL_ID = "qmd5oqtwoibz8cuzxzg5ekshgr"
 TIMEOUT = 120
-EXTRA_START_WAIT = 420
 
 
 @dataclass
@@ -70,52 +66,12 @@ class Stack:
         return requests.post(action["integration"]["url"], json=body, timeout=TIMEOUT)
 
 
-def wait_until_up(url: str, seconds: float) -> bool:
-    """Poll a health URL until it answers 200 or the time is up."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if requests.get(url, timeout=5).status_code == 200:
-                return True
-        except requests.RequestException:
-            pass
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(1)
-
-
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    bot_token = secrets.token_hex(16)
-    fake = FakeMattermost(bot_token).start()
-    state = tmp_path_factory.mktemp("mattermost-stack")
-    rasa_port, actions_port = free_port(), free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("MATTERMOST_", "RASA_URL", "STATE_DIR", "ACTION_ENDPOINT_URL"))
-    }
-    env.update(
-        RASA_PORT=str(rasa_port),
-        ACTIONS_PORT=str(actions_port),
-        RASA_AUTH_TOKEN=secrets.token_hex(16),
-        TRACKER_DB=str(state / "tracker.db"),
-        MATTERMOST_URL=fake.url,
-        MATTERMOST_BOT_TOKEN=bot_token,
-        MATTERMOST_WEBHOOK_TOKEN=secrets.token_hex(16),
-        MATTERMOST_ACTIONS_URL=f"http://127.0.0.1:{rasa_port}/webhooks/mattermost/actions",
-    )
-    started = subprocess.run(["ops/stack.sh", "start", str(state)], cwd=REPO, env=env, timeout=600)
+def stack(rasa_stack: RasaStack) -> Iterator[Stack]:
+    fake = FakeMattermost(rasa_stack.mattermost_bot_token, port=urlsplit(rasa_stack.mattermost_url).port).start()
     try:
-        if started.returncode != 0:  # on a busy machine loading the model outlasts the script's own wait
-            wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={env['RASA_AUTH_TOKEN']}", EXTRA_START_WAIT)
-        assert wait_until_up(f"http://127.0.0.1:{actions_port}/health", 5), f"serveur d'actions absent ({state})"
-        assert wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={env['RASA_AUTH_TOKEN']}", 5), (
-            f"la pile Rasa n'a pas démarré (journaux dans {state})"
-        )
-        yield Stack(f"http://127.0.0.1:{rasa_port}", env["RASA_AUTH_TOKEN"], env["MATTERMOST_WEBHOOK_TOKEN"], fake)
+        yield Stack(rasa_stack.url, rasa_stack.token, rasa_stack.mattermost_webhook_token, fake)
     finally:
-        subprocess.run(["ops/stack.sh", "stop", str(state)], cwd=REPO, env=env, timeout=120)
         fake.stop()
 
 

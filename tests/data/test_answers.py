@@ -276,11 +276,23 @@ def test_doctrine_presented_with_both_circulars(name: str):
     assert "6282/SG du 5 juillet 2021" in text and "6404/SG du 31 mai 2023" in text and "mise à jour" in text
 
 
+# The community's page, linked from the official FAQ (shared/seed/faq-doctrine-cloud.md, « Par où commencer »).
+OSMOSE_COMMUNITY = "https://osmose.numerique.gouv.fr/jcms/p_3503877/fr/l-adoption-du-cloud"
+
+
+def test_osmose_link_is_the_one_of_the_official_faq():
+    seed = REPO.parent / "shared" / "seed" / "faq-doctrine-cloud.md"
+    if not seed.exists():
+        pytest.skip("la page de la FAQ fournie (shared/seed) n'est pas à côté du dépôt")
+    assert OSMOSE_COMMUNITY.replace("/", "%2F").replace(":", "%3A") in seed.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("name,text", ALL_TEXTS)
 def test_osmose_says_how_to_join(name: str, text: str):
-    """[A5, A11] Osmose with the way to join it: the platform, or an e-mail to the DINUM."""
+    """[A5, A11] Osmose with the way to join it: the link of the official FAQ page to the community
+    (« Je m'inscris » there), or an e-mail to the DINUM without an Osmose account."""
     if "osmose" in text.lower():
-        assert "infonuage.dinum@modernisation.gouv.fr" in text and "plateforme Osmose" in text, name
+        assert "infonuage.dinum@modernisation.gouv.fr" in text and f"]({OSMOSE_COMMUNITY})" in text, name
 
 
 @pytest.mark.parametrize("name,text", ALL_TEXTS)

@@ -1,11 +1,9 @@
-"""The running assistant shared by the end-to-end tests."""
+"""The running assistant shared by the end-to-end tests: the run's Rasa test stack (tests/conftest.py)."""
 
 import pytest
-from rasa_stack import Stack, free_port, start_stack, stop_stack
+from rasa_client import RasaClient
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Stack:
-    running = start_stack(tmp_path_factory.mktemp("stack"), free_port(), free_port())
-    yield running
-    stop_stack(running)
+def stack(rasa_stack) -> RasaClient:
+    return RasaClient(rasa_stack)

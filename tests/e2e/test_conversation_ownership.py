@@ -10,11 +10,9 @@ import json
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
 from test_socketio import exchange
 
-REPO = Path(__file__).resolve().parents[2]
 
 OFF_TOPIC = "Comment renouveler mon passeport ?"
 
@@ -47,8 +45,8 @@ def test_rest_and_callback_callers_cannot_write_into_a_tchap_conversation(stack)
         assert post(stack, "/webhooks/callback/webhook", intrusion, {}) == 401
         assert post(stack, "/webhooks/callback/webhook", intrusion, {"Authorization": "Bearer devine"}) == 401
     assert user_texts(stack, victim) == []
-    # The bridge, holding the secret (ops/env.sh: from the environment, else .secrets/), is served.
-    secret = stack.env.get("TCHAP_CALLBACK_TOKEN") or (REPO / ".secrets" / "tchap_callback_token").read_text().strip()
+    # The bridge, holding the secret shared with Rasa (TCHAP_CALLBACK_TOKEN), is served.
+    secret = stack.stack.tchap_callback_token
     bridge = {"Authorization": f"Bearer {secret}"}
     assert post(stack, "/webhooks/callback/webhook", {"sender": victim, "message": "Bonjour"}, bridge) == 200
     assert user_texts(stack, victim) == ["Bonjour"]

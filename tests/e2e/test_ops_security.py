@@ -9,13 +9,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+from teststack import free_port
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def listening_addresses(port: int) -> set:
@@ -31,13 +28,14 @@ def listening_addresses(port: int) -> set:
 
 
 def test_rasa_and_the_action_server_listen_on_loopback_only(stack):
-    for port in (int(stack.url.rsplit(":", 1)[1]), int(stack.env["ACTIONS_PORT"])):
+    for url in (stack.url, stack.stack.actions_url):
+        port = int(url.rsplit(":", 1)[1])
         assert listening_addresses(port) == {"0100007F"}, port  # 127.0.0.1, not 0.0.0.0 nor ::
 
 
 def test_conversations_logs_and_token_files_are_private(stack):
     for name in ("tracker.db", "rasa.log", "actions.log", "rasa_token"):
-        path = stack.state_dir / name
+        path = stack.stack.state_dir / name
         assert path.stat().st_mode & 0o077 == 0, f"{name} is readable by others"
 
 
@@ -48,7 +46,8 @@ def allowed_origin(stack, origin: str):
 
 
 def test_only_the_widget_page_may_call_rasa_from_a_browser(stack):
-    assert allowed_origin(stack, "http://localhost:8080") == "http://localhost:8080"
+    page = stack.stack.page_url  # the stack's widget page (make run: http://localhost:8080)
+    assert allowed_origin(stack, page) == page
     assert allowed_origin(stack, "https://intrus.example") is None
 
 
@@ -89,6 +88,9 @@ def kill_leftovers(run, pids) -> None:
     run.wait(10)
 
 
+# These two start `make run`'s script themselves, which needs a trained model: marked `stack` so that
+# `make check` (no model) leaves them to `make test`.
+@pytest.mark.stack
 def test_ctrl_c_during_the_model_load_stops_everything(tmp_path):
     run, _env, pids = start_make_run(tmp_path / "state")
     try:
@@ -99,6 +101,7 @@ def test_ctrl_c_during_the_model_load_stops_everything(tmp_path):
         kill_leftovers(run, pids)
 
 
+@pytest.mark.stack
 def test_make_stop_from_another_terminal_stops_everything(tmp_path):
     run, env, pids = start_make_run(tmp_path / "state")
     try:

@@ -4,7 +4,6 @@ import json
 import uuid
 
 import pytest
-from rasa_stack import start_stack, stop_stack
 
 SOURCE = "Source : https://www.numerique.gouv.fr/services/cloud/"
 
@@ -164,8 +163,7 @@ def test_conversations_survive_a_restart(stack):
     sender = new_sender()
     stack.say(sender, "Bonjour")
     stack.say(sender, "mon projet est-il concerné ?")
-    stop_stack(stack)
-    start_stack(stack.state_dir, int(stack.url.rsplit(":", 1)[1]), int(stack.env["ACTIONS_PORT"]))
+    stack.stack.restart()  # both servers stopped and started again on the same tracker store
     events = stack.tracker(sender)["events"]
     assert [event.get("text") for event in events if event["event"] == "user"] == ["Bonjour", "mon projet est-il concerné ?"]
     # …and the check goes on where it was.

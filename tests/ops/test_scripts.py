@@ -119,18 +119,21 @@ def test_make_stop_stops_the_services_of_make_run(tmp_path: Path) -> None:
             pass
 
 
-def test_install_packages_removes_its_policy_rc_d_when_the_install_fails(tmp_path: Path) -> None:
+def test_the_installer_removes_its_policy_rc_d_when_the_install_fails(tmp_path: Path) -> None:
     """Stand-in commands only: redis-server looks missing, apt-get update works and install fails."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("bash", "ls", "id", "tee", "chmod", "rm", "cat"):
+    for tool in ("bash", "ls", "id", "tee", "chmod", "rm", "cat", "env", "grep", "dirname", "sed"):
         os.symlink(shutil.which(tool), bin_dir / tool)
-    (bin_dir / "apt-get").write_text('#!/bin/bash\n[ "$1" = update ] && exit 0\necho "E: réseau coupé" >&2\nexit 100\n')
+    (bin_dir / "apt-get").write_text(
+        '#!/bin/bash\nfor a; do [ "$a" = update ] && exit 0; done\necho "E: réseau coupé" >&2\nexit 100\n')
     (bin_dir / "apt-get").chmod(0o755)
     (bin_dir / "sudo").write_text('#!/bin/bash\nexec "$@"\n')
     (bin_dir / "sudo").chmod(0o755)
     policy = tmp_path / "policy-rc.d"
-    done = subprocess.run([str(bin_dir / "bash"), str(REPO / "deploy" / "install-packages.sh")],
+    (bin_dir / "dpkg-query").write_text("#!/bin/bash\nexit 1\n")  # nothing installed
+    (bin_dir / "dpkg-query").chmod(0o755)
+    done = subprocess.run([str(bin_dir / "bash"), str(REPO / "ops" / "install.sh"), "debian", "redis-server"],
                           env={"PATH": str(bin_dir), "POLICY_RC_D": str(policy)}, capture_output=True, text=True)
     assert done.returncode != 0 and "redis-server" in done.stdout
     assert not policy.exists(), "policy-rc.d left behind: the machine's services would never start again"

@@ -1,5 +1,8 @@
 """One real production-profile topology for the whole tests/prod session: PostgreSQL, Redis, the
-action server, two Rasa instances (A, B) and nginx, on free ports; always stopped at the end."""
+action server, two Rasa instances (A, B) and nginx, on free ports; always stopped at the end.
+
+Tests that need it (or Redis alone) are marked `prod`: they need the Debian packages of the profile
+(deploy/prod.sh packages) and a trained model, and run in `make test` only."""
 
 from __future__ import annotations
 
@@ -7,7 +10,16 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from prodcluster import REPO, Cluster, free_port
+from prodcluster import REPO, Cluster
+from teststack import free_port
+
+PROD_FIXTURES = {"cluster", "redis_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if PROD_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.prod)
 
 
 @pytest.fixture(scope="session")

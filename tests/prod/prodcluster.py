@@ -16,17 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from teststack import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 PROD_SH = REPO / "deploy" / "prod.sh"
 TIMEOUT = 120
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (the kernel picks it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -125,10 +125,17 @@ def local_packages_imported_by(package: str) -> set[str]:
     return imported & ours
 
 
+def test_image_starts_rasa_through_the_launcher_that_applies_the_fixes() -> None:
+    """Like ops/stack.sh and deploy/prod.sh: `python -m rasa_patches` then Rasa's own CLI."""
+    assert 'ENTRYPOINT ["python", "-m", "rasa_patches"]' in DOCKERFILE_RASA
+    assert "COPY rasa_patches ./rasa_patches" in DOCKERFILE_RASA
+    assert 'CMD ["run", "--enable-api"' in DOCKERFILE_RASA
+
+
 def test_image_ships_the_local_packages_its_custom_modules_import() -> None:
-    """stores/sql.py applies rasa_patches/: an image without it would not start."""
+    """A custom module importing a package the image lacks would stop Rasa at start-up."""
     copied = set(re.findall(r"^COPY (\w+) \./\1$", DOCKERFILE_RASA, flags=re.M))
-    assert {"stores", "channels"} <= copied
+    assert {"stores", "channels", "rasa_patches"} <= copied
     for package in sorted(copied):
         missing = local_packages_imported_by(package) - copied
         assert not missing, f"{package}/ imports {missing}, not copied into the Rasa image"

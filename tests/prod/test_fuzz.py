@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import signal
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +18,8 @@ import requests
 import socketio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from prodcluster import REPO, Cluster, free_port, user_texts
+from prodcluster import REPO, Cluster, user_texts
+from teststack import free_port, start_and_wait, stop_process
 
 # Bounded so the suite stays fast on two shared cores: each example is one real Rasa turn at most.
 FUZZ = settings(
@@ -220,22 +218,13 @@ def console(cluster: Cluster) -> Iterator[tuple[str, requests.Session]]:
     subprocess.run(["bash", "console/manage.sh", "create-user", "fuzz", "--role", "agent"], cwd=REPO,
                    env=env, input="mot-de-passe-fuzz-2026\n", text=True, check=True, capture_output=True,
                    timeout=600)
-    log = open(state / "console.log", "w")
-    process = subprocess.Popen(["bash", "console/serve.sh"], cwd=REPO, env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
+    # console/serve.sh installs the console first when needed: up to 10 minutes on a clean clone.
+    process = start_and_wait(["bash", "console/serve.sh"], "la console", f"{url}/login", state / "console.log",
+                             env=env, cwd=REPO, timeout=600)
     try:
         session = requests.Session()
-        for _ in range(600):
-            try:
-                page = session.get(f"{url}/login", timeout=5)
-                if page.status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.5)
-        else:
-            pytest.fail(f"la console ne répond pas ; voir {state / 'console.log'}")
+        page = session.get(f"{url}/login", timeout=5)
         token = CSRF.search(page.text).group(1)
         logged = session.post(f"{url}/login", data={"username": "fuzz", "password": "mot-de-passe-fuzz-2026",
                                                     "csrf_token": token, "next": "/queue"}, timeout=30)
@@ -243,12 +232,7 @@ def console(cluster: Cluster) -> Iterator[tuple[str, requests.Session]]:
         session.headers["x-csrf-token"] = CSRF.search(session.get(f"{url}/queue", timeout=30).text).group(1)
         yield url, session
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+        stop_process(process)
 
 
 @FUZZ

@@ -54,7 +54,7 @@ def test_other_commands_are_left_alone(argv: list[str]) -> None:
 
 
 def start(env: dict[str, str], *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "rasa_patches.api_secrets", *SERVER, *extra], cwd=REPO,
+    return subprocess.Popen([sys.executable, "-m", "rasa_patches", *SERVER, *extra], cwd=REPO,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
 

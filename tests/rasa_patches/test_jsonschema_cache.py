@@ -1,12 +1,17 @@
-"""The action server's responses are checked as strictly as before, with each schema checked once."""
+"""The action server's responses are checked as strictly as before, with each schema checked once.
+Every test that applies the fix undoes it (fixture `applied`): the rest of the session runs Rasa as released."""
 
 import importlib
+from typing import Iterator, List
 
 import jsonschema
 import pytest
+import rasa.__main__
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
+import rasa_patches
+import rasa_patches.__main__
 from rasa_patches import jsonschema_cache
 
 VALID_RESPONSE = {
@@ -25,33 +30,62 @@ def remote_action() -> RemoteAction:
     return RemoteAction("action_answer_faq", EndpointConfig("http://localhost:5055/webhook"))
 
 
-def test_the_tracker_store_module_applies_the_fix_to_the_rasa_process(monkeypatch) -> None:
-    monkeypatch.setattr(jsonschema, "validate", jsonschema_cache.ORIGINAL_VALIDATE)
+@pytest.fixture
+def applied() -> Iterator[None]:
+    """The fixes applied for one test, then undone."""
+    rasa_patches.apply_all()
+    yield
+    rasa_patches.undo_all()
+    assert jsonschema.validate is jsonschema_cache.ORIGINAL_VALIDATE
+
+
+def test_the_launcher_applies_the_fixes_then_runs_rasas_command_line(monkeypatch) -> None:
+    seen: List[object] = []
+    monkeypatch.setattr(rasa.__main__, "main", lambda: seen.append((jsonschema.validate, list(__import__("sys").argv))))
+    monkeypatch.setattr("sys.argv", ["python -m rasa_patches"])
+    token = "0123456789abcdef" * 3
+    monkeypatch.setenv("RASA_AUTH_TOKEN", token)
+    try:
+        rasa_patches.__main__.main(["run", "--enable-api", "--port", "5005"])
+    finally:
+        rasa_patches.undo_all()
+    # The fixes are in place when Rasa's CLI runs, and the token reached it from the environment.
+    assert seen == [(jsonschema_cache.cached_validate,
+                     ["rasa", "run", "--enable-api", "--port", "5005", f"--auth-token={token}"])]
+
+
+def test_importing_the_tracker_store_changes_nothing_in_rasa() -> None:
     import stores.sql  # Rasa imports it from endpoints.yml
 
     importlib.reload(stores.sql)
-    assert jsonschema.validate is jsonschema_cache.cached_validate
+    assert jsonschema.validate is jsonschema_cache.ORIGINAL_VALIDATE
 
 
-def test_a_valid_action_server_response_is_accepted(remote_action: RemoteAction) -> None:
-    jsonschema_cache.apply()
+def test_undo_gives_rasa_back_as_released() -> None:
+    rasa_patches.apply_all()
+    rasa_patches.undo_all()
+    assert jsonschema.validate is jsonschema_cache.ORIGINAL_VALIDATE
+
+
+def test_a_valid_action_server_response_is_accepted(applied, remote_action: RemoteAction) -> None:
     assert remote_action._validate_action_result(VALID_RESPONSE) is True
 
 
 @pytest.mark.parametrize("response", INVALID_RESPONSES)
 def test_an_invalid_response_is_refused_with_the_error_rasa_gave_before(remote_action, response) -> None:
     with pytest.raises(jsonschema.ValidationError) as original:
-        jsonschema_cache.ORIGINAL_VALIDATE(response, RemoteAction.action_response_format_spec())
-    jsonschema_cache.apply()
-    with pytest.raises(jsonschema.ValidationError) as cached:
         remote_action._validate_action_result(response)
-    assert cached.value.message.startswith(original.value.message)
+    rasa_patches.apply_all()
+    try:
+        with pytest.raises(jsonschema.ValidationError) as cached:
+            remote_action._validate_action_result(response)
+    finally:
+        rasa_patches.undo_all()
+    assert cached.value.message == original.value.message
     assert "Failed to validate Action server response" in cached.value.message
 
 
-def test_the_schema_itself_is_checked_once_not_on_every_response(monkeypatch, remote_action) -> None:
-    jsonschema_cache.apply()
-    jsonschema_cache._checked_validator.cache_clear()
+def test_the_schema_itself_is_checked_once_not_on_every_response(applied, monkeypatch, remote_action) -> None:
     checks = []
     validator_class = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())
     real_check = validator_class.check_schema

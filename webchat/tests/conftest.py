@@ -1,17 +1,25 @@
-"""Fixtures of the web chat browser tests: headless Debian Chromium driven by Playwright.
-
-webchat/test.sh starts Rasa, the action server and the page server on free ports and passes their
-addresses in WEBCHAT_URL, WEBCHAT_RASA_URL and WEBCHAT_RASA_TOKEN_FILE.
+"""Fixtures of the web chat browser tests: headless Debian Chromium driven by Playwright, the page
+server (webchat/server.py) on a free port, talking to the run's Rasa test stack (fixture `rasa_stack`,
+ops/teststack.py; a stack of their own when the tests run alone).
 """
 
 from __future__ import annotations
 
-import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+WEBCHAT_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(WEBCHAT_DIR.parent / "ops"))
+pytest.register_assert_rewrite("teststack")
+
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright  # noqa: E402
+from teststack import Stack, start_and_wait, stop_process  # noqa: E402
+
+pytest_plugins = ["teststack"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,26 +33,29 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1100, "height": 800}
 
 
-def required_env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        pytest.exit(f"{name} n'est pas défini : lancez ces tests avec « make test-webchat ».", returncode=2)
-    return value
+@pytest.fixture(scope="session")
+def page_url(rasa_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The chat page, served like `make run` serves it, its widget connected to the stack's Rasa."""
+    if not (WEBCHAT_DIR / "build" / "index.html").is_file():
+        pytest.fail("La page n'est pas construite : lancez « webchat/install.sh ».")
+    port = urlsplit(rasa_stack.page_url).port  # the origin Rasa's CORS allows
+    url = f"http://127.0.0.1:{port}/"
+    server = start_and_wait(
+        [sys.executable, str(WEBCHAT_DIR / "server.py"), "--port", str(port), "--socket-url", rasa_stack.url],
+        "le serveur de la page", url, tmp_path_factory.mktemp("webchat") / "page.log", timeout=30,
+    )
+    yield url
+    stop_process(server)
 
 
 @pytest.fixture(scope="session")
-def page_url() -> str:
-    return required_env("WEBCHAT_URL")
+def rasa_url(rasa_stack: Stack) -> str:
+    return rasa_stack.url
 
 
 @pytest.fixture(scope="session")
-def rasa_url() -> str:
-    return required_env("WEBCHAT_RASA_URL")
-
-
-@pytest.fixture(scope="session")
-def rasa_token() -> str:
-    return Path(required_env("WEBCHAT_RASA_TOKEN_FILE")).read_text(encoding="utf-8").strip()
+def rasa_token(rasa_stack: Stack) -> str:
+    return rasa_stack.token
 
 
 @pytest.fixture(scope="session")

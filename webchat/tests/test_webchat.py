@@ -1,4 +1,4 @@
-"""The web chat page, in real headless Chromium, against the real Rasa stack started by webchat/test.sh.
+"""The web chat page, in real headless Chromium, against the run's Rasa test stack (webchat/tests/conftest.py).
 
 Each test opens the page in a fresh browser context (empty storage: a new conversation) and acts as
 a person would: clicks buttons, types and presses keys, reloads. Assertions are on what the page

@@ -22,7 +22,8 @@ async def login_page(request: Request) -> Response:
     next_url = str(form.get("next") or "")
     if not next_url.startswith("/") or next_url.startswith("//") or "\\" in next_url:
         next_url = "/"  # only local paths: no open redirect ("//host", "/\\host")
-    if not security.csrf_valid(request.session, form.get("csrf_token")):
+    token = form.get("csrf_token")
+    if not security.csrf_valid(request.session, token if isinstance(token, str) else None):
         return render(request, "login.html", 403, error="Jeton anti-CSRF invalide : rechargez la page.", next=next_url)
     state = request.app.state
     client = request.client.host if request.client else "?"

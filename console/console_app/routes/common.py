@@ -24,6 +24,11 @@ def username(request: Request) -> str:
     return str(user["username"])
 
 
+def _text(value: object) -> str | None:
+    """A form field's value when it is text (an uploaded file is not)."""
+    return value if isinstance(value, str) else None
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -50,7 +55,7 @@ def login_required(role: str | None = None) -> Callable[[Handler], Handler]:
             if request.method == "POST":  # (body size: limited for every route by web.BodySizeLimit)
                 token = request.headers.get("x-csrf-token")
                 if token is None and "form" in request.headers.get("content-type", ""):
-                    token = (await request.form()).get("csrf_token")
+                    token = _text((await request.form()).get("csrf_token"))
                 if not security.csrf_valid(request.session, token):
                     return error(request, 403, "Jeton anti-CSRF absent ou invalide : rechargez la page.")
             return await handler(request)

@@ -1,6 +1,6 @@
-"""Real stack for the browser tests: Rasa + action server (ops/stack.sh, free ports, temporary tracker
-store, HANDOFF_ENABLED=true), the console (uvicorn, temporary DB, a COPY of the project data, tiny training
-config, temporary models dir), a static server for the person's chat page, and Debian's Chromium."""
+"""Real servers for the browser tests: the run's Rasa test stack (fixture `rasa_stack`, ops/teststack.py:
+handoff enabled, its own tracker store), the console (uvicorn, temporary DB, a COPY of the project data, tiny
+training config, temporary models dir), a static server for the person's chat page, and Debian's Chromium."""
 from __future__ import annotations
 
 import functools
@@ -8,16 +8,16 @@ import http.server
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from teststack import Stack, free_port, start_and_wait, stop_process
 
 BROWSER_DIR = Path(__file__).resolve().parent
 CONSOLE_DIR = BROWSER_DIR.parents[1]
@@ -36,54 +36,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("changes_live_model") is not None)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, seconds: float = 60) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if httpx.get(url, timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} ne répond pas")
-
-
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("console-browser")
 
 
 @pytest.fixture(scope="session")
-def stack(workdir: Path) -> Iterator[dict[str, Any]]:
-    if os.environ.get("CONSOLE_TEST_RASA_URL"):  # developer shortcut: a stack already running
-        yield {"url": os.environ["CONSOLE_TEST_RASA_URL"], "token": os.environ["CONSOLE_TEST_RASA_TOKEN"],
-               "tracker_db": os.environ["CONSOLE_TEST_TRACKER_DB"], "state": workdir}
-        return
-    if not list((REPO_ROOT / "models").glob("*.tar.gz")):
-        pytest.fail("Aucun modèle dans models/ : lancez d'abord 'make train'.")
-    state = workdir / "stack"
-    env = dict(os.environ, RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()),
-               TRACKER_DB=str(state / "tracker.db"), HANDOFF_ENABLED="true",
-               RASA_AUTH_TOKEN=secrets.token_hex(24), RASA_CORS="*")
-    env.pop("STATE_DIR", None)
-    info = {"url": f"http://localhost:{env['RASA_PORT']}", "token": env["RASA_AUTH_TOKEN"],
-            "tracker_db": env["TRACKER_DB"], "state": state}
-    try:
-        started = subprocess.run([str(REPO_ROOT / "ops" / "stack.sh"), "start", str(state)], env=env, timeout=900)
-        if started.returncode != 0:
-            # stack.sh waits 180 s; on a loaded machine Rasa can take longer: give it more time if it is alive.
-            pid = int((state / "rasa.pid").read_text())
-            os.kill(pid, 0)
-            wait_http(f"{info['url']}/status?token={info['token']}", seconds=600)
-        yield info
-    finally:
-        subprocess.run([str(REPO_ROOT / "ops" / "stack.sh"), "stop", str(state)], env=env, timeout=120)
+def stack(rasa_stack: Stack) -> dict[str, Any]:
+    return {"url": rasa_stack.url, "token": rasa_stack.token, "tracker_db": str(rasa_stack.tracker_db),
+            "state": rasa_stack.state_dir}
 
 
 @pytest.fixture(scope="session")
@@ -111,32 +72,31 @@ def console(workdir: Path, stack: dict[str, Any], project: Path) -> Iterator[dic
         subprocess.run([python, "-m", "console_app.manage", "create-user", name, "--role", role,
                         "--display-name", shown], input=PASSWORD + "\n", text=True, env=env, cwd=CONSOLE_DIR,
                        check=True)
-    log = (workdir / "console.log").open("w")
-    process = subprocess.Popen(
+    process = start_and_wait(
         [python, "-m", "uvicorn", "console_app.web:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port)], env=env, cwd=CONSOLE_DIR, stdout=log, stderr=subprocess.STDOUT)
+         "--port", str(port)], "la console", f"http://127.0.0.1:{port}/login", workdir / "console.log",
+        env=env, cwd=CONSOLE_DIR, timeout=60)
     try:
-        wait_http(f"http://127.0.0.1:{port}/login")
         yield {"url": f"http://127.0.0.1:{port}", "models_dir": workdir / "models", "log": workdir / "console.log"}
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+        stop_process(process)
 
 
 @pytest.fixture(scope="session")
-def person_site(workdir: Path) -> Iterator[str]:
-    """Static server for the person's chat page (person.html + the vendored socket.io client)."""
+def person_site(workdir: Path, rasa_stack: Stack) -> Iterator[str]:
+    """Static server for the person's chat page (person.html + the vendored socket.io client), at the
+    origin the stack's Rasa accepts (CORS)."""
     site = workdir / "site"
     site.mkdir()
     shutil.copy(BROWSER_DIR / "person.html", site / "person.html")
     shutil.copy(CONSOLE_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js", site)
     handler = functools.partial(QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", urlsplit(rasa_stack.page_url).port or 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

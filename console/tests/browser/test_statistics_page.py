@@ -13,8 +13,9 @@ from typing import Any, Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
+from teststack import free_port, start_and_wait, stop_process
 
-from .conftest import CONSOLE_DIR, PASSWORD, free_port, wait_http
+from .conftest import CONSOLE_DIR, PASSWORD
 
 sys.path.insert(0, str(CONSOLE_DIR / "tests"))
 from history import make_engine  # noqa: E402
@@ -40,17 +41,14 @@ def stats_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for name, role in (("alice", "agent"), ("admin", "admin")):
         subprocess.run([sys.executable, "-m", "console_app.manage", "create-user", name, "--role", role],
                        input=PASSWORD + "\n", text=True, env=env, cwd=CONSOLE_DIR, check=True)
-    log = (work / "console.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "console_app.web:create_app", "--factory",
-                                "--host", "127.0.0.1", "--port", str(port)],
-                               env=env, cwd=CONSOLE_DIR, stdout=log, stderr=subprocess.STDOUT)
+    process = start_and_wait([sys.executable, "-m", "uvicorn", "console_app.web:create_app", "--factory",
+                              "--host", "127.0.0.1", "--port", str(port)], "la console",
+                             f"http://127.0.0.1:{port}/login", work / "console.log", env=env, cwd=CONSOLE_DIR,
+                             timeout=60)
     try:
-        wait_http(f"http://127.0.0.1:{port}/login")
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+        stop_process(process)
 
 
 def _logged_in(browser: Any, url: str, username: str = "alice", **context: Any) -> Page:
