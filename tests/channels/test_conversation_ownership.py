@@ -17,9 +17,9 @@ import pytest
 import pytest_asyncio
 import socketio
 from aiohttp import web
-from conftest import ChannelUnderTest, serve
-from fake_mattermost import free_port
+from mattermost_harness import ChannelUnderTest, serve
 from rasa.core.channels.channel import UserMessage
+from teststack import free_port
 
 from channels.callback import TchapCallbackInput
 from channels.conversations import MATTERMOST_PREFIX, owner_of

@@ -43,11 +43,15 @@ def test_the_launcher_applies_the_fixes_then_runs_rasas_command_line(monkeypatch
     seen: List[object] = []
     monkeypatch.setattr(rasa.__main__, "main", lambda: seen.append((jsonschema.validate, list(__import__("sys").argv))))
     monkeypatch.setattr("sys.argv", ["python -m rasa_patches"])
+    token = "0123456789abcdef" * 3
+    monkeypatch.setenv("RASA_AUTH_TOKEN", token)
     try:
         rasa_patches.__main__.main(["run", "--enable-api", "--port", "5005"])
     finally:
         rasa_patches.undo_all()
-    assert seen == [(jsonschema_cache.cached_validate, ["rasa", "run", "--enable-api", "--port", "5005"])]
+    # The fixes are in place when Rasa's CLI runs, and the token reached it from the environment.
+    assert seen == [(jsonschema_cache.cached_validate,
+                     ["rasa", "run", "--enable-api", "--port", "5005", f"--auth-token={token}"])]
 
 
 def test_importing_the_tracker_store_changes_nothing_in_rasa() -> None:
