@@ -1,7 +1,6 @@
 """FAQ answers, out-of-scope replies and the hand-off to a person."""
 
 import os
-from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker

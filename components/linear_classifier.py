@@ -28,6 +28,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import (
     INTENT,
@@ -39,7 +40,6 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from rasa.nlu.constants import TOKENS_NAMES
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -164,14 +164,14 @@ class LinearClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         if self.weights is None or not messages:
             return messages
-        for message, row in zip(messages, self.probabilities(messages)):
+        for message, row in zip(messages, self.probabilities(messages), strict=True):
             self._annotate(message, row)
         return messages
 
     def _annotate(self, message: Message, row: np.ndarray) -> None:
         intents: Dict[str, float] = {}
         keys: List[Tuple[str, float]] = []
-        for label, probability in zip(self.labels, row):
+        for label, probability in zip(self.labels, row, strict=True):
             base = label.split("/", 1)[0]
             intents[base] = intents.get(base, 0.0) + float(probability)
             if base == RETRIEVAL_INTENT and "/" in label:

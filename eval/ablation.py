@@ -183,7 +183,8 @@ def write_report(rows: List[str], load: float, started: str) -> str:
         "une question hors sujet (nombre et part des 394 questions aveugles) ; temps NLU = médiane par message dans",
         "le processus (il dépend de la charge de la machine) ; entraînement = NLU seule, en minutes.",
         "",
-        "| variante | dev | test | aveugle FAQ | aveugle hors sujet | aveugle fausses | NLU (ms) | entraînement (min) |",
+        "| variante | dev | test | aveugle FAQ | aveugle hors sujet | aveugle fausses | NLU (ms) "
+        "| entraînement (min) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
         "",

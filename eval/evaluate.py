@@ -420,7 +420,8 @@ def main() -> int:
     for split in splits:
         assistant = score(examples[split], [assistant_outcome(data, thresholds, keys) for data in parsed[split]])
         nearest = baseline_model.nearest([e.text for e in examples[split]])
-        results[split] = (len(examples[split]), assistant, score(examples[split], baseline_outcomes(nearest, min_similarity)))
+        baseline = score(examples[split], baseline_outcomes(nearest, min_similarity))
+        results[split] = (len(examples[split]), assistant, baseline)
 
     print(f"\nCompréhension sur des questions jamais vues à l'entraînement ({', '.join(splits)})")
     print(f"Seuils : intention ≥ {thresholds.min_intent_confidence}, sélecteur ≥ {thresholds.min_selector_confidence}, "

@@ -13,7 +13,6 @@ import uuid
 
 from test_socketio import exchange
 
-
 OFF_TOPIC = "Comment renouveler mon passeport ?"
 
 
