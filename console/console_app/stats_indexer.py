@@ -16,6 +16,9 @@ conversation is paused go to an adviser, not to the assistant: they are not turn
 handoff: *taken* when an adviser's first message arrives (the wait is kept in whole seconds),
 *not taken* when it ends otherwise (the console's timeout answer, a resume, a restart).
 
+The console's own test conversations (« Parler à l'assistant », senders `console-essai-…`) are skipped:
+the support team trying the assistant is not usage.
+
 The index follows `events` by id. On PostgreSQL, events younger than SETTLE_SECONDS are left for the
 next run: two Rasa instances may commit their turns out of id order, and an event read past its
 neighbour would never be read again. SQLite has one writer at a time: its ids are committed in order.
@@ -35,7 +38,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from . import stats_tables as t
-from .tracker import _loads  # one reading of an event's JSON for the whole console
+from .tracker import _loads, is_console_test  # one reading of an event's JSON for the whole console
 
 FAQ, SCOPE, DECLINED, OFF_TOPIC, HANDOFF, OTHER = "faq", "scope", "declined", "off_topic", "handoff", "other"
 CATEGORIES = (FAQ, SCOPE, DECLINED, OFF_TOPIC, HANDOFF, OTHER)
@@ -225,8 +228,10 @@ class StatsIndexer:
             ready = list(_settled(rows, now, self.settle_seconds))
             if not ready:
                 return True, 0
-            batch = self._load(conn, {row.sender_id for row in ready})
-            for row in ready:
+            # The support team's own tries (« Parler à l'assistant ») are not usage: never counted.
+            counted = [row for row in ready if not is_console_test(row.sender_id)]
+            batch = self._load(conn, {row.sender_id for row in counted})
+            for row in counted:
                 self._apply(batch, row)
             self._store(conn, batch)
             set_state(conn, WATERMARK, str(ready[-1].id))

@@ -103,6 +103,27 @@ def test_the_conversations_behind_each_figure(known: Engine) -> None:
     assert rows[0].sender_id == "w4"  # most recent first
 
 
+def test_the_console_s_own_tries_are_not_usage(store_url: str) -> None:
+    """The console's « Parler à l'assistant » panel talks to the real assistant as console-essai-…:
+    those conversations, interleaved with people's, count nowhere."""
+    engine = make_engine(store_url)
+    write_known_history(engine)
+    h = History(engine)
+    h.conversation("console-essai-alice-1a2b", at(D1, 9, 30), "rest").faq("financement").not_sure().off_topic()
+    h.conversation("console-essai-admin-3c4d", at(D2, 14, 30), "rest").scope_check("concerne").handoff(
+        taken_after=10)
+    h.flush()
+    StatsIndexer(engine, PARIS, batch_size=7).refresh()
+    report = build_report(engine, NOVEMBER)
+    assert report.total == 23 and report.sessions == 11
+    assert dict(report.per_channel) == {"socketio": 13, "rest": 2, "callback": 6, "mattermost": 2}
+    assert dict(report.faq) == {"financement": 4, "collectivites": 3}
+    assert dict(report.verdicts) == {"concerne": 1, "non_concerne": 1}
+    assert dict(report.handoffs) == {"taken": 3, "not_taken": 1} and report.median_wait == 50.0
+    rows, _total, _archived = selection_conversations(engine, Selection(Filters(NOVEMBER.period, "rest")))
+    assert senders(rows) == {"r1"}
+
+
 def test_a_turn_split_across_runs_is_classified_once_complete(store_url: str) -> None:
     """The indexer reads a few events at a time: a question and the answer that follows it may be read
     in different runs, and a handoff taken minutes later still gets its wait."""
