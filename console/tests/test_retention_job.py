@@ -1,0 +1,103 @@
+"""The nightly retention job as `make run` and `make run-prod` start it (console/retention.sh): both
+register it, it purges on its first start (then every night), and a period above 6 months stops it
+at once with a French message."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from console_app import stats_tables as t
+from history import History, make_engine
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = REPO_ROOT / "console" / "retention.sh"
+
+
+def job_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The job's environment: its own state, stores and secrets (nothing written into the repository)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TRACKER_STORE_URL", "CONSOLE_DB_URL", "STATE_DIR", "TRACKER_DB")
+           and not k.startswith(("CONVERSATION_", "CONSOLE_AUDIT_", "STATS_", "RETENTION_"))}
+    env.update(STATE_DIR=str(tmp_path / "state"), TRACKER_DB=str(tmp_path / "tracker.db"),
+               CONSOLE_DB_URL=f"sqlite:///{tmp_path / 'console.db'}", CONSOLE_SECRET_KEY="job-test-secret",
+               RASA_AUTH_TOKEN="a" * 48, TCHAP_CALLBACK_TOKEN="b" * 48, **extra)
+    return env
+
+
+@pytest.mark.parametrize("target, runner", [("run", "ops/run.sh"), ("run-prod", "deploy/run-prod.sh")])
+def test_make_run_and_make_run_prod_start_the_retention_job(target: str, runner: str) -> None:
+    """What `make run` / `make run-prod` would run (make -n: nothing is started)."""
+    planned = subprocess.run(["make", "-n", "--no-print-directory", target], cwd=REPO_ROOT, capture_output=True,
+                             text=True, timeout=60, env={**os.environ, "MAKEFLAGS": ""})
+    assert planned.returncode == 0, planned.stderr
+    runs = [line for line in planned.stdout.splitlines() if line.startswith(runner)]
+    assert len(runs) == 1, planned.stdout
+    assert "console/retention.sh" in runs[0].split()
+
+
+def test_its_line_of_the_make_run_banner_starts_nothing() -> None:
+    """ops/run.sh asks every service for its banner line once everything runs."""
+    banner = subprocess.run(["bash", str(SCRIPT), "--banner"], cwd=REPO_ROOT, capture_output=True, text=True,
+                            timeout=10, env={**os.environ, "CONVERSATION_RETENTION_DAYS": "45"})
+    assert banner.returncode == 0
+    assert banner.stdout == ("  - conservation des données : conversations supprimées après 45 jours "
+                             "(tâche de nuit)\n")
+
+
+def old_and_recent(engine: Engine) -> None:
+    h = History(engine)
+    h.conversation("c40j-a81f", (datetime.now() - timedelta(days=40)).timestamp()).faq("financement")
+    h.conversation("c2j-9b2e", (datetime.now() - timedelta(days=2)).timestamp()).faq("collectivites")
+    h.flush()
+
+
+def senders(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(select(t.events.c.sender_id).distinct())}
+
+
+def stop(job: subprocess.Popen[Any]) -> None:
+    if job.poll() is None:
+        os.killpg(job.pid, signal.SIGTERM)
+        job.wait(30)
+
+
+def test_the_job_purges_at_its_first_start(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    old_and_recent(engine)
+    log = (tmp_path / "job.log").open("w")
+    job = subprocess.Popen(["bash", str(SCRIPT)], cwd=REPO_ROOT, env=job_env(tmp_path), stdout=log,
+                           stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while senders(engine) != {"c2j-9b2e"}:
+            assert job.poll() is None, (tmp_path / "job.log").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "job.log").read_text()
+            time.sleep(0.5)
+    finally:
+        stop(job)
+        log.close()
+    output = (tmp_path / "job.log").read_text()
+    assert "Conversations : 30 jours" in output  # the settings it runs with, in French
+    assert re.search(r"Purge des données de plus de 30 jours : 1 conversation\(s\) supprimée\(s\)", output), output
+    assert "c40j-a81f" not in output and "Qui finance" not in output  # counts only, no id, no text
+
+
+def test_a_period_above_six_months_stops_the_job_in_french(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    old_and_recent(engine)
+    done = subprocess.run(["bash", str(SCRIPT)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+                          env=job_env(tmp_path, CONVERSATION_RETENTION_DAYS="200"))
+    assert done.returncode != 0
+    assert ("ERREUR de configuration de la conservation des données : CONVERSATION_RETENTION_DAYS=200 refusé : "
+            "entre 1 et 183 (au plus 6 mois).") in done.stderr
+    assert senders(engine) == {"c40j-a81f", "c2j-9b2e"}  # nothing purged with a refused setting
