@@ -6,8 +6,9 @@ Kept apart from Rasa's tracker store: the console never writes into the tracker 
 only through Rasa's HTTP API.
 """
 import os
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import (
     Boolean,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.schema import CreateColumn
 
 metadata = MetaData()
@@ -128,6 +130,22 @@ def _create_private_sqlite_file(path: Path) -> None:
     path.chmod(0o600)
 
 
+def create_concurrently(create: Callable[[], None], attempts: int = 5) -> None:
+    """Run an idempotent schema creation that another process may be running at the same moment.
+
+    `make run` starts the console and the retention job together: both find a table missing, both
+    create it, and the slower one fails (SQLite: « table … already exists »; PostgreSQL: a duplicate
+    table or type). Trying again finds what the other one created."""
+    for attempt in range(attempts):
+        try:
+            create()
+            return
+        except (OperationalError, ProgrammingError, IntegrityError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine and the tables (create_all is idempotent)."""
     if url.startswith("sqlite:///"):
@@ -140,9 +158,13 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
+    create_concurrently(lambda: _create_schema(engine))
+    return engine
+
+
+def _create_schema(engine: Engine) -> None:
     metadata.create_all(engine)
     _add_missing_columns(engine)
-    return engine
 
 
 def _add_missing_columns(engine: Engine) -> None:

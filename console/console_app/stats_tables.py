@@ -37,6 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from .db import create_concurrently
+
 metadata = MetaData()
 
 # One row per message a person sent to the assistant (not to an adviser), keyed by its `events` id.
@@ -138,14 +140,18 @@ def ensure_schema(engine: Engine) -> bool:
         return False
     if engine.dialect.name == "sqlite":
         _use_write_ahead_log(engine)
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text(EVENTS_TIMESTAMP_INDEX))
+    create_concurrently(lambda: _create_tables_and_index(engine))  # the console and the job start together
     with contextlib.suppress(IntegrityError), engine.begin() as conn:  # another process may create it too
         if conn.execute(select(state.c.name).where(state.c.name == "watermark")).first() is None:
             conn.execute(insert(state).values(name="watermark", value="0"))
     _READY.add(engine)
     return True
+
+
+def _create_tables_and_index(engine: Engine) -> None:
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text(EVENTS_TIMESTAMP_INDEX))
 
 
 def _use_write_ahead_log(engine: Engine) -> None:

@@ -3,6 +3,7 @@ register it, it purges on its first start (then every night), and a period above
 at once with a French message."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -10,12 +11,13 @@ import subprocess
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
+from console_app import db as console_db
 from console_app import stats_tables as t
 from history import History, make_engine
-from sqlalchemy import select
+from sqlalchemy import MetaData, create_engine, event, inspect, select
 from sqlalchemy.engine import Engine
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -101,3 +103,40 @@ def test_a_period_above_six_months_stops_the_job_in_french(tmp_path: Path) -> No
     assert ("ERREUR de configuration de la conservation des données : CONVERSATION_RETENTION_DAYS=200 refusé : "
             "entre 1 et 183 (au plus 6 mois).") in done.stderr
     assert senders(engine) == {"c40j-a81f", "c2j-9b2e"}  # nothing purged with a refused setting
+
+
+@contextlib.contextmanager
+def another_process_creates_the_tables_first(metadata: MetaData, url: str) -> Iterator[list[str]]:
+    """The race of `make run`: between this process's check and its CREATE TABLE, another process (the
+    console or the job) creates the same tables. Yields the list the listener writes into when it fires."""
+    fired: list[str] = []
+
+    def create_them_elsewhere(_target: Any, connection: Any, **_kw: Any) -> None:
+        if fired:
+            return
+        fired.append("created elsewhere")
+        other = create_engine(url)
+        metadata.create_all(other)
+        other.dispose()
+
+    event.listen(metadata, "before_create", create_them_elsewhere)
+    try:
+        yield fired
+    finally:
+        event.remove(metadata, "before_create", create_them_elsewhere)
+
+
+def test_the_console_database_survives_the_console_and_the_job_creating_it_together(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'console.db'}"
+    with another_process_creates_the_tables_first(console_db.metadata, url) as fired:
+        engine = console_db.make_engine(url)
+    assert fired == ["created elsewhere"]
+    assert {"users", "audit_log", "annotations"} <= set(inspect(engine).get_table_names())
+
+
+def test_the_statistics_tables_survive_the_console_and_the_job_creating_them_together(store_url: str) -> None:
+    make_engine(store_url).dispose()  # Rasa's `events` exists
+    with another_process_creates_the_tables_first(t.metadata, store_url) as fired:
+        assert t.ensure_schema(create_engine(store_url))
+    assert fired == ["created elsewhere"]
+    assert {"stats_turns", "stats_daily"} <= set(inspect(create_engine(store_url)).get_table_names())
