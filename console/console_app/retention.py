@@ -386,22 +386,30 @@ def purge_is_due(tracker_engine: Engine, now: float) -> bool:
 
 def serve(tracker_engine: Engine, console_engine: Engine, policy: RetentionPolicy,
           refresh_seconds: float = 300.0) -> None:
-    """Run for ever: index the statistics every few minutes, purge every night (and at start if due)."""
+    """Run for ever: index the statistics every few minutes, purge every night (and at start if due).
+
+    A store that does not answer (PostgreSQL restarting…) is tried again at the next beat: the job
+    never stops on it, or nothing would be purged any more."""
     indexer = StatsIndexer(tracker_engine, policy.zone)
-    next_purge = time.time() if purge_is_due(tracker_engine, time.time()) else next_purge_at(policy, time.time())
     log.info("Conservation : conversations %d jours, journal de la console %d jours, comptes anonymes %d mois ; "
              "purge chaque nuit à %s (%s).", policy.conversation_days, policy.audit_days, policy.aggregate_months,
              policy.purge_time, policy.timezone)
+    next_purge: float | None = None  # known once the tracker store has answered
     while True:
+        pause = refresh_seconds
         try:
+            if next_purge is None:
+                now = time.time()
+                next_purge = now if purge_is_due(tracker_engine, now) else next_purge_at(policy, now)
             if time.time() >= next_purge:
                 purge(tracker_engine, console_engine, policy, indexer=indexer)
                 next_purge = next_purge_at(policy, time.time())
             else:
                 indexer.refresh()
+            pause = min(refresh_seconds, next_purge - time.time())
         except Exception:  # noqa: BLE001 - the database may be restarting: try again at the next beat
             log.exception("Tâche de conservation : échec, nouvel essai dans %.0f s.", refresh_seconds)
-        time.sleep(max(1.0, min(refresh_seconds, next_purge - time.time())))
+        time.sleep(max(1.0, pause))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -140,3 +140,36 @@ def test_the_statistics_tables_survive_the_console_and_the_job_creating_them_tog
         assert t.ensure_schema(create_engine(store_url))
     assert fired == ["created elsewhere"]
     assert {"stats_turns", "stats_daily"} <= set(inspect(create_engine(store_url)).get_table_names())
+
+
+def test_a_store_that_does_not_answer_at_start_is_tried_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL still starting (or restarting) when the job starts: it waits a beat and purges then,
+    instead of dying and never purging again."""
+    from console_app import retention
+    from sqlalchemy.exc import OperationalError
+
+    asked: list[str] = []
+
+    def store_restarting_then_back(_engine: Any, _now: float) -> bool:
+        asked.append("asked")
+        if len(asked) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("the database system is starting up"))
+        return True
+
+    purged: list[str] = []
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 2:
+            raise KeyboardInterrupt  # end of the test's run of the endless loop
+
+    monkeypatch.setattr(retention, "purge_is_due", store_restarting_then_back)
+    monkeypatch.setattr(retention, "purge", lambda *_a, **_k: purged.append("purged"))
+    monkeypatch.setattr(retention.time, "sleep", sleep)
+    engine = create_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    with pytest.raises(KeyboardInterrupt):
+        retention.serve(engine, console_db.make_engine(f"sqlite:///{tmp_path / 'console.db'}"),
+                        retention.RetentionPolicy(), refresh_seconds=300)
+    assert asked == ["asked", "asked"] and purged == ["purged"]
+    assert slept[0] == 300  # a beat after the failure, not a loop of retries every second
