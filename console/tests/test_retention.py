@@ -24,7 +24,7 @@ from console_app.retention import (
 from console_app.stats_indexer import StatsIndexer
 from console_app.stats_report import Filters, Period
 from history import History, make_engine
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.engine import Engine
 from test_statistics import D1, NOVEMBER, PARIS, at, build_report, write_known_history
 
@@ -293,3 +293,12 @@ def test_old_events_written_after_recent_ones_are_purged_once_counted(store_url:
     assert set(events_of(engine)) == {"recent"}
     around = Filters(Period(date.fromtimestamp(now - 41 * 86400), date.fromtimestamp(now + 86400)))
     assert dict(build_report(engine, around).faq) == {"financement": 1, "collectivites": 1}  # both counted
+
+
+def test_old_events_are_found_through_an_index_on_their_timestamp(store_url: str) -> None:
+    """Rasa's `events` has no index on `timestamp`: the console adds one, or every purge would read the
+    whole table."""
+    engine = make_engine(store_url)
+    assert t.ensure_schema(engine)
+    indexes = {tuple(ix["column_names"]) for ix in inspect(engine).get_indexes("events")}
+    assert ("timestamp",) in indexes
