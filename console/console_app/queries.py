@@ -16,8 +16,8 @@ from .db import annotations, audit_log, dismissals, reviews, tags
 
 
 def audit(engine: Engine, username: str, action: str, target: str = "", detail: str = "") -> None:
-    """Append one line to the audit log (never updated; deleted only when older than its retention
-    period, by retention.py)."""
+    """Append one line to the audit log (deleted when older than its retention period, by retention.py,
+    which also removes the quote of a person's message from a line older than the conversations' period)."""
     with engine.begin() as conn:
         conn.execute(insert(audit_log).values(
             ts=time.time(), username=username, action=action, target=target[:255], detail=detail[:4000]))

@@ -14,7 +14,8 @@ works in batches of conversations, each one transaction, through the index on `e
 
 Before events go, their statistics index rows are added to the anonymous daily counts, so the
 statistics keep counting them. The console's own rows about a deleted conversation (review, tags,
-takeovers) go with it, and so do the inbox's annotation records older than the period.
+takeovers) go with it, and so do the inbox's annotation records and messages set aside older than the
+period; the audit lines of that time that quote a message lose the quote (the line stays).
 
     python -m console_app.retention serve            the nightly job (started by console/retention.sh)
     python -m console_app.retention purge            one purge now, its report printed
@@ -40,7 +41,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import stats_tables as t
 from .db import annotations as annotation_records
-from .db import audit_log, reviews, tags, takeovers
+from .db import audit_log, dismissals, reviews, tags, takeovers
 from .queries import audit
 from .stats_indexer import (
     NOT_TAKEN,
@@ -151,6 +152,7 @@ class PurgeReport:
     turns_rolled_up: int = 0
     console_rows_deleted: int = 0
     audit_rows_deleted: int = 0
+    audit_quotes_removed: int = 0
     daily_rows_deleted: int = 0
     seconds: float = 0.0
     gone: list[str] = field(default_factory=list, repr=False)
@@ -158,7 +160,8 @@ class PurgeReport:
     def summary(self) -> str:
         return (f"{self.conversations_deleted} conversation(s) supprimée(s), {self.conversations_trimmed} allégée(s) "
                 f"de leurs sessions anciennes, {self.events_deleted} événement(s), {self.audit_rows_deleted} ligne(s) "
-                f"du journal, {self.daily_rows_deleted} compte(s) de plus de 25 mois ({self.seconds:.1f} s)")
+                f"du journal, {self.audit_quotes_removed} citation(s) de message retirée(s) du journal, "
+                f"{self.daily_rows_deleted} compte(s) de plus de 25 mois ({self.seconds:.1f} s)")
 
     def as_json(self) -> str:
         data = asdict(self)
@@ -303,6 +306,27 @@ def forget_in_console(console_engine: Engine, sender_ids: list[str]) -> int:
     return count
 
 
+# Audit lines that quote what a person wrote (messages of the inbox set aside, brought back, or turned
+# into a training example): the quote goes when the conversations of that time go; the line itself
+# (who did what, when) stays for the audit log's own period.
+QUOTING_ACTIONS = ("inbox_dismiss", "inbox_restore")
+QUOTE_REMOVED = "(texte retiré : plus ancien que la durée de conservation des conversations)"
+
+
+def remove_old_quotes(conn: Connection, cutoff: float) -> int:
+    """Replace the quoted messages of the audit lines older than the cutoff; returns how many."""
+    removed = conn.execute(update(audit_log).where(
+        audit_log.c.action.in_(QUOTING_ACTIONS), audit_log.c.ts < cutoff, audit_log.c.target != QUOTE_REMOVED,
+    ).values(target=QUOTE_REMOVED)).rowcount
+    annotated = conn.execute(select(audit_log.c.id, audit_log.c.detail).where(
+        audit_log.c.action == "annotation", audit_log.c.ts < cutoff,
+        ~audit_log.c.detail.startswith(QUOTE_REMOVED))).all()
+    for row in annotated:  # "<text> → <file>": the file the example went to stays
+        where = (row.detail or "").rpartition(" → ")[2]
+        conn.execute(update(audit_log).where(audit_log.c.id == row.id).values(detail=f"{QUOTE_REMOVED} → {where}"))
+    return removed + len(annotated)
+
+
 def purge(tracker_engine: Engine, console_engine: Engine, policy: RetentionPolicy, now: float | None = None,
           indexer: StatsIndexer | None = None, by: str = RETENTION_USER) -> PurgeReport:
     """The nightly purge (or one an admin asked for): conversations, the console's rows about them, old
@@ -322,6 +346,10 @@ def purge(tracker_engine: Engine, console_engine: Engine, policy: RetentionPolic
         # The record of a message turned into a training example: its message is gone by now.
         report.console_rows_deleted += conn.execute(
             delete(annotation_records).where(annotation_records.c.annotated_at < report.cutoff)).rowcount
+        # The inbox's messages set aside keep their text: they go with the conversations of their time.
+        report.console_rows_deleted += conn.execute(
+            delete(dismissals).where(dismissals.c.dismissed_at < report.cutoff)).rowcount
+        report.audit_quotes_removed = remove_old_quotes(conn, report.cutoff)
         report.audit_rows_deleted = conn.execute(
             delete(audit_log).where(audit_log.c.ts < now - policy.audit_days * 86400)).rowcount
     report.seconds = time.monotonic() - started

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from console_app import stats_tables as t
 from console_app.db import annotations as annotation_records
-from console_app.db import audit_log, reviews, tags, takeovers
+from console_app.db import audit_log, dismissals, reviews, tags, takeovers
 from console_app.db import make_engine as make_console_engine
 from console_app.retention import (
     RetentionConfigError,
@@ -302,3 +302,38 @@ def test_old_events_are_found_through_an_index_on_their_timestamp(store_url: str
     assert t.ensure_schema(engine)
     indexes = {tuple(ix["column_names"]) for ix in inspect(engine).get_indexes("events")}
     assert ("timestamp",) in indexes
+
+
+def test_no_quote_of_a_message_outlives_the_conversations(console_db: Engine, tmp_path: Any) -> None:
+    """The inbox's messages set aside, and the audit lines quoting a message, keep what a person wrote:
+    past the conversations' period the text goes, the audit line (who, what, when) stays."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    with console_db.begin() as conn:
+        for days, quoted in ((31, "mon numéro est le 06 12 34 56 78"), (29, "message mis de côté récent")):
+            ts = NOW - days * 86400
+            conn.execute(insert(dismissals).values(normalized=quoted, text=quoted, dismissed_by="alice",
+                                                   dismissed_at=ts))
+            conn.execute(insert(audit_log).values(ts=ts, username="alice", action="inbox_dismiss", target=quoted))
+            conn.execute(insert(audit_log).values(ts=ts, username="bob", action="annotation", target="faq/cout",
+                                                  detail=f"{quoted} → data/nlu/faq.yml"))
+            conn.execute(insert(audit_log).values(ts=ts, username="bob", action="review", target="w1",
+                                                  detail="revue"))
+
+    first = purge(engine, console_db, RetentionPolicy(), now=NOW)
+    again = purge(engine, console_db, RetentionPolicy(), now=NOW + 60)
+
+    with console_db.connect() as conn:
+        assert [r.text for r in conn.execute(select(dismissals))] == ["message mis de côté récent"]
+        lines = [(r.username, r.action, r.target, r.detail) for r in conn.execute(
+            select(audit_log).where(audit_log.c.action != "purge").order_by(audit_log.c.id))]
+    gone = "(texte retiré : plus ancien que la durée de conservation des conversations)"
+    assert lines == [
+        ("alice", "inbox_dismiss", gone, None),
+        ("bob", "annotation", "faq/cout", gone + " → data/nlu/faq.yml"),
+        ("bob", "review", "w1", "revue"),
+        ("alice", "inbox_dismiss", "message mis de côté récent", None),
+        ("bob", "annotation", "faq/cout", "message mis de côté récent → data/nlu/faq.yml"),
+        ("bob", "review", "w1", "revue"),
+    ]
+    assert first.audit_quotes_removed == 2 and again.audit_quotes_removed == 0
+    assert "2 citation(s) de message retirée(s) du journal" in first.summary()
