@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "console"), str(REPO / "console" / "tests")]
+sys.path[:0] = [str(REPO / "console"), str(REPO / "console" / "tests"), str(REPO / "ops")]
 
 from console_app.db import make_engine as make_console_engine  # noqa: E402
 from console_app.retention import RetentionPolicy, purge  # noqa: E402
