@@ -6,7 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--banner" ]; then
-  echo "  - conservation des données : conversations supprimées après ${CONVERSATION_RETENTION_DAYS:-30} jours (tâche de nuit)"
+  # The same bounds as console_app/retention.py: a refused period must not be announced as in force.
+  days="${CONVERSATION_RETENTION_DAYS:-30}"
+  if [[ "$days" =~ ^[0-9]+$ ]] && [ "$((10#$days))" -ge 1 ] && [ "$((10#$days))" -le 183 ]; then
+    echo "  - conservation des données : conversations supprimées après $((10#$days)) jours (tâche de nuit)"
+  else
+    echo "  - conservation des données : CONVERSATION_RETENTION_DAYS=$days refusé (de 1 à 183 jours, 6 mois au plus) :"
+    echo "      AUCUNE PURGE tant que ce n'est pas corrigé (journal console-retention.log)"
+  fi
   exit 0
 fi
 console/install.sh

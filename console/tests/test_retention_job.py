@@ -46,13 +46,20 @@ def test_make_run_and_make_run_prod_start_the_retention_job(target: str, runner:
     assert "console/retention.sh" in runs[0].split()
 
 
-def test_its_line_of_the_make_run_banner_starts_nothing() -> None:
-    """ops/run.sh asks every service for its banner line once everything runs."""
-    banner = subprocess.run(["bash", str(SCRIPT), "--banner"], cwd=REPO_ROOT, capture_output=True, text=True,
-                            timeout=10, env={**os.environ, "CONVERSATION_RETENTION_DAYS": "45"})
-    assert banner.returncode == 0
-    assert banner.stdout == ("  - conservation des données : conversations supprimées après 45 jours "
-                             "(tâche de nuit)\n")
+def banner(days: str) -> str:
+    """The job's line of the `make run` banner (ops/run.sh asks every service once everything runs)."""
+    shown = subprocess.run(["bash", str(SCRIPT), "--banner"], cwd=REPO_ROOT, capture_output=True, text=True,
+                           timeout=10, env={**os.environ, "CONVERSATION_RETENTION_DAYS": days})
+    assert shown.returncode == 0
+    return shown.stdout
+
+
+def test_its_line_of_the_make_run_banner_says_the_period_in_force() -> None:
+    assert banner("45") == "  - conservation des données : conversations supprimées après 45 jours (tâche de nuit)\n"
+    for refused in ("200", "0", "trente"):
+        assert banner(refused) == (
+            f"  - conservation des données : CONVERSATION_RETENTION_DAYS={refused} refusé (de 1 à 183 jours, "
+            "6 mois au plus) :\n      AUCUNE PURGE tant que ce n'est pas corrigé (journal console-retention.log)\n")
 
 
 def old_and_recent(engine: Engine) -> None:
