@@ -27,9 +27,6 @@ export ACTION_ENDPOINT_URL="http://localhost:$ACTIONS_PORT/webhook"
 rasa_env_names=(RASA_PORT RASA_INTERFACE RASA_CORS RASA_AUTH_TOKEN RASA_JWT_SECRET TRACKER_DB ACTION_ENDPOINT_URL
                 TCHAP_CALLBACK_URL TCHAP_CALLBACK_TOKEN MATTERMOST_URL MATTERMOST_BOT_TOKEN
                 MATTERMOST_WEBHOOK_TOKEN MATTERMOST_SLASH_TOKEN MATTERMOST_ACTIONS_URL)
-# The process being replaced finishes its requests, then closes its websockets (socket.io clients
-# reconnect to the new one) within this many seconds (Sanic's default: 15 s).
-export SANIC_GRACEFUL_SHUTDOWN_TIMEOUT="${SANIC_GRACEFUL_SHUTDOWN_TIMEOUT:-10}"
 
 save_rasa_env() {
   local name
@@ -61,7 +58,7 @@ deploy() {
   fi
   . "$dir/rasa.env"
   rm -f "$ready"
-  start_rasa "$model" "$dir/rasa.log" RASA_TAKE_OVER_PORT=1 RASA_READY_FILE="$ready"
+  start_rasa "$model" "$dir/rasa.log" RASA_TAKE_OVER_PORT=1 RASA_REQUIRE_MODEL=1 RASA_READY_FILE="$ready"
   new=$!
   # `stop` stops it too while it loads, and so does this script when it is stopped.
   echo "$new" > "$dir/rasa-next.pid"

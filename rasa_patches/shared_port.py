@@ -19,8 +19,9 @@ Set on Rasa's process (`ops/stack.sh` does):
   SO_REUSEPORT socket resets the connections still queued on it).
 - On SIGTERM the process first waits (10 s at most) until the connections queued on its socket are
   accepted, then stops as Sanic does: it finishes its requests (SANIC_GRACEFUL_SHUTDOWN_TIMEOUT).
-- With `RASA_TAKE_OVER_PORT=1`, a process whose model did not load (Rasa would serve without one)
-  stops before it listens: the process in service keeps answering.
+- `RASA_REQUIRE_MODEL=1` (set by both profiles' deploy on the new process, shared port or not): a
+  process whose model did not load (Rasa would answer without one) stops before it listens, so the
+  process in service keeps answering and the deploy fails at once.
 - `RASA_READY_FILE`: the process writes its pid there once it listens; the deploy script waits for it.
 
 Costs: one server process only (`workers` = 1, as Rasa runs without a Redis lock store); while both
@@ -145,12 +146,12 @@ def _when_listening(sock: socket.socket, ready_file: Optional[str]) -> Callable[
 
 def run_on_shared_port(self: Sanic, host: Optional[str] = None, port: Optional[int] = None, **kwargs: Any) -> Any:
     """`Sanic.run` on a socket shared with the process in service (see the module docstring)."""
+    if os.environ.get("RASA_REQUIRE_MODEL") == "1":
+        self.register_listener(_refuse_without_model, "before_server_start")
     if not enabled() or kwargs.get("sock") is not None or kwargs.get("workers", 1) != 1 or port is None:
         return ORIGINAL_RUN(self, host, port, **kwargs)
     host = host or "0.0.0.0"
-    if os.environ.get("RASA_TAKE_OVER_PORT") == "1":
-        self.register_listener(_refuse_without_model, "before_server_start")
-    else:
+    if os.environ.get("RASA_TAKE_OVER_PORT") != "1":
         check_port_free(host, port)
     sock = shared_socket(host, port)
     self.register_listener(_when_listening(sock, os.environ.get("RASA_READY_FILE")), "after_server_start")
@@ -158,7 +159,7 @@ def run_on_shared_port(self: Sanic, host: Optional[str] = None, port: Optional[i
 
 
 def apply() -> None:
-    """Make `Sanic.run` honour RASA_SHARED_PORT (it changes nothing while the variable is unset)."""
+    """Make `Sanic.run` honour RASA_SHARED_PORT and RASA_REQUIRE_MODEL (nothing changes while they are unset)."""
     Sanic.run = run_on_shared_port  # type: ignore[method-assign]
 
 
