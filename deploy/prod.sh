@@ -236,15 +236,22 @@ other_port() {
   return 1
 }
 
+# set_instance NAME PID PORT: what the instance's files say (the pid file is replaced at once).
+set_instance() {
+  echo "$2" > "$PROD_DIR/rasa-$1.pid.new" && mv "$PROD_DIR/rasa-$1.pid.new" "$PROD_DIR/rasa-$1.pid"
+  echo "$3" > "$PROD_DIR/rasa-$1.port"
+}
+
 # replace_instance NAME MODEL: a new process of instance NAME loads MODEL on the instance's other port
-# while the old one answers; once it answers with MODEL, nginx sends it the instance's share of the
-# requests, and the old process finishes its requests and stops.
+# while the old one answers; once it answers (its model loaded), nginx sends it the instance's share of
+# the requests, and the old process finishes its requests and stops. (Called in an `||` list: `set -e`
+# does not apply, every failure is checked.)
 replace_instance() {
   local name="$1" model="$2" old_pid old_port new_port new_pid next="$PROD_DIR/rasa-$1-next.pid"
   local log="$log_dir/rasa-$name.log"
   old_pid="$(cat "$PROD_DIR/rasa-$name.pid" 2>/dev/null || true)"
-  old_port="$(cat "$PROD_DIR/rasa-$name.port")"
-  new_port="$(other_port "$old_port")"
+  old_port="$(cat "$PROD_DIR/rasa-$name.port")" || return 1
+  new_port="$(other_port "$old_port")" || return 1
   # RASA_REQUIRE_MODEL: a model that does not load stops the new process (Rasa would answer without one).
   rasa_process "$model" "$new_port" "$log" RASA_REQUIRE_MODEL=1
   new_pid=$!
@@ -256,11 +263,17 @@ replace_instance() {
     echo "La mise en service a échoué sur l'instance $name ; son modèle n'a pas changé." >&2
     return 1
   fi
-  echo "$new_pid" > "$PROD_DIR/rasa-$name.pid.new" && mv "$PROD_DIR/rasa-$name.pid.new" "$PROD_DIR/rasa-$name.pid"
-  echo "$new_port" > "$PROD_DIR/rasa-$name.port"
+  set_instance "$name" "$new_pid" "$new_port"
   rm -f "$next"
   trap - TERM INT
-  nginx_reload
+  if ! nginx_reload; then
+    # nginx still sends the instance's requests to the old process: it stays, the new one goes.
+    set_instance "$name" "$old_pid" "$old_port"
+    nginx_config > "$PROD_DIR/nginx/nginx.conf"
+    stop_pid "$new_pid"
+    echo "La mise en service a échoué sur l'instance $name ; son modèle n'a pas changé." >&2
+    return 1
+  fi
   # Requests nginx's previous workers already sent to the old process finish; then it stops.
   sleep 1
   stop_pid "$old_pid" $((${SANIC_GRACEFUL_SHUTDOWN_TIMEOUT%.*} + 20))

@@ -34,8 +34,9 @@ save_rasa_env() {
 }
 
 # start_rasa MODEL LOG [VAR=VALUE…]: Rasa through the launcher that applies rasa_patches/ first, on a
-# port it can hand over to a later process (RASA_SHARED_PORT), without the deploy lock (fd 9); the API token goes from RASA_AUTH_TOKEN
-# to Rasa inside its process, never through its arguments (it refuses an API without a token).
+# port it can hand over to a later process (RASA_SHARED_PORT), without the deploy lock (fd 9). The API
+# token goes from RASA_AUTH_TOKEN to Rasa inside its process, never through its arguments (it refuses
+# an API without a token).
 start_rasa() {
   local model="$1" log="$2"
   shift 2
