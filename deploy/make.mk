@@ -1,6 +1,6 @@
 # Production profile (issue 7, docs/production.md): PostgreSQL + Redis + several Rasa instances
 # behind nginx, its tests with real stores, and the load test (make bench, not part of make test).
-.PHONY: run-prod stop-prod prod-packages test-prod bench bench-venv
+.PHONY: run-prod stop-prod prod-packages test-prod bench bench-venv bench-deploy
 
 INSTALL_TARGETS += prod-packages
 TEST_TARGETS += test-prod
@@ -24,3 +24,9 @@ bench-venv:
 
 bench: train prod-packages bench-venv
 	@benchmarks/run.sh
+
+# Retraining for an everyday change and putting models in service (both profiles), measured: longest
+# wait of a probe, memory after three deploys against a fresh Rasa, PUT /model for comparison
+# (benchmarks/deploy.py; figures in docs/console.md). Not part of make test.
+bench-deploy: train prod-packages
+	$(PY) benchmarks/deploy.py --prod

@@ -12,6 +12,9 @@ export PROD_LIMIT_WEBHOOKS="${PROD_LIMIT_WEBHOOKS:-5r/s}"
 export PROD_LIMIT_MATTERMOST="${PROD_LIMIT_MATTERMOST:-20r/s}"   # Mattermost posts every user's webhook
 export PROD_LIMIT_SOCKETIO="${PROD_LIMIT_SOCKETIO:-20r/s}"       # long polling: a few requests a message
 export PROD_RASA_PORTS="${PROD_RASA_PORTS:-5006 5007}"   # one Rasa instance per port
+# Each instance's spare port (same order): a deploy starts the instance's new process there, then the
+# next deploy back on PROD_RASA_PORTS (deploy/prod.sh deploy).
+export PROD_RASA_SPARE_PORTS="${PROD_RASA_SPARE_PORTS:-5016 5017}"
 export PROD_ACTIONS_PORT="${PROD_ACTIONS_PORT:-5055}"
 export PG_HOST="${PG_HOST:-127.0.0.1}"
 export PG_PORT="${PG_PORT:-5433}"                        # not 5432: never clash with a system cluster

@@ -6,6 +6,8 @@
 #   deploy/prod.sh pg-start | pg-stop | redis-start | redis-stop | actions-start | actions-stop
 #   deploy/prod.sh rasa-start NAME PORT | rasa-stop NAME | rasa-wait PORT | nginx-start | nginx-stop
 #   deploy/prod.sh nginx-config                 print the nginx configuration it would run
+#   deploy/prod.sh deploy MODEL                 put MODEL in service on every instance, one at a time,
+#                                               behind nginx and without a pause (docs/production.md)
 # Ports and the state dir come from the environment (deploy/prod-env.sh gives the defaults).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -114,17 +116,26 @@ latest_model() {
   ls -t models/*.tar.gz 2>/dev/null | head -n 1 || true
 }
 
+# rasa_process MODEL PORT LOG [VAR=VALUE…]: one Rasa instance in the background ($! is its pid).
+# The API token goes from RASA_AUTH_TOKEN to Rasa inside its process (python -m rasa_patches, which
+# applies the fixes first).
+rasa_process() {
+  local model="$1" port="$2" log="$3"
+  shift 3
+  env "$@" setsid python -m rasa_patches run --enable-api --cors "$RASA_CORS" \
+    --interface 127.0.0.1 --port "$port" --model "$model" \
+    --endpoints deploy/endpoints.prod.yml --credentials credentials.yml \
+    >> "$log" 2>&1 < /dev/null 9>&- &
+}
+
 rasa_start() {
   local name="${1:?instance}" port="${2:?port}" model
   local pidfile="$PROD_DIR/rasa-$name.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
   model="${PROD_MODEL:-$(latest_model)}"
   [ -n "$model" ] || { echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
-  # The API token goes from RASA_AUTH_TOKEN to Rasa inside its process (python -m rasa_patches, which applies the fixes first).
-  setsid python -m rasa_patches run --enable-api --cors "$RASA_CORS" \
-    --interface 127.0.0.1 --port "$port" --model "$model" \
-    --endpoints deploy/endpoints.prod.yml --credentials credentials.yml \
-    > "$log_dir/rasa-$name.log" 2>&1 < /dev/null &
+  : > "$log_dir/rasa-$name.log"
+  rasa_process "$model" "$port" "$log_dir/rasa-$name.log"
   echo $! > "$pidfile"
   echo "$port" > "$PROD_DIR/rasa-$name.port"
 }
@@ -142,10 +153,28 @@ rasa_stop() {
   stop_pidfile "$PROD_DIR/rasa-${1:?instance}.pid"
 }
 
+# The instances started in PROD_DIR (rasa-NAME.pid, rasa-NAME.port), in name order.
+instance_names() {
+  local file name
+  for file in "$PROD_DIR"/rasa-*.port; do
+    [ -e "$file" ] || continue
+    name="$(basename "$file" .port)"
+    echo "${name#rasa-}"
+  done
+}
+
+# The ports nginx sends requests to: each instance's current port (a deploy moves an instance between
+# its port of PROD_RASA_PORTS and its spare one), or PROD_RASA_PORTS before any instance is started.
+rasa_ports() {
+  local name ports=""
+  for name in $(instance_names); do ports="$ports $(cat "$PROD_DIR/rasa-$name.port")"; done
+  echo "${ports:-$PROD_RASA_PORTS}"
+}
+
 # One "server 127.0.0.1:PORT" line per Rasa instance, for nginx's two upstream blocks.
 upstream_servers() {
   local port
-  for port in $PROD_RASA_PORTS; do
+  for port in $(rasa_ports); do
     printf '    server 127.0.0.1:%s max_fails=0;\n' "$port"
   done
 }
@@ -168,6 +197,101 @@ nginx_start() {
     cat "$home/nginx-test.log" >&2; exit 1; }
   nginx -c "$home/nginx.conf" -p "$home"
   echo "nginx : http://localhost:$PROD_PORT → Rasa sur les ports $PROD_RASA_PORTS"
+}
+
+nginx_workers() {
+  ps -o pid= --ppid "$(cat "$PROD_DIR/nginx/nginx.pid")" 2>/dev/null | tr -d ' ' | sort
+}
+
+# nginx with the instances' current ports: the new configuration is checked, then loaded without
+# dropping a request (new workers take the new connections, the old ones finish theirs). Returns once
+# a worker of the new configuration runs.
+nginx_reload() {
+  local home="$PROD_DIR/nginx" before
+  nginx_config > "$home/nginx.conf.new"
+  nginx -t -q -c "$home/nginx.conf.new" -p "$home" 2> "$home/nginx-test.log" || {
+    cat "$home/nginx-test.log" >&2; rm -f "$home/nginx.conf.new"; return 1; }
+  mv "$home/nginx.conf.new" "$home/nginx.conf"
+  before="$(nginx_workers)"
+  nginx -c "$home/nginx.conf" -p "$home" -s reload
+  for _ in $(seq 1 100); do
+    [ -n "$(comm -13 <(echo "$before") <(nginx_workers))" ] && return 0
+    sleep 0.1
+  done
+  echo "ERREUR : nginx n'a pas rechargé sa configuration (voir $home/error.log)." >&2
+  return 1
+}
+
+# The other port of an instance: its port of PROD_RASA_PORTS and its spare one of PROD_RASA_SPARE_PORTS
+# (same position) take turns.
+other_port() {
+  local current="$1" ports spares i
+  read -r -a ports <<< "$PROD_RASA_PORTS"
+  read -r -a spares <<< "$PROD_RASA_SPARE_PORTS"
+  for i in "${!ports[@]}"; do
+    [ "${ports[$i]}" = "$current" ] && [ -n "${spares[$i]:-}" ] && { echo "${spares[$i]}"; return 0; }
+    [ "${spares[$i]:-}" = "$current" ] && { echo "${ports[$i]}"; return 0; }
+  done
+  echo "ERREUR : le port $current n'est ni dans PROD_RASA_PORTS ni dans PROD_RASA_SPARE_PORTS." >&2
+  return 1
+}
+
+# set_instance NAME PID PORT: what the instance's files say (the pid file is replaced at once).
+set_instance() {
+  echo "$2" > "$PROD_DIR/rasa-$1.pid.new" && mv "$PROD_DIR/rasa-$1.pid.new" "$PROD_DIR/rasa-$1.pid"
+  echo "$3" > "$PROD_DIR/rasa-$1.port"
+}
+
+# replace_instance NAME MODEL: a new process of instance NAME loads MODEL on the instance's other port
+# while the old one answers; once it answers (its model loaded), nginx sends it the instance's share of
+# the requests, and the old process finishes its requests and stops. (Called in an `||` list: `set -e`
+# does not apply, every failure is checked.)
+replace_instance() {
+  local name="$1" model="$2" old_pid old_port new_port new_pid next="$PROD_DIR/rasa-$1-next.pid"
+  local log="$log_dir/rasa-$name.log"
+  old_pid="$(cat "$PROD_DIR/rasa-$name.pid" 2>/dev/null || true)"
+  old_port="$(cat "$PROD_DIR/rasa-$name.port")" || return 1
+  new_port="$(other_port "$old_port")" || return 1
+  # RASA_REQUIRE_MODEL: a model that does not load stops the new process (Rasa would answer without one).
+  rasa_process "$model" "$new_port" "$log" RASA_REQUIRE_MODEL=1
+  new_pid=$!
+  echo "$new_pid" > "$next"
+  trap 'stop_pidfile "'"$next"'"; exit 1' TERM INT
+  if ! wait_http "Rasa $name (modèle $(basename "$model"), port $new_port)" \
+       "http://127.0.0.1:$new_port/status?token=$RASA_AUTH_TOKEN" "$log" "$next" "${STACK_WAIT_SECONDS:-600}"; then
+    stop_pidfile "$next"
+    echo "La mise en service a échoué sur l'instance $name ; son modèle n'a pas changé." >&2
+    return 1
+  fi
+  set_instance "$name" "$new_pid" "$new_port"
+  rm -f "$next"
+  trap - TERM INT
+  if ! nginx_reload; then
+    # nginx still sends the instance's requests to the old process: it stays, the new one goes.
+    set_instance "$name" "$old_pid" "$old_port"
+    nginx_config > "$PROD_DIR/nginx/nginx.conf"
+    stop_pid "$new_pid"
+    echo "La mise en service a échoué sur l'instance $name ; son modèle n'a pas changé." >&2
+    return 1
+  fi
+  # Requests nginx's previous workers already sent to the old process finish; then it stops.
+  sleep 1
+  stop_pid "$old_pid" $((${SANIC_GRACEFUL_SHUTDOWN_TIMEOUT%.*} + 20))
+  echo "Instance $name : modèle $(basename "$model") en service (port $new_port, processus $new_pid)."
+}
+
+deploy_model() {
+  local model="${1:?modèle}" name names
+  [ -f "$model" ] || { echo "ERREUR : modèle introuvable : $model" >&2; exit 1; }
+  model="$(cd "$(dirname "$model")" && pwd)/$(basename "$model")"
+  names="$(instance_names)"
+  [ -n "$names" ] && [ -f "$PROD_DIR/nginx/nginx.pid" ] || {
+    echo "ERREUR : le profil de production ne tourne pas dans $PROD_DIR (deploy/prod.sh start)." >&2; exit 1; }
+  # One instance at a time: the others answer meanwhile. A failure stops here (the instances already
+  # replaced keep the new model, the others the previous one; the command can be run again).
+  for name in $names; do
+    replace_instance "$name" "$model" || exit 1
+  done
 }
 
 nginx_stop() {
@@ -203,9 +327,11 @@ start_all() {
 stop_all() {
   nginx_stop
   local pidfile
+  # Every instance, and the new process of a deploy under way (rasa-NAME-next.pid).
   for pidfile in "$PROD_DIR"/rasa-*.pid; do
     [ -e "$pidfile" ] && stop_pidfile "$pidfile"
   done
+  rm -f "$PROD_DIR"/rasa-*.port
   stop_pidfile "$PROD_DIR/actions.pid"
   redis_stop
   pg_stop
@@ -238,5 +364,10 @@ case "$cmd" in
   nginx-start) nginx_start ;;
   nginx-stop) nginx_stop ;;
   nginx-config) nginx_config ;;
+  deploy)
+    # One deploy at a time.
+    exec 9>>"$PROD_DIR/deploy.lock"; flock 9
+    deploy_model "$@"
+    ;;
   *) sed -n '2,8p' "$0" >&2; exit 2 ;;
 esac

@@ -10,6 +10,8 @@ stop_everything_on_exit deploy/prod.sh stop
 deploy/prod.sh start
 # The support console reads the conversations straight from the tracker store: here, PostgreSQL.
 export TRACKER_STORE_URL="postgresql+psycopg://$PG_USER:$PG_PASSWORD@$PG_HOST:$PG_PORT/$PG_DB"
+# It puts models in service on every instance, one at a time behind nginx (deploy/prod.sh deploy).
+export CONSOLE_DEPLOY_COMMAND="${CONSOLE_DEPLOY_COMMAND:-$(printf '%q deploy' "$PWD/deploy/prod.sh")}"
 start_services "$PROD_DIR/log" "$@"
 cat <<TXT
 

@@ -30,6 +30,9 @@ export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://localhost:$ACTIONS_POR
 # Origins allowed to call Rasa from a browser: the widget's page (webchat/serve.sh), never "*".
 export RASA_CORS="${RASA_CORS:-http://localhost:${WEBCHAT_PORT:-8080}}"
 export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"
+# A Rasa process being replaced by a deploy finishes its requests, then closes its websockets (socket.io
+# clients reconnect to the new one) within this many seconds (Sanic's default: 15 s).
+export SANIC_GRACEFUL_SHUTDOWN_TIMEOUT="${SANIC_GRACEFUL_SHUTDOWN_TIMEOUT:-10}"
 # Rasa's callback channel is how the Tchap bridge receives replies (including support-agent replies).
 export TCHAP_CALLBACK_URL="${TCHAP_CALLBACK_URL:-http://localhost:5056/rasa/callback}"
 # Mattermost channel settings (see docs/mattermost.md); empty token = every webhook is refused.

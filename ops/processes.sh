@@ -1,16 +1,21 @@
 # Process helpers shared by ops/stack.sh and deploy/prod.sh, and the service loop and exit handling of
 # ops/run.sh and deploy/run-prod.sh. Source it (". ops/processes.sh"); it defines functions only.
 
-# Stop the process (group) of a pid file: TERM, then KILL after 10 s.
-stop_pidfile() {
-  local pidfile="$1" pid
-  [ -f "$pidfile" ] || return 0
-  pid="$(cat "$pidfile")"
-  if kill -0 "$pid" 2>/dev/null; then
+# stop_pid PID [SECONDS]: stop a process (group): TERM, then KILL after SECONDS (default 10).
+stop_pid() {
+  local pid="$1" seconds="${2:-10}"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    for _ in $(seq 1 $((seconds * 5))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
   fi
+}
+
+# Stop the process (group) of a pid file, then remove the file.
+stop_pidfile() {
+  local pidfile="$1"
+  [ -f "$pidfile" ] || return 0
+  stop_pid "$(cat "$pidfile")"
   rm -f "$pidfile"
 }
 
@@ -30,6 +35,24 @@ wait_http() {
     sleep 0.5
   done
   echo "ERREUR : $what ne répond pas ($seconds s) ; fin du journal $log :" >&2
+  tail -n 40 "$log" >&2
+  return 1
+}
+
+# wait_ready WHAT FILE PID LOG [SECONDS]: wait until the process PID has written FILE (a server that
+# announces it listens, rasa_patches/shared_port.py); give up when it dies, and show the end of LOG.
+wait_ready() {
+  local what="$1" file="$2" pid="$3" log="$4" seconds="${5:-600}"
+  for _ in $(seq 1 $((seconds * 5))); do
+    [ -s "$file" ] && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "ERREUR : $what s'est arrêté au démarrage ; fin du journal $log :" >&2
+      tail -n 40 "$log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "ERREUR : $what n'est pas prêt après $seconds s ; fin du journal $log :" >&2
   tail -n 40 "$log" >&2
   return 1
 }

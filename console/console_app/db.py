@@ -103,7 +103,7 @@ trainings = Table(
     Column("started_by", String(64), nullable=False),
     Column("started_at", Float, nullable=False),
     Column("finished_at", Float),
-    Column("status", String(16), nullable=False),  # running | failed | deployed | deploy_failed
+    Column("status", String(16), nullable=False),  # running | deploying | failed | deployed | deploy_failed
     Column("model_file", Text),
     Column("log_file", Text, nullable=False),
     Column("message", Text),

@@ -55,7 +55,3 @@ class RasaClient:
         replies = await self._request("POST", "/webhooks/rest/webhook", timeout=60,
                                       json={"sender": sender_id, "message": text})
         return [r for r in replies or [] if isinstance(r, dict)]
-
-    async def load_model(self, model_file: str) -> None:
-        """Replace the live model (Rasa keeps answering with the old one until the new one is loaded)."""
-        await self._request("PUT", "/model", json={"model_file": model_file}, timeout=600)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,14 @@ def _read_or_create_secret(path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value
+
+
+def _deploy_command(env: dict[str, str], state_dir: Path) -> list[str]:
+    """How the profile puts a model in service (the model's path is appended): CONSOLE_DEPLOY_COMMAND,
+    else the default profile's `ops/stack.sh deploy STATE_DIR` (console_app/deployment.py)."""
+    if env.get("CONSOLE_DEPLOY_COMMAND"):
+        return shlex.split(env["CONSOLE_DEPLOY_COMMAND"])
+    return [str(REPO_ROOT / "ops" / "stack.sh"), "deploy", str(state_dir.resolve())]
 
 
 def _tracker_url(env: dict[str, str], state_dir: Path) -> str:
@@ -46,6 +55,8 @@ class Settings:
     models_dir: Path = field(default_factory=lambda: REPO_ROOT / "models")
     train_config: Path | None = None
     rasa_bin: str = str(REPO_ROOT / ".venv" / "bin" / "rasa")
+    deploy_command: list[str] = field(default_factory=lambda: [str(REPO_ROOT / "ops" / "stack.sh"), "deploy",
+                                                               str(REPO_ROOT / "var")])
     work_dir: Path = field(default_factory=lambda: REPO_ROOT / "var" / "console")
     poll_seconds: float = 2.0
     session_max_age: int = 8 * 3600
@@ -91,6 +102,7 @@ class Settings:
             models_dir=Path(env.get("CONSOLE_MODELS_DIR") or REPO_ROOT / "models").resolve(),
             train_config=Path(env["CONSOLE_TRAIN_CONFIG"]).resolve() if env.get("CONSOLE_TRAIN_CONFIG") else None,
             rasa_bin=env.get("CONSOLE_RASA_BIN") or str(REPO_ROOT / ".venv" / "bin" / "rasa"),
+            deploy_command=_deploy_command(env, state_dir),
             work_dir=Path(env.get("CONSOLE_WORK_DIR") or state_dir / "console").resolve(),
             poll_seconds=float(env.get("CONSOLE_POLL_SECONDS") or 2),
         )

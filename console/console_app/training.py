@@ -1,6 +1,7 @@
-"""Retrain and deploy: `rasa train` in a subprocess, then `PUT /model` on the running Rasa.
+"""Retrain and deploy: `rasa train` in a subprocess, then the profile's deploy command (deployment.py),
+which starts Rasa with the new model in a new process and stops the old one, without a pause.
 
-The live model is only replaced after a successful training and a successful load; any failure is
+The live model is only replaced after a successful training and a successful deploy; any failure is
 recorded with the end of the training log so the admin sees why.
 """
 from __future__ import annotations
@@ -14,9 +15,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
 from .db import trainings
+from .deployment import Deployer, DeployError
 from .queries import audit
-from .rasa_api import RasaClient, RasaError
 from .settings import Settings
+
+# What the models page says of each state of a training (and its deploy).
+STATUS_LABELS = {"running": "en cours…", "deploying": "mise en service…", "failed": "échec",
+                 "deployed": "en service", "deploy_failed": "entraîné mais non mis en service"}
 
 
 class TrainingError(RuntimeError):
@@ -31,8 +36,8 @@ def tail(path: Path, lines: int = 60) -> str:
 
 
 class TrainingService:
-    def __init__(self, settings: Settings, engine: Engine, rasa: RasaClient) -> None:
-        self.settings, self.engine, self.rasa = settings, engine, rasa
+    def __init__(self, settings: Settings, engine: Engine, deployer: Deployer) -> None:
+        self.settings, self.engine, self.deployer = settings, engine, deployer
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -79,14 +84,21 @@ class TrainingService:
             self._finish(training_id, "failed", None, why)
             audit(self.engine, username, "train_failed", model_name, why)
             return
+        self._set_status(training_id, "deploying", "Modèle entraîné ; mise en service (l'assistant continue de "
+                                                   "répondre avec le modèle précédent)…")
         try:
-            await self.rasa.load_model(str(model_file))
-        except RasaError as exc:
-            self._finish(training_id, "deploy_failed", str(model_file), f"Modèle entraîné mais non chargé : {exc}")
+            await self.deployer.deploy(model_file, log_file)
+        except DeployError as exc:
+            self._finish(training_id, "deploy_failed", str(model_file),
+                         f"Modèle entraîné mais non mis en service : {exc}")
             audit(self.engine, username, "deploy_failed", model_file.name, str(exc))
             return
         self._finish(training_id, "deployed", str(model_file), "Modèle entraîné et mis en service.")
         audit(self.engine, username, "deploy", model_file.name, "après entraînement")
+
+    def _set_status(self, training_id: int, status: str, message: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(trainings).where(trainings.c.id == training_id).values(status=status, message=message))
 
     def _finish(self, training_id: int, status: str, model_file: str | None, message: str) -> None:
         with self.engine.begin() as conn:
@@ -98,7 +110,7 @@ class TrainingService:
         if self.running:
             return
         with self.engine.begin() as conn:
-            conn.execute(update(trainings).where(trainings.c.status == "running").values(
+            conn.execute(update(trainings).where(trainings.c.status.in_(("running", "deploying"))).values(
                 status="failed", finished_at=time.time(),
                 message="Entraînement interrompu (la console s'est arrêtée)."))
 

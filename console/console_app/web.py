@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import security
 from .channels import channel_label
 from .db import make_engine
+from .deployment import Deployer
 from .labels import Labels
 from .markdown import is_long, render_message
 from .rasa_api import RasaClient
@@ -179,5 +180,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.throttle = security.LoginThrottle()
     app.state.takeover = TakeoverService(engine, reader, rasa, settings.handoff_timeout,
                                          settings.agent_idle_timeout)
-    app.state.training = TrainingService(settings, engine, rasa)
+    app.state.training = TrainingService(settings, engine, Deployer(settings))
     return app

@@ -34,7 +34,7 @@ def test_rasa_and_the_action_server_listen_on_loopback_only(stack):
 
 
 def test_conversations_logs_and_token_files_are_private(stack):
-    for name in ("tracker.db", "rasa.log", "actions.log", "rasa_token"):
+    for name in ("tracker.db", "rasa.log", "actions.log", "rasa_token", "rasa.env"):
         path = stack.stack.state_dir / name
         assert path.stat().st_mode & 0o077 == 0, f"{name} is readable by others"
 

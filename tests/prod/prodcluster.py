@@ -27,7 +27,8 @@ TIMEOUT = 120
 class Cluster:
     """One production-profile topology with its own ports and state dir."""
 
-    instances: dict[str, int]
+    instances: dict[str, int]  # name → port at start (a deploy moves it to its spare port, and back)
+    spare_ports: dict[str, int] = field(default_factory=dict)
     state_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="cac-prod-")))
     pg_port: int = field(default_factory=free_port)
     redis_port: int = field(default_factory=free_port)
@@ -38,6 +39,8 @@ class Cluster:
     def __post_init__(self) -> None:
         # PostgreSQL runs as the 'postgres' user when we are root: it must reach its data dir.
         os.chmod(self.state_dir, 0o755)
+        for name in self.instances:
+            self.spare_ports.setdefault(name, free_port())
 
     @property
     def env(self) -> dict[str, str]:
@@ -47,6 +50,7 @@ class Cluster:
             PROD_PORT=str(self.nginx_port),
             PROD_BRIDGE_PORT=str(self.bridge_port),
             PROD_RASA_PORTS=" ".join(str(p) for p in self.instances.values()),
+            PROD_RASA_SPARE_PORTS=" ".join(str(self.spare_ports[name]) for name in self.instances),
             PROD_ACTIONS_PORT=str(self.actions_port),
             PG_PORT=str(self.pg_port),
             REDIS_PORT=str(self.redis_port),
@@ -103,19 +107,29 @@ class Cluster:
     def pid(self, name: str) -> int:
         return int((self.state_dir / f"rasa-{name}.pid").read_text())
 
+    def port(self, name: str) -> int:
+        """The port instance `name` listens on now (deploy/prod.sh records it; a deploy changes it)."""
+        recorded = self.state_dir / f"rasa-{name}.port"
+        return int(recorded.read_text()) if recorded.exists() else self.instances[name]
+
+    def deploy(self, model: Path) -> subprocess.CompletedProcess[str]:
+        """`deploy/prod.sh deploy MODEL`, as the console runs it."""
+        return subprocess.run([str(PROD_SH), "deploy", str(model)], env=self.env, cwd=REPO, timeout=1800,
+                              capture_output=True, text=True)
+
     def sigkill(self, name: str) -> None:
         """Kill an instance the hard way: no shutdown hook runs, whatever it was doing."""
         os.kill(self.pid(name), signal.SIGKILL)
         # Not our child (deploy/prod.sh started it), so no waitpid: wait until the kernel has closed its
         # sockets (its port refuses connections), or nginx could still hand a request to the dying process.
         deadline = time.monotonic() + 30
-        while _accepts_connections(self.instances[name]):
+        while _accepts_connections(self.port(name)):
             assert time.monotonic() < deadline, f"instance {name} still alive 30 s after SIGKILL"
             time.sleep(0.05)
 
     def url(self, name: str | None = None) -> str:
         """Base URL of one instance, or of nginx when name is None."""
-        port = self.nginx_port if name is None else self.instances[name]
+        port = self.nginx_port if name is None else self.port(name)
         return f"http://127.0.0.1:{port}"
 
     def say(self, sender: str, message: str, name: str | None = None) -> list[dict[str, Any]]:

@@ -26,5 +26,5 @@ def test_every_server_of_the_profile_listens_on_loopback_only(cluster: Cluster) 
     for name, port in ports.items():
         assert listening_addresses(port) == {"0100007F"}, name  # 127.0.0.1, neither 0.0.0.0 nor ::
     # Other tests stop and restart instances: the ones up now must be on loopback, and one at least is up.
-    rasa = [listening_addresses(port) for port in cluster.instances.values()]
+    rasa = [listening_addresses(cluster.port(name)) for name in cluster.instances]
     assert {"0100007F"} in rasa and all(found in (set(), {"0100007F"}) for found in rasa), rasa

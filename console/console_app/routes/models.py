@@ -1,16 +1,18 @@
 """Training and models (admin): the model list, start a training, deploy a model, training status."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..deployment import DeployError
 from ..queries import audit
 from ..rasa_api import RasaClient, RasaError
 from ..tracker import fmt_ts
-from ..training import TrainingError, tail
+from ..training import STATUS_LABELS, TrainingError, tail
 from .common import error, flash, login_required, pop_flash, render, username
 
 
@@ -32,7 +34,7 @@ async def models_page(request: Request) -> Response:
                "live": p.name == live} for p in state.training.models()]
     return render(request, "models.html", models=models, live=live, rasa_error=rasa_error, history=history,
                   last=last, running=state.training.running, log_tail=tail(Path(last["log_file"])) if last else "",
-                  fmt_ts=fmt_ts, flash=pop_flash(request))
+                  fmt_ts=fmt_ts, flash=pop_flash(request), status_labels=STATUS_LABELS)
 
 
 @login_required("admin")
@@ -53,12 +55,17 @@ async def deploy(request: Request) -> Response:
     model = state.settings.models_dir / name
     if not name.endswith(".tar.gz") or not model.is_file():
         return error(request, 404, "Modèle introuvable.")
+    if state.training.running:
+        flash(request, "Un entraînement est en cours : il mettra son modèle en service ; réessayez ensuite.", "error")
+        return RedirectResponse("/models", status_code=303)
+    log_file = state.settings.work_dir / "deploys" / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}.log"
     try:
-        await state.rasa.load_model(str(model))
+        await state.training.deployer.deploy(model, log_file)
         audit(state.engine, username(request), "deploy", name, "mise en service manuelle")
         flash(request, f"Modèle {name} mis en service.")
-    except RasaError as exc:
-        flash(request, f"Échec de la mise en service : {exc}", "error")
+    except DeployError as exc:
+        audit(state.engine, username(request), "deploy_failed", name, str(exc))
+        flash(request, str(exc), "error")
     return RedirectResponse("/models", status_code=303)
 
 
@@ -73,7 +80,9 @@ async def training_status(request: Request) -> Response:
     if row is None:
         return JSONResponse({"error": "Entraînement introuvable."}, status_code=404)
     live, _ = await _live_model(state.rasa)
-    return JSONResponse({"id": row["id"], "status": row["status"], "message": row["message"] or "",
+    return JSONResponse({"id": row["id"], "status": row["status"],
+                         "status_label": STATUS_LABELS.get(row["status"], row["status"]),
+                         "message": row["message"] or "",
                          "model": Path(row["model_file"]).name if row["model_file"] else "",
                          "live": live, "log": tail(Path(row["log_file"]), 40)})
 

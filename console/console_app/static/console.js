@@ -290,12 +290,14 @@
 
   // Training progress on the models page.
   const training = document.getElementById("training");
-  if (training && training.dataset.status === "running") {
+  const inProgress = (status) => status === "running" || status === "deploying";
+  if (training && inProgress(training.dataset.status)) {
     const stop = every(2000, async () => {
       const data = await api("GET", "/api/training/" + training.dataset.trainingId);
       document.getElementById("training-log").textContent = data.log;
       document.getElementById("training-message").textContent = data.message;
-      if (data.status !== "running") { stop(); window.location.reload(); }
+      document.getElementById("training-status").textContent = data.status_label;
+      if (!inProgress(data.status)) { stop(); window.location.reload(); }
     });
   }
 })();

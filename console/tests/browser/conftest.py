@@ -1,12 +1,17 @@
 """Real servers for the browser tests: the run's Rasa test stack (fixture `rasa_stack`, ops/teststack.py:
 handoff enabled, its own tracker store), the console (uvicorn, temporary DB, a COPY of the project data, tiny
-training config, temporary models dir), a static server for the person's chat page, and Debian's Chromium."""
+training config, temporary models dir), a static server for the person's chat page, and Debian's Chromium.
+
+The console on the shared stack never puts a model in service (its deploy command refuses): a test that
+does starts its own stack and console (`running_console`, test_browser.py)."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
@@ -31,11 +36,6 @@ AGENT_IDLE_TIMEOUT = 40  # a taken conversation whose agent stays silent, likewi
 AGENT_NAME = "Alice Martin"  # alice's public name
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that put another model in service run last: the others expect the project's model."""
-    items.sort(key=lambda item: item.get_closest_marker("changes_live_model") is not None)
-
-
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("console-browser")
@@ -57,15 +57,23 @@ def project(workdir: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def console(workdir: Path, stack: dict[str, Any], project: Path) -> Iterator[dict[str, Any]]:
+# The shared stack's console refuses to put a model in service: other parts' tests use that Rasa.
+REFUSE_DEPLOY = ["sh", "-c", "echo 'Pas de mise en service sur la pile de test partagée.' >&2; exit 1", "--"]
+
+
+@contextlib.contextmanager
+def running_console(workdir: Path, stack: dict[str, Any], project: Path,
+                    deploy_command: list[str]) -> Iterator[dict[str, Any]]:
+    """A console (accounts alice and admin) on `stack`, its state in `workdir`, putting models in service
+    with `deploy_command` (the model's path appended)."""
+    workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = dict(os.environ, CONSOLE_PROJECT_DIR=str(project), CONSOLE_DB_URL=f"sqlite:///{workdir / 'console.db'}",
                TRACKER_DB=stack["tracker_db"], RASA_URL=stack["url"], RASA_AUTH_TOKEN=stack["token"],
                CONSOLE_SECRET_KEY=secrets.token_urlsafe(32), CONSOLE_MODELS_DIR=str(workdir / "models"),
                CONSOLE_TRAIN_CONFIG=str(BROWSER_DIR / "tiny-config.yml"), CONSOLE_WORK_DIR=str(workdir / "work"),
                CONSOLE_HANDOFF_TIMEOUT=str(HANDOFF_TIMEOUT), CONSOLE_AGENT_IDLE_TIMEOUT=str(AGENT_IDLE_TIMEOUT),
-               CONSOLE_POLL_SECONDS="1")
+               CONSOLE_POLL_SECONDS="1", CONSOLE_DEPLOY_COMMAND=shlex.join(deploy_command))
     env.pop("TRACKER_STORE_URL", None)
     python = sys.executable
     for name, role, shown in (("alice", "agent", AGENT_NAME), ("admin", "admin", "")):
@@ -80,6 +88,12 @@ def console(workdir: Path, stack: dict[str, Any], project: Path) -> Iterator[dic
         yield {"url": f"http://127.0.0.1:{port}", "models_dir": workdir / "models", "log": workdir / "console.log"}
     finally:
         stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def console(workdir: Path, stack: dict[str, Any], project: Path) -> Iterator[dict[str, Any]]:
+    with running_console(workdir, stack, project, REFUSE_DEPLOY) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -113,14 +127,18 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+def log_in(page: Any, console_url: str, username: str) -> None:
+    page.goto(console_url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(console_url + "/conversations")
+
+
 @pytest.fixture(scope="session")
 def login_as(console: dict[str, Any]) -> Any:
     def login(page: Any, username: str) -> None:
-        page.goto(console["url"] + "/login")
-        page.fill("#username", username)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(console["url"] + "/conversations")
+        log_in(page, console["url"], username)
     return login
 
 
