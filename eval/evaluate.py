@@ -25,6 +25,7 @@ import os
 import statistics
 import sys
 import time
+import urllib.parse
 import urllib.request
 import warnings
 from collections import Counter, defaultdict
@@ -199,9 +200,11 @@ def parse_with_server(url: str, token: str, texts: Sequence[str]) -> Tuple[List[
     """Parse through a running Rasa's /model/parse (no second model load); the time includes HTTP."""
 
     async def parse(text: str) -> dict:
+        # Rasa 3.6 reads its API token from the query string (a Bearer header is taken for a JWT).
+        query = "?" + urllib.parse.urlencode({"token": token}) if token else ""
         request = urllib.request.Request(
-            f"{url.rstrip('/')}/model/parse", data=json.dumps({"text": text}).encode("utf-8"), method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            f"{url.rstrip('/')}/model/parse{query}", data=json.dumps({"text": text}).encode("utf-8"), method="POST",
+            headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
