@@ -12,7 +12,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.linear_classifier import LinearClassifier
+from components.linear_classifier import LinearClassifier, _tfidf
 
 EXAMPLES = {
     "greet": ["bonjour", "salut", "bonjour à vous", "hello", "bonsoir"],
@@ -68,3 +68,16 @@ def test_the_loaded_model_answers_as_the_trained_one(trained) -> None:
     loaded.process(messages)
     assert [m.get(INTENT)["name"] for m in messages] == ["greet", "faq", "faq", "out_of_scope"]
     assert messages[1].get("response_selector")["faq"]["response"][INTENT_RESPONSE_KEY] == "faq/financement"
+
+
+def test_the_features_are_those_of_scikit_learn(trained) -> None:
+    """The classifier's own TF-IDF path (components.linear_classifier._tfidf) gives exactly the matrix of
+    TfidfVectorizer.transform, for the trained vectorizers and for the loaded ones."""
+    classifier, storage, resource, context = trained
+    loaded = LinearClassifier.load({}, storage, resource, context)
+    texts = [*QUESTIONS, "", "aucun mot connu zzz"]
+    for model in (classifier, loaded):
+        for view, vectorizer in model.vectorizers.items():
+            ours, theirs = _tfidf(vectorizer, texts), vectorizer.transform(texts)
+            assert ours.dtype == theirs.dtype, view
+            np.testing.assert_array_equal(ours.toarray(), theirs.toarray())
