@@ -34,6 +34,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import psutil
 import requests
@@ -263,9 +264,11 @@ def converse_block(bot: Bot, figures: Figures, rng: random.Random, count: bool =
             figures.cpu_s[name] = figures.cpu_s.get(name, 0.0) + cpu_seconds(pid) - before[name]
 
 
-def compare(seconds: float = 40, cold_starts: int = 1, log=print) -> tuple[Figures, Figures]:
+def compare(seconds: float = 40, cold_starts: int = 1, log: Callable[[str], object] = print,
+            then: Callable[[Bot], object] | None = None) -> tuple[Figures, Figures]:
     """`cold_starts` cold starts of each bot, one bot at a time (0: both started at once, a rougher but
-    shorter measure), then alternating conversation blocks for `seconds`; both bots stopped at the end."""
+    shorter measure), then alternating conversation blocks for `seconds`, then `then(reference bot)` if
+    given (the reference still running); both bots stopped at the end."""
     ours_bot, reference_bot = OurAssistant(), ReferenceBot(reference_project())
     ours, reference = Figures(ours_bot.name), Figures(reference_bot.name)
     rng = random.Random(17)
@@ -293,9 +296,13 @@ def compare(seconds: float = 40, cold_starts: int = 1, log=print) -> tuple[Figur
             converse_block(reference_bot, reference, rng)
         for bot, figures in ((ours_bot, ours), (reference_bot, reference)):
             figures.rss_mib = {name: rss_mib(pid) for name, pid in bot.pids().items()}
+        if then is not None:
+            ours_bot.stop()
+            then(reference_bot)
     finally:
         ours_bot.stop()
         reference_bot.stop()
+        shutil.rmtree(ours_bot.dir, ignore_errors=True)
     return ours, reference
 
 
