@@ -412,14 +412,19 @@ def hand_written_reading(path: Path) -> str:
     return previous[previous.index(HAND_WRITTEN_MARKER):] if HAND_WRITTEN_MARKER in previous else ""
 
 
+def code_version() -> str:
+    """The commit the bench runs, and whether files it tracks were changed since."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return git("rev-parse", "--short", "HEAD") + (" (avec des modifications non commitées)" if dirty else "")
+
+
 def write_report(results: list[Result], side: Reference, soaked: tuple[Result, list] | None,
-                 info: dict[str, str], model: str, started: str) -> str:
+                 info: dict[str, str], model: str, started: str, commit: str) -> str:
     cores = os.cpu_count() or 1
     reasons = sorted({reason for r in results for reason in r.failure_reasons})
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                            capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                           capture_output=True, text=True).stdout.strip()
     load = next((r for r in results if r.topology == "2 instances" and r.scenario == MIX_LABEL), None)
     all_results = results + ([soaked[0]] if soaked else [])
     body = [
@@ -428,8 +433,7 @@ def write_report(results: list[Result], side: Reference, soaked: tuple[Result, l
         "Généré par `make bench` (benchmarks/bench.py), sauf la lecture en fin de page, écrite à la main. "
         "Méthode : voir docs/production.md, section « Mesures ».",
         "",
-        f"- date : {started} (UTC) ; commit : {commit}{' (avec des modifications non commitées)' if dirty else ''} ; "
-        f"modèle : `{model}`",
+        f"- date : {started} (UTC) ; commit : {commit} ; modèle : `{model}`",
         *(f"- {k} : {v}" for k, v in info.items()),
         f"- durées : {SINGLE_SECONDS} s par scénario à une conversation, {LOAD_SECONDS} s à {LOAD_USERS} "
         "conversations ; utilisateurs Locust sans temps de réflexion (boucle fermée : mesure de capacité)",
@@ -486,6 +490,7 @@ def main() -> int:
         print("Aucun modèle : lancez d'abord 'make train'.", file=sys.stderr)
         return 1
     info = machine()
+    commit = code_version()  # at the start: the code that runs
     print("[bench] à côté d'un Rasa 3.6 ordinaire (rasa init)…", flush=True)
     loads: list[Result] = []
     ours, reference = sidebyside.compare(SIDE_SECONDS, COLD_STARTS, log=lambda text: print(text, flush=True),
@@ -504,7 +509,7 @@ def main() -> int:
             soaked = soak(topology, pids)
     finally:
         topology.stop()
-    report = write_report(results, side, soaked, info, models[-1].name, started)
+    report = write_report(results, side, soaked, info, models[-1].name, started, commit)
     print(report)
     return 0
 
