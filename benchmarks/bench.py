@@ -364,7 +364,7 @@ def soak_table(curve: list[tuple[float, dict[str, float]]]) -> str:
         if seconds / 60 >= next_minute:
             shown.append((seconds, sample))
             next_minute += 5
-    if shown[-1] is not curve[-1]:
+    if curve[-1][0] - shown[-1][0] >= 60:
         shown.append(curve[-1])
     for seconds, sample in shown:
         lines.append(f"| {seconds / 60:.0f} | " + " | ".join(f"{sample[name]:.0f}" for name in names) + " |")
