@@ -33,6 +33,7 @@ help:
 	@echo "make test   installe, vérifie, entraîne si besoin et lance tous les tests (affiche leur durée)"
 	@echo "make check  vérifications rapides sans modèle : lint, données, types, tests hermétiques"
 	@echo "make train | make eval | make tune | make shell | make lint | make ablation"
+	@echo "make bench-quick (≈ 2 min) | make bench : coût d'un tour, démarrage, mémoire, rapportés à un Rasa ordinaire"
 
 install: venv $(INSTALL_TARGETS)
 

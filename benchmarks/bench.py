@@ -1,10 +1,18 @@
-"""`make bench`: load test of the production profile, one Rasa instance and two, side by side.
+"""`make bench`: our assistant side by side with plain Rasa 3.6, then the load test of the production profile.
 
-Starts its own PostgreSQL, Redis, action server, two Rasa instances and two nginx fronts (one
-routing to instance 1 only, one to both) on free loopback ports, runs Locust headless against each
-front (a single conversation over REST, one over socket.io, then 50 concurrent conversations mixing
-both), samples the memory of the Rasa and action-server processes, prints the results and writes
-them, with the machine they ran on, to docs/benchmarks.md. Everything is stopped at the end.
+1. Side by side (sidebyside.py): our assistant as `make run` starts it and the default `rasa init` bot
+   (plain Rasa 3.6), each started cold BENCH_COLD_STARTS times, one at a time, then one conversation at
+   a time for BENCH_SIDE_SECONDS, alternating; then the reference alone under BENCH_USERS conversations.
+   Our figures are printed as RATIOS to the reference's, measured in the same run on the same machine.
+2. The production profile: its own PostgreSQL, Redis, action server, two Rasa instances and two nginx
+   fronts (one routing to instance 1 only, one to both) on free loopback ports; Locust headless against
+   each front (one conversation over REST, one over socket.io, then BENCH_USERS concurrent conversations
+   mixing both); the memory and the CPU time of every process (Rasa, actions, PostgreSQL, Redis, nginx,
+   Locust) over each scenario. BENCH_SOAK_SECONDS > 0 then keeps the 50 conversations on two instances
+   that long and samples the memory every 30 s (the curve is in the report).
+
+Prints the results and writes them, with the machine and the commit, to docs/benchmarks.md (the
+hand-written reading at its end is kept). Everything it started is stopped at the end.
 """
 
 from __future__ import annotations
@@ -13,16 +21,19 @@ import csv
 import datetime as dt
 import os
 import platform
+import resource
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 import requests
+import sidebyside
 
 REPO = Path(__file__).resolve().parents[1]
 PROD_SH = REPO / "deploy" / "prod.sh"
@@ -30,8 +41,15 @@ LOCUST = Path(sys.executable).parent / "locust"
 SINGLE_SECONDS = int(os.environ.get("BENCH_SINGLE_SECONDS", "20"))
 LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "45"))
 LOAD_USERS = int(os.environ.get("BENCH_USERS", "50"))
-TARGET_P95_MS = 50
-TARGET_TURNS_PER_CORE = 40
+SIDE_SECONDS = int(os.environ.get("BENCH_SIDE_SECONDS", "60"))
+COLD_STARTS = int(os.environ.get("BENCH_COLD_STARTS", "2"))
+SOAK_SECONDS = int(os.environ.get("BENCH_SOAK_SECONDS", "0"))
+SOAK_SAMPLE_SECONDS = 30
+# Issue 17's targets.
+TARGET_COLD_START_S = 20
+TARGET_P95_MS = 60
+TARGET_TURNS_PER_CORE = 25  # at BENCH_USERS conversations on two instances
+TARGET_RSS_MIB = 1536
 
 
 def free_port() -> int:
@@ -53,11 +71,17 @@ class Result:
     p99: float = 0
     turns_per_s: float = 0
     peak_mib: dict[str, float] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU time of each process over the scenario
     failure_reasons: list[str] = field(default_factory=list)
 
     @property
     def error_rate(self) -> float:
         return self.failures / self.turns if self.turns else 0.0
+
+    def cpu_per_turn_ms(self, *names: str) -> float:
+        """CPU time per turn of the named processes (all but Locust when none is named)."""
+        chosen = names or tuple(name for name in self.cpu_s if name != "locust")
+        return 1000 * sum(self.cpu_s.get(name, 0.0) for name in chosen) / self.turns if self.turns else 0.0
 
 
 class Topology:
@@ -105,6 +129,25 @@ class Topology:
         names = {"rasa-1": "rasa-1.pid", "rasa-2": "rasa-2.pid", "actions": "actions.pid"}
         return {name: int((self.dir / pidfile).read_text()) for name, pidfile in names.items()}
 
+    def services(self) -> dict[str, list[int]]:
+        """The other server processes of the profile (their CPU time counts in a turn's cost)."""
+        def first_line(path: Path) -> list[int]:
+            return [int(path.read_text().split()[0])] if path.exists() else []
+
+        return {
+            "postgresql": first_line(self.dir / "postgres" / "data" / "postmaster.pid"),
+            "redis": first_line(self.dir / "redis" / "redis.pid"),
+            "nginx": first_line(self.dir / "nginx" / "nginx.pid")
+            + first_line(self.dir / "one" / "nginx" / "nginx.pid"),
+        }
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time so far of each process (with its children: PostgreSQL's backends, nginx's workers)."""
+        times = {name: sidebyside.cpu_seconds(pid) for name, pid in self.processes().items()}
+        for name, pids in self.services().items():
+            times[name] = sum(sidebyside.cpu_seconds(pid) for pid in pids)
+        return times
+
     def warm_up(self) -> None:
         """A few turns on each instance first: the first turns load lazy parts of the pipeline."""
         for port in self.rasa_ports:
@@ -116,10 +159,12 @@ class Topology:
 class MemorySampler(threading.Thread):
     """Peak resident memory (process and its children) of each process, sampled every 0.5 s."""
 
-    def __init__(self, pids: dict[str, int]) -> None:
+    def __init__(self, pids: dict[str, int], every: float = 0.5, curve: bool = False) -> None:
         super().__init__(daemon=True)
         self.pids = pids
+        self.every = every
         self.peak: dict[str, float] = {name: 0.0 for name in pids}
+        self.curve: list[tuple[float, dict[str, float]]] | None = [] if curve else None
         self.done = threading.Event()
 
     def rss_mib(self, pid: int) -> float:
@@ -133,20 +178,28 @@ class MemorySampler(threading.Thread):
             return 0.0
 
     def run(self) -> None:
+        started = time.monotonic()
         while not self.done.is_set():
-            for name, pid in self.pids.items():
-                self.peak[name] = max(self.peak[name], self.rss_mib(pid))
-            self.done.wait(0.5)
+            sample = {name: self.rss_mib(pid) for name, pid in self.pids.items()}
+            for name, value in sample.items():
+                self.peak[name] = max(self.peak[name], value)
+            if self.curve is not None:
+                self.curve.append((time.monotonic() - started, sample))
+            self.done.wait(self.every)
 
 
-def run_locust(host: str, users: int, seconds: int, classes: list[str], prefix: Path) -> None:
+def run_locust(host: str, users: int, seconds: int, classes: list[str], prefix: Path) -> float:
+    """Runs Locust headless; returns the CPU time Locust itself used (it shares the machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     command = [
         str(LOCUST), "-f", str(REPO / "benchmarks" / "locustfile.py"), "--headless", "--only-summary",
         "--host", host, "-u", str(users), "-r", str(min(users, 25)), "-t", f"{seconds}s",
         "--csv", str(prefix), "--stop-timeout", "30", "--loglevel", "WARNING", *classes,
     ]
-    subprocess.run(command, cwd=REPO, check=False, timeout=seconds + 240,
-                   stdout=subprocess.DEVNULL, stderr=open(f"{prefix}.log", "w"))
+    with open(f"{prefix}.log", "w") as log:
+        subprocess.run(command, cwd=REPO, check=False, timeout=seconds + 240, stdout=subprocess.DEVNULL, stderr=log)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def number(text: str) -> float:
@@ -173,25 +226,73 @@ def read_stats(prefix: Path, result: Result) -> None:
             ]
 
 
+MIX = ["RestPerson", "SocketPerson"]
+MIX_LABEL = f"{LOAD_USERS} conversations (REST 3 : socket.io 1)"
+
+
+def run_scenario(topology: Topology, name: str, label: str, host: str, users: int, seconds: int,
+                 classes: list[str], sampler: MemorySampler) -> Result:
+    """One Locust run against `host`, with the memory and the CPU time of every process over it."""
+    print(f"[bench] {name} — {label} ({seconds} s)…", flush=True)
+    sampler.start()
+    prefix = topology.dir / f"{name}-{users}-{'-'.join(classes)}-{seconds}".replace(" ", "_")
+    before = topology.cpu_seconds()
+    locust_cpu = run_locust(host, users, seconds, classes, prefix)
+    after = topology.cpu_seconds()
+    sampler.done.set()
+    sampler.join()
+    result = Result(topology=name, scenario=label, peak_mib=dict(sampler.peak))
+    result.cpu_s = {process: after[process] - before.get(process, 0.0) for process in after}
+    result.cpu_s["locust"] = locust_cpu
+    read_stats(prefix, result)
+    return result
+
+
 def measure(topology: Topology, name: str, host: str, pids: dict[str, int]) -> list[Result]:
     scenarios = [
         ("1 conversation REST", 1, SINGLE_SECONDS, ["RestPerson"]),
         ("1 conversation socket.io", 1, SINGLE_SECONDS, ["SocketPerson"]),
-        (f"{LOAD_USERS} conversations (REST 3 : socket.io 1)", LOAD_USERS, LOAD_SECONDS, []),
+        (MIX_LABEL, LOAD_USERS, LOAD_SECONDS, MIX),
     ]
-    results = []
-    for label, users, seconds, classes in scenarios:
-        print(f"[bench] {name} — {label} ({seconds} s)…", flush=True)
-        sampler = MemorySampler(pids)
-        sampler.start()
-        prefix = topology.dir / f"{name}-{users}-{'-'.join(classes) or 'mix'}".replace(" ", "_")
-        run_locust(host, users, seconds, classes, prefix)
-        sampler.done.set()
-        sampler.join()
-        result = Result(topology=name, scenario=label, peak_mib=dict(sampler.peak))
-        read_stats(prefix, result)
-        results.append(result)
-    return results
+    return [run_scenario(topology, name, label, host, users, seconds, classes, MemorySampler(pids))
+            for label, users, seconds, classes in scenarios]
+
+
+def soak(topology: Topology, pids: dict[str, int]) -> tuple[Result, list[tuple[float, dict[str, float]]]]:
+    """The conversations on two instances for SOAK_SECONDS; the memory sampled every 30 s."""
+    sampler = MemorySampler(pids, every=SOAK_SAMPLE_SECONDS, curve=True)
+    result = run_scenario(topology, "2 instances", f"{MIX_LABEL}, {SOAK_SECONDS // 60} min",
+                          f"http://127.0.0.1:{topology.front_two}", LOAD_USERS, SOAK_SECONDS, MIX, sampler)
+    return result, sampler.curve or []
+
+
+@dataclass
+class Reference:
+    """The side-by-side figures: ours and the reference's, one conversation; the reference under load."""
+
+    ours: sidebyside.Figures
+    reference: sidebyside.Figures
+    reference_load: Result | None = None
+
+
+def reference_under_load(bot: sidebyside.Bot) -> Result:
+    """The reference bot (running) under LOAD_USERS conversations over REST: its CPU per turn."""
+    result = Result(topology="référence, 1 instance", scenario=f"{LOAD_USERS} conversations REST")
+    pid = bot.pids()["rasa"]
+    print(f"[bench] référence — {LOAD_USERS} conversations ({LOAD_SECONDS} s)…", flush=True)
+    sampler = MemorySampler({"rasa": pid})
+    sampler.start()
+    before = sidebyside.cpu_seconds(pid)
+    prefix = REPO / "var" / f"bench-reference-load-{os.getpid()}"
+    result.cpu_s["locust"] = run_locust(bot.url, LOAD_USERS, LOAD_SECONDS, ["ReferencePerson"], prefix)
+    result.cpu_s["rasa"] = sidebyside.cpu_seconds(pid) - before
+    sampler.done.set()
+    sampler.join()
+    result.peak_mib = dict(sampler.peak)
+    read_stats(prefix, result)
+    for path in REPO.joinpath("var").glob(prefix.name + "*"):
+        path.unlink()
+    return result
 
 
 def machine() -> dict[str, str]:
@@ -221,22 +322,83 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def verdicts(results: list[Result], cores: int) -> list[str]:
-    """The issue's targets, each compared honestly with what was measured."""
-    lines = []
+def cpu_table(results: list[Result]) -> str:
+    """CPU time per turn of each process, and the capacity it gives: 1000 ms of CPU per second and core."""
+    lines = ["| Topologie | Scénario | Rasa | actions | PostgreSQL | Redis | nginx | total serveurs "
+             "| capacité (tours/s par cœur) | Locust |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        if r.scenario.startswith("1 conversation"):
-            ok = r.p95 <= TARGET_P95_MS and r.turns > 0
-            lines.append(f"- {r.topology}, {r.scenario} : p95 = {r.p95:.0f} ms "
-                         f"(cible ≤ {TARGET_P95_MS} ms) → {'atteint' if ok else 'NON atteint'}")
-        else:
+        rasa = r.cpu_per_turn_ms(*(name for name in r.cpu_s if name.startswith("rasa")))
+        servers = r.cpu_per_turn_ms()
+        capacity = f"{1000 / servers:.0f}" if servers else "—"
+        lines.append(f"| {r.topology} | {r.scenario} | {rasa:.1f} | {r.cpu_per_turn_ms('actions'):.1f} "
+                     f"| {r.cpu_per_turn_ms('postgresql'):.1f} | {r.cpu_per_turn_ms('redis'):.1f} "
+                     f"| {r.cpu_per_turn_ms('nginx'):.1f} | {servers:.1f} | {capacity} "
+                     f"| {r.cpu_per_turn_ms('locust'):.1f} |")
+    return "\n".join(lines)
+
+
+def side_by_side(side: Reference, load: Result | None) -> str:
+    """The comparison with the reference: sidebyside's table, plus the CPU per turn under load."""
+    lines = [sidebyside.comparison_table(side.ours, side.reference)]
+    if load is not None and side.reference_load is not None and side.reference_load.turns:
+        ours = load.cpu_per_turn_ms(*(name for name in load.cpu_s if name in ("rasa-1", "rasa-2", "actions")))
+        theirs = side.reference_load.cpu_per_turn_ms("rasa")
+        lines.append(f"| CPU par tour sous charge, {LOAD_USERS} conversations, Rasa + actions (ms) — nous : 2 "
+                     f"instances, profil de production | {ours:.1f} | {theirs:.1f} "
+                     f"| **{sidebyside.ratio(ours, theirs)}** |")
+        lines.append(f"| débit sous charge (tours/s) — référence : 1 instance, {side.reference_load.turns} tours, "
+                     f"{side.reference_load.failures} erreur(s) | {load.turns_per_s:.1f} "
+                     f"| {side.reference_load.turns_per_s:.1f} | |")
+    return "\n".join(lines)
+
+
+def soak_table(curve: list[tuple[float, dict[str, float]]]) -> str:
+    """The memory curve of the long run, one line every 5 minutes (and the last sample)."""
+    if not curve:
+        return ""
+    names = list(curve[0][1])
+    lines = ["| minute | " + " | ".join(f"{name} (Mio)" for name in names) + " |",
+             "|---:|" + "---:|" * len(names)]
+    shown, next_minute = [], 0.0
+    for seconds, sample in curve:
+        if seconds / 60 >= next_minute:
+            shown.append((seconds, sample))
+            next_minute += 5
+    if curve[-1][0] - shown[-1][0] >= 60:
+        shown.append(curve[-1])
+    for seconds, sample in shown:
+        lines.append(f"| {seconds / 60:.0f} | " + " | ".join(f"{sample[name]:.0f}" for name in names) + " |")
+    return "\n".join(lines)
+
+
+def verdicts(results: list[Result], side: Reference, cores: int) -> list[str]:
+    """Issue 17's targets, each compared honestly with what was measured."""
+    def said(ok: bool) -> str:
+        return "atteint" if ok else "NON atteint"
+
+    alone = "seul" if not side.ours.started_together else "démarré avec la référence"
+    lines = [f"- Démarrage à froid (lancement → première réponse, {alone}, médiane de "
+             f"{len(side.ours.cold_starts_s)}) : {side.ours.cold_start_s:.1f} s (cible ≤ {TARGET_COLD_START_S} s) "
+             f"→ {said(side.ours.cold_start_s <= TARGET_COLD_START_S)}"]
+    for r in results:
+        if r.scenario == "1 conversation REST":
+            lines.append(f"- {r.topology}, {r.scenario} : p95 = {r.p95:.0f} ms (cible ≤ {TARGET_P95_MS} ms) "
+                         f"→ {said(r.p95 <= TARGET_P95_MS and r.turns > 0)}")
+        elif r.topology == "2 instances" and r.scenario.startswith(MIX_LABEL):
             per_core = r.turns_per_s / cores
-            ok = per_core >= TARGET_TURNS_PER_CORE
-            lines.append(f"- {r.topology}, {r.scenario} : {r.turns_per_s:.1f} tours/s soit {per_core:.1f} "
-                         f"par cœur (cible ≥ {TARGET_TURNS_PER_CORE}) → {'atteint' if ok else 'NON atteint'}")
-            ok = r.failures == 0 and r.turns > 0
+            capacity = f"{1000 / r.cpu_per_turn_ms():.0f}" if r.cpu_per_turn_ms() else "—"
+            lines.append(f"- {r.topology}, {r.scenario} : {r.turns_per_s:.1f} tours/s soit {per_core:.1f} par cœur "
+                         f"(cible ≥ {TARGET_TURNS_PER_CORE}) → {said(per_core >= TARGET_TURNS_PER_CORE)} ; "
+                         f"d'après le temps processeur d'un tour dans les serveurs (hors Locust) : {capacity} "
+                         "tours/s par cœur")
             lines.append(f"- {r.topology}, {r.scenario} : {r.failures} erreur(s) sur {r.turns} tours "
-                         f"(cible : aucune) → {'atteint' if ok else 'NON atteint'}")
+                         f"(cible : aucune) → {said(r.failures == 0 and r.turns > 0)}")
+        if r.scenario.startswith(MIX_LABEL):
+            rasa = {name: mib for name, mib in r.peak_mib.items() if name.startswith("rasa")}
+            if rasa:
+                lines.append(f"- {r.topology}, {r.scenario} : mémoire résidente par processus Rasa, pic "
+                             f"{max(rasa.values()):.0f} Mio (cible ≤ {TARGET_RSS_MIB} Mio) "
+                             f"→ {said(max(rasa.values()) <= TARGET_RSS_MIB)}")
     return lines
 
 
@@ -250,11 +412,21 @@ def hand_written_reading(path: Path) -> str:
     return previous[previous.index(HAND_WRITTEN_MARKER):] if HAND_WRITTEN_MARKER in previous else ""
 
 
-def write_report(results: list[Result], info: dict[str, str], model: str, started: str) -> str:
+def code_version() -> str:
+    """The commit the bench runs, and whether files it tracks were changed since."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return git("rev-parse", "--short", "HEAD") + (" (avec des modifications non commitées)" if dirty else "")
+
+
+def write_report(results: list[Result], side: Reference, soaked: tuple[Result, list] | None,
+                 info: dict[str, str], model: str, started: str, commit: str) -> str:
     cores = os.cpu_count() or 1
     reasons = sorted({reason for r in results for reason in r.failure_reasons})
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                            capture_output=True, text=True).stdout.strip()
+    load = next((r for r in results if r.topology == "2 instances" and r.scenario == MIX_LABEL), None)
+    all_results = results + ([soaked[0]] if soaked else [])
     body = [
         "# Banc de charge du profil de production",
         "",
@@ -267,20 +439,42 @@ def write_report(results: list[Result], info: dict[str, str], model: str, starte
         "conversations ; utilisateurs Locust sans temps de réflexion (boucle fermée : mesure de capacité)",
         "- Locust tourne sur la même machine que les serveurs (il prend lui aussi du processeur).",
         "",
-        "## Résultats (une instance et deux, côte à côte)",
+        "## À côté d'un Rasa 3.6 ordinaire, dans le même passage",
         "",
-        table(results),
+        "Référence : le bot par défaut de `rasa init` (DIET, ResponseSelector, TED, règles ; tracker store en "
+        "mémoire, pas de serveur d'actions), lancé par la ligne de commande de Rasa telle quelle. Nous : "
+        "l'assistant démarré comme `make run` le démarre (ops/stack.sh, SQLite), sauf la ligne « sous "
+        f"charge » (profil de production ci-dessous). Démarrages un bot à la fois ({COLD_STARTS} chacun), puis "
+        f"une conversation à la fois pendant {SIDE_SECONDS} s, les deux bots en alternance : la charge de la "
+        "machine pèse sur les deux, les **rapports** en dépendent bien moins que les chiffres bruts.",
+        "",
+        side_by_side(side, load),
+        "",
+        "## Profil de production : résultats (une instance et deux, côte à côte)",
+        "",
+        table(all_results),
         "",
         "Latence d'un tour : REST = requête → réponse complète ; socket.io = `user_uttered` → premier "
         "`bot_uttered` (la personne attend ensuite la fin du tour, 0,3 s sans message, avant d'écrire : "
         "ses tours par seconde en sont réduits). Mémoire : pic de la mémoire résidente du processus (et de "
         "ses enfants) pendant le scénario ; en topologie « 1 instance », rasa-2 tourne mais ne reçoit rien.",
         "",
-        "## Cibles de l'issue 7",
+        "### Temps processeur par tour (ms), par processus",
         "",
-        *verdicts(results, cores),
+        cpu_table(all_results),
+        "",
+        "Capacité = 1000 ms de processeur par seconde et par cœur, divisées par le temps processeur d'un tour "
+        "dans tous les serveurs (Rasa, actions, PostgreSQL, Redis, nginx) : le débit par cœur d'une machine "
+        "qui ne ferait que cela. Locust, qui partage la machine du banc, est compté à part.",
+        "",
+        "## Cibles de l'issue 17",
+        "",
+        *verdicts(all_results, side, cores),
         "",
     ]
+    if soaked:
+        body += [f"## Mémoire pendant {SOAK_SECONDS // 60} min de charge ({LOAD_USERS} conversations, 2 instances)",
+                 "", soak_table(soaked[1]), ""]
     if reasons:
         body += ["## Erreurs relevées", "", *(f"- {r}" for r in reasons[:30]), ""]
     report = REPO / "docs" / "benchmarks.md"
@@ -296,7 +490,14 @@ def main() -> int:
         print("Aucun modèle : lancez d'abord 'make train'.", file=sys.stderr)
         return 1
     info = machine()
+    commit = code_version()  # at the start: the code that runs
+    print("[bench] à côté d'un Rasa 3.6 ordinaire (rasa init)…", flush=True)
+    loads: list[Result] = []
+    ours, reference = sidebyside.compare(SIDE_SECONDS, COLD_STARTS, log=lambda text: print(text, flush=True),
+                                         then=lambda bot: loads.append(reference_under_load(bot)))
+    side = Reference(ours, reference, loads[0] if loads else None)
     topology = Topology()
+    soaked = None
     try:
         print(f"[bench] démarrage du profil de production dans {topology.dir}…", flush=True)
         topology.start()
@@ -304,9 +505,11 @@ def main() -> int:
         pids = topology.processes()
         results = measure(topology, "1 instance", f"http://127.0.0.1:{topology.front_one}", pids)
         results += measure(topology, "2 instances", f"http://127.0.0.1:{topology.front_two}", pids)
+        if SOAK_SECONDS > 0:
+            soaked = soak(topology, pids)
     finally:
         topology.stop()
-    report = write_report(results, info, models[-1].name, started)
+    report = write_report(results, side, soaked, info, models[-1].name, started, commit)
     print(report)
     return 0
 

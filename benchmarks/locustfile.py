@@ -3,7 +3,9 @@
 Each simulated user is one person holding scripted conversations with the assistant, back to back
 with no think time (a closed loop: the measure is capacity): FAQ conversations (greeting, three FAQ
 questions, thanks) and full scope checks (question, entity type, new project or share rebuilt,
-verdict). Over REST (`RestPerson`) or socket.io (`SocketPerson`). One request = one turn.
+verdict). Over REST (`RestPerson`) or socket.io (`SocketPerson`). One request = one turn. The scripts
+are in conversations.py. `ReferencePerson` talks to the reference bot of `make bench` (the default
+`rasa init` bot, sidebyside.py) over REST; bench.py names the classes of each run.
 
 Checks make a wrong answer an error, not only a transport failure: an empty reply, or a scope check
 that does not end with a verdict, counts in the error rate.
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import random
 import socket
 import threading
 import time
@@ -21,27 +22,9 @@ import uuid
 from typing import Any
 
 import socketio
+from conversations import REFERENCE_CONVERSATIONS, check, conversations, reply_text
 from locust import HttpUser, User, events, task
 
-FAQ_QUESTIONS = [
-    "Quel est le champ d'application de la doctrine cloud au centre ?",
-    "Les collectivités territoriales sont-elles concernées par la doctrine ?",
-    "Qu'est-ce qu'une solution cloud au sens de la doctrine ?",
-    "Par où commencer pour passer au cloud ?",
-    "Comment héberger des données sensibles dans le cloud ?",
-    "Comment évaluer la sensibilité de mes données ?",
-    "Qui contrôle l'application de la doctrine ?",
-    "Peut-on obtenir une dérogation à la règle R9 ?",
-    "Existe-t-il un financement pour migrer vers le cloud ?",
-    "Qui peut m'accompagner dans mon projet cloud ?",
-]
-# (entity answer, new-project answer, share rebuilt or None, word expected in the verdict)
-SCOPE_SCRIPTS = [
-    ("administration centrale", "oui, nouveau projet", None, "concern"),
-    ("opérateur de l'État", "non, refonte de l'existant", "70 %", "concern"),
-    ("opérateur de l'État", "non, refonte de l'existant", "moins de 50 %", "concern"),
-    ("collectivité territoriale", None, None, "champ"),
-]
 RASA_ROUTE = "/webhooks/rest/webhook"
 # A socket.io turn without any reply within this delay is an error (shorter than a bench scenario,
 # so that lost replies show up in the error rate instead of silently stalling the user).
@@ -56,33 +39,6 @@ SOURCE_ADDRESSES = itertools.cycle(f"127.0.{n // 250}.{n % 250 + 2}" for n in ra
 SOURCE_LOCK = threading.Lock()
 
 
-def conversations() -> list[tuple[str, list[tuple[str, str | None]]]]:
-    """Scripted conversations: a kind and its turns (text, word the reply must contain or None)."""
-    faq = [("Bonjour", None)] + [(q, "source") for q in random.sample(FAQ_QUESTIONS, 3)] + [("merci", None)]
-    entity, new_project, share, verdict = random.choice(SCOPE_SCRIPTS)
-    scope: list[tuple[str, str | None]] = [("mon projet est-il concerné ?", None)]
-    if new_project is None:  # collectivité: the verdict comes right after the entity type
-        scope.append((entity, verdict))
-    elif share is None:
-        scope += [(entity, None), (new_project, verdict)]
-    else:
-        scope += [(entity, None), (new_project, None), (share, verdict)]
-    return [("faq", faq), ("scope", scope)]
-
-
-def reply_text(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(str(m.get("text") or "") for m in messages).lower()
-
-
-def check(messages: list[dict[str, Any]], expected: str | None) -> str | None:
-    """None when the turn's reply is right, else why it is not."""
-    if not messages:
-        return "réponse vide"
-    if expected and expected not in reply_text(messages):
-        return f"« {expected} » absent de la réponse"
-    return None
-
-
 class RestPerson(HttpUser):
     """One person over the REST channel (through nginx, or straight to one instance)."""
 
@@ -95,6 +51,26 @@ class RestPerson(HttpUser):
             for text, expected in turns:
                 with self.client.post(RASA_ROUTE, json={"sender": sender, "message": text},
                                       name=f"REST {kind}", catch_response=True, timeout=60) as answer:
+                    if answer.status_code != 200:
+                        answer.failure(f"HTTP {answer.status_code}")
+                        return
+                    problem = check(answer.json(), expected)
+                    if problem:
+                        answer.failure(problem)
+                        return
+                    answer.success()
+
+
+class ReferencePerson(HttpUser):
+    """One person talking to the reference bot (rasa init) over REST, for the side-by-side load."""
+
+    @task
+    def converse(self) -> None:
+        for turns in REFERENCE_CONVERSATIONS:
+            sender = f"bench-ref-{uuid.uuid4().hex[:12]}"
+            for text, expected in turns:
+                with self.client.post(RASA_ROUTE, json={"sender": sender, "message": text},
+                                      name="REST référence", catch_response=True, timeout=60) as answer:
                     if answer.status_code != 200:
                         answer.failure(f"HTTP {answer.status_code}")
                         return

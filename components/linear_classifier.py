@@ -40,8 +40,9 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,19 @@ def _vectorizer(view: str, config: Dict[str, Any]) -> TfidfVectorizer:
         return TfidfVectorizer(analyzer="char_wb", ngram_range=(low, high), **common)
     low, high = config["word_ngram_range"]
     return TfidfVectorizer(ngram_range=(low, high), token_pattern=r"(?u)\b\w+\b", **common)
+
+
+def _tfidf(vectorizer: TfidfVectorizer, texts: List[str]) -> scipy.sparse.csr_matrix:
+    """`vectorizer.transform(texts)`, the same operations on the same arrays, without its checks that the
+    vectorizer is fitted: one of them sums the whole IDF matrix again on every call (≈ 0.4 ms a view)."""
+    tfidf = vectorizer._tfidf
+    if not (tfidf.use_idf and tfidf.norm):
+        return vectorizer.transform(texts)
+    counts = CountVectorizer.transform(vectorizer, texts)
+    if tfidf.sublinear_tf:
+        np.log(counts.data, counts.data)
+        counts.data += 1
+    return normalize(counts * tfidf._idf_diag, norm=tfidf.norm, copy=False)
 
 
 def _views(message: Message) -> Dict[str, str]:
@@ -110,6 +124,7 @@ class LinearClassifier(GraphComponent, IntentClassifier):
         self.weights = weights
         self.bias = bias
         self.labels = list(labels)
+        self._columns: Optional[np.ndarray] = None  # weights.T as scipy needs it (see probabilities)
 
     @classmethod
     def create(
@@ -133,7 +148,7 @@ class LinearClassifier(GraphComponent, IntentClassifier):
                 self.vectorizers[view] = _vectorizer(view, self.config)
                 blocks.append(self.vectorizers[view].fit_transform(texts))
             else:
-                blocks.append(self.vectorizers[view].transform(texts))
+                blocks.append(_tfidf(self.vectorizers[view], texts))
         return scipy.sparse.hstack(blocks).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -155,7 +170,12 @@ class LinearClassifier(GraphComponent, IntentClassifier):
     def probabilities(self, messages: Sequence[Message]) -> np.ndarray:
         """One row per message: the probability of each label (softmax of the linear scores)."""
         assert self.weights is not None and self.bias is not None
-        scores = self._features(messages) @ self.weights.T + self.bias
+        if self._columns is None or self._columns.shape[::-1] != self.weights.shape:
+            # The TF-IDF features are float64: scipy multiplies them by a float64, C-contiguous copy of
+            # the weights, made again for every message (≈ 3 ms, more than the rest of the classifier)
+            # unless it is given one. Same product, same figures.
+            self._columns = np.ascontiguousarray(self.weights.T, dtype=np.float64)
+        scores = self._features(messages) @ self._columns + self.bias
         scores = np.asarray(scores, dtype=np.float64)
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)

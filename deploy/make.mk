@@ -1,6 +1,6 @@
 # Production profile (issue 7, docs/production.md): PostgreSQL + Redis + several Rasa instances
-# behind nginx, its tests with real stores, and the load test (make bench, not part of make test).
-.PHONY: run-prod stop-prod prod-packages test-prod bench bench-venv bench-deploy
+# behind nginx and its tests with real stores (its load test, make bench, is in benchmarks/make.mk).
+.PHONY: run-prod stop-prod prod-packages test-prod bench-deploy
 
 INSTALL_TARGETS += prod-packages
 TEST_TARGETS += test-prod
@@ -18,12 +18,6 @@ stop-prod:
 # ports in temporary dirs (their own multi-instance topology, not the shared test stack).
 test-prod: train prod-packages
 	$(PY) -m pytest -q -m prod tests/prod
-
-bench-venv:
-	@benchmarks/ensure-venv.sh
-
-bench: train prod-packages bench-venv
-	@benchmarks/run.sh
 
 # Retraining for an everyday change and putting models in service (both profiles), measured: longest
 # wait of a probe, memory after three deploys against a fresh Rasa, PUT /model for comparison

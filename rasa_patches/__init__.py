@@ -5,16 +5,18 @@ Rasa's own command line with ARGS (`make run`, `make test`, the production profi
 all start Rasa that way). Each fix keeps Rasa's behaviour, says what it costs, and can be undone (tests).
 """
 
-from rasa_patches import jsonschema_cache, shared_port
+from rasa_patches import jsonschema_cache, sequential_graph, shared_port
 
 
 def apply_all() -> None:
     """Install every fix; calling it again changes nothing."""
     jsonschema_cache.apply()
     shared_port.apply()
+    sequential_graph.apply()
 
 
 def undo_all() -> None:
     """Remove every fix (Rasa as released)."""
     jsonschema_cache.undo()
     shared_port.undo()
+    sequential_graph.undo()

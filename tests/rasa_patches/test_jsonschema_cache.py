@@ -2,6 +2,7 @@
 Every test that applies the fix undoes it (fixture `applied`): the rest of the session runs Rasa as released."""
 
 import importlib
+import json
 from typing import Iterator, List
 
 import jsonschema
@@ -104,3 +105,46 @@ def test_a_bad_schema_is_still_refused_every_time() -> None:
 def test_calls_with_their_own_validator_class_keep_jsonschema_behaviour() -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema_cache.cached_validate("texte", {"type": "integer"}, jsonschema.Draft7Validator)
+
+
+def every_kind_of_event() -> List[dict]:
+    """One event of each type Rasa sends or receives, as JSON."""
+    from rasa.shared.core import events
+
+    return [event.as_dict() for event in [
+        events.UserUttered("Bonjour", {"name": "greet", "confidence": 0.9}), events.BotUttered("Salut"),
+        events.SlotSet("entity_type", "operateur"), events.ActionExecuted("action_listen"),
+        events.SessionStarted(), events.Restarted(), events.AllSlotsReset(), events.ReminderScheduled("x", dt()),
+        events.ReminderCancelled(), events.ConversationPaused(), events.ConversationResumed(),
+        events.FollowupAction("action_listen"), events.UserUtteranceReverted(), events.ActionReverted(),
+        events.StoryExported(), events.ActiveLoop("scope_form"), events.LegacyForm(None),
+        events.LoopInterrupted(True), events.ActionExecutionRejected("scope_form"),
+        events.EntitiesAdded([{"entity": "e", "value": "v"}]), events.DefinePrevUserUtteredFeaturization(False),
+        events.AgentUttered("texte"),
+    ]]
+
+
+def dt():
+    import datetime
+
+    return datetime.datetime(2026, 12, 1, 12, 0)
+
+
+def invalid_variants(event: dict) -> List[object]:
+    """Ways an action server could get an event wrong."""
+    return [
+        {**event, "event": "inconnu"}, {**event, "event": 12}, {k: v for k, v in event.items() if k != "event"},
+        {**event, "timestamp": "hier"}, {**event, "name": 12}, {**event, "text": ["liste"]}, {**event, "value": None},
+        {**event, "metadata": "texte"}, "pas un objet",
+    ]
+
+
+def test_the_quick_check_agrees_with_jsonschema_on_every_event() -> None:
+    """The quick check (oneOf over the branches that can fit) says valid exactly when jsonschema does."""
+    schema = RemoteAction.action_response_format_spec()
+    quick, full = jsonschema_cache._checked_validator(json.dumps(schema, sort_keys=True))
+    assert full.is_valid({"events": every_kind_of_event(), "responses": [{"text": "ok"}]})
+    for event in every_kind_of_event():
+        for instance in [event, *invalid_variants(event)]:
+            response = {"events": [instance], "responses": []}
+            assert quick.is_valid(response) == full.is_valid(response), instance
