@@ -47,6 +47,12 @@ def callback_url(rasa_stack) -> str:
 
 
 @pytest.fixture(scope="session")
+def callback_token(rasa_stack) -> str:
+    """The secret shared by the stack's callback channel and the bridge (TCHAP_CALLBACK_TOKEN)."""
+    return rasa_stack.tchap_callback_token
+
+
+@pytest.fixture(scope="session")
 def bridge(tmp_path_factory, synapse, bot_user, rasa_stack, callback_url):
     workdir = tmp_path_factory.mktemp("bridge")
     process = Bridge(

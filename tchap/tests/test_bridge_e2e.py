@@ -167,7 +167,7 @@ async def test_callback_endpoint_rejects_bad_requests(bridge, callback_url, call
     assert status == 404
 
 
-async def test_nobody_else_can_write_into_a_tchap_conversation(bridge, rasa, bot_user, make_user):
+async def test_nobody_else_can_write_into_a_tchap_conversation(bridge, rasa_stack, bot_user, make_user):
     """The review's finding: REST messages sent as `tchap:<room>:<person>` landed in that person's
     conversation. Now REST refuses the Tchap namespace, and Rasa's callback channel wants the secret."""
     user = await make_user()
@@ -175,11 +175,11 @@ async def test_nobody_else_can_write_into_a_tchap_conversation(bridge, rasa, bot
     await ask_faq(user, room_id, bot_user)
     conversation = f"tchap:{room_id}:{user.client.user_id}"
     intrusion = {"sender": conversation, "message": "Comment renouveler mon passeport ?"}
-    assert http_json("POST", f"{rasa.url}/webhooks/rest/webhook", intrusion)[0] == 403
-    assert http_json("POST", f"{rasa.url}/webhooks/callback/webhook", intrusion)[0] == 401
-    assert http_json("POST", f"{rasa.url}/webhooks/callback/webhook", intrusion, token="devine")[0] == 401
+    assert http_json("POST", f"{rasa_stack.url}/webhooks/rest/webhook", intrusion)[0] == 403
+    assert http_json("POST", f"{rasa_stack.url}/webhooks/callback/webhook", intrusion)[0] == 401
+    assert http_json("POST", f"{rasa_stack.url}/webhooks/callback/webhook", intrusion, token="devine")[0] == 401
     status, tracker = http_json(
-        "GET", f"{rasa.url}/conversations/{conversation}/tracker?token={rasa.env['RASA_AUTH_TOKEN']}"
+        "GET", f"{rasa_stack.url}/conversations/{conversation}/tracker?token={rasa_stack.token}"
     )
     assert status == 200
     texts = [event.get("text") for event in tracker["events"] if event["event"] == "user"]
