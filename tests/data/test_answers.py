@@ -87,18 +87,24 @@ def faq_keys_in_domain() -> List[str]:
     return sorted(name.split("/", 1)[1] for name in load_responses() if name.startswith("utter_faq/"))
 
 
-def training_examples() -> Dict[str, List[str]]:
-    """Retrieval intent ``faq/<key>`` → its training examples, over every data/nlu/*.yml file."""
+def nlu_examples() -> Dict[str, List[str]]:
+    """Every intent of data/nlu/*.yml (``faq/<key>``, ``out_of_scope``, ``check_scope``…) → its examples."""
     examples: Dict[str, List[str]] = {}
     for path in sorted((REPO / "data" / "nlu").glob("*.yml")):
         for block in _load_yaml(path).get("nlu") or []:
             intent = block.get("intent") if isinstance(block, dict) else None
-            if not intent or not str(intent).startswith(FAQ_PREFIX):
+            if not intent:
                 continue
             lines = str(block.get("examples") or "").splitlines()
             texts = [EXAMPLE_ANNOTATION.sub(r"\1", line.strip()[2:]).strip() for line in lines if line.strip()]
-            examples.setdefault(intent[len(FAQ_PREFIX) :], []).extend(t for t in texts if t)
+            examples.setdefault(str(intent), []).extend(t for t in texts if t)
     return examples
+
+
+def training_examples() -> Dict[str, List[str]]:
+    """Retrieval intent ``faq/<key>`` → its training examples, over every data/nlu/*.yml file."""
+    return {intent[len(FAQ_PREFIX) :]: texts for intent, texts in nlu_examples().items()
+            if intent.startswith(FAQ_PREFIX)}
 
 
 def catalog() -> Dict[str, dict]:
@@ -427,13 +433,8 @@ def test_heldout_questions_cover_every_key(split: str):
 
 @pytest.mark.parametrize("split", ["dev", "test", "blind"])
 def test_heldout_questions_are_not_training_examples(split: str):
-    """Same text once accents, case and punctuation are ignored counts as a leak."""
-    trained = {comparable(e) for examples in training_examples().values() for e in examples}
-    leaked = [
-        m
-        for label, msgs in heldout(split).items()
-        if label.startswith(FAQ_PREFIX)
-        for m in msgs
-        if isinstance(m, str) and comparable(m) in trained
-    ]
+    """Same text once accents, case and punctuation are ignored counts as a leak, whatever its label
+    (off-topic and scope-check questions included)."""
+    trained = {comparable(e) for examples in nlu_examples().values() for e in examples} - {""}
+    leaked = [m for msgs in heldout(split).values() for m in msgs if isinstance(m, str) and comparable(m) in trained]
     assert not leaked, f"eval/heldout/{split} : questions aussi présentes dans data/nlu : {leaked}"
