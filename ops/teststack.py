@@ -39,6 +39,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Union
@@ -237,6 +238,18 @@ class Stack:
     def stop(self) -> None:
         subprocess.run([str(STACK_SH), "stop", str(self.state_dir)], env=self.stack_sh_env(), cwd=REPO, check=False)
 
+    @classmethod
+    @contextmanager
+    def running(cls, state_dir: Path) -> Iterator["Stack"]:
+        """A new stack of one's own, started, and stopped at the end whatever happens (tests that restart
+        Rasa use one: never the stack the other parts' tests share)."""
+        stack = cls.new(state_dir)
+        try:
+            stack.start()
+            yield stack
+        finally:
+            stack.stop()
+
     def restart(self) -> None:
         """Stop both servers and start them again on the same ports and state (a model load)."""
         self.stop()
@@ -347,12 +360,8 @@ if pytest is not None:
         if given is not None:
             yield given
             return
-        stack = Stack.new(tmp_path_factory.mktemp("rasa-stack"))
-        try:
-            stack.start()
+        with Stack.running(tmp_path_factory.mktemp("rasa-stack")) as stack:
             yield stack
-        finally:
-            stack.stop()
 
 
 if __name__ == "__main__":

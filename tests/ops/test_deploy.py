@@ -35,12 +35,8 @@ LONGEST_ACCEPTABLE_WAIT = 2.0  # seconds (issue 13)
 
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = Stack.new(tmp_path_factory.mktemp("deploy-stack"))
-    try:
-        stack.start()
+    with Stack.running(tmp_path_factory.mktemp("deploy-stack")) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="module")

@@ -42,12 +42,8 @@ def _live_model(stack: Stack) -> str:
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Putting a model in service restarts Rasa: never on the stack the other parts' tests share."""
-    stack = Stack.new(tmp_path_factory.mktemp("console-deploy-stack"))
-    try:
-        stack.start()
+    with Stack.running(tmp_path_factory.mktemp("console-deploy-stack")) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="module")
