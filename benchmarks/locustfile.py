@@ -39,6 +39,23 @@ SOURCE_ADDRESSES = itertools.cycle(f"127.0.{n // 250}.{n % 250 + 2}" for n in ra
 SOURCE_LOCK = threading.Lock()
 
 
+def converse_over_rest(user: HttpUser, sender: str, turns: Any, name: str) -> bool:
+    """One conversation over REST, each reply checked against what it should say. False at the first
+    failure (HTTP error or wrong reply): the person then stops this task, as a real one would."""
+    for text, expected in turns:
+        with user.client.post(RASA_ROUTE, json={"sender": sender, "message": text},
+                              name=name, catch_response=True, timeout=60) as answer:
+            if answer.status_code != 200:
+                answer.failure(f"HTTP {answer.status_code}")
+                return False
+            problem = check(answer.json(), expected)
+            if problem:
+                answer.failure(problem)
+                return False
+            answer.success()
+    return True
+
+
 class RestPerson(HttpUser):
     """One person over the REST channel (through nginx, or straight to one instance)."""
 
@@ -47,18 +64,8 @@ class RestPerson(HttpUser):
     @task
     def converse(self) -> None:
         for kind, turns in conversations():
-            sender = f"bench-rest-{uuid.uuid4().hex[:12]}"
-            for text, expected in turns:
-                with self.client.post(RASA_ROUTE, json={"sender": sender, "message": text},
-                                      name=f"REST {kind}", catch_response=True, timeout=60) as answer:
-                    if answer.status_code != 200:
-                        answer.failure(f"HTTP {answer.status_code}")
-                        return
-                    problem = check(answer.json(), expected)
-                    if problem:
-                        answer.failure(problem)
-                        return
-                    answer.success()
+            if not converse_over_rest(self, f"bench-rest-{uuid.uuid4().hex[:12]}", turns, f"REST {kind}"):
+                return
 
 
 class ReferencePerson(HttpUser):
@@ -67,18 +74,8 @@ class ReferencePerson(HttpUser):
     @task
     def converse(self) -> None:
         for turns in REFERENCE_CONVERSATIONS:
-            sender = f"bench-ref-{uuid.uuid4().hex[:12]}"
-            for text, expected in turns:
-                with self.client.post(RASA_ROUTE, json={"sender": sender, "message": text},
-                                      name="REST référence", catch_response=True, timeout=60) as answer:
-                    if answer.status_code != 200:
-                        answer.failure(f"HTTP {answer.status_code}")
-                        return
-                    problem = check(answer.json(), expected)
-                    if problem:
-                        answer.failure(problem)
-                        return
-                    answer.success()
+            if not converse_over_rest(self, f"bench-ref-{uuid.uuid4().hex[:12]}", turns, "REST référence"):
+                return
 
 
 class SocketPerson(User):
