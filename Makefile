@@ -18,14 +18,16 @@ export PYTHONDONTWRITEBYTECODE := 1
 #   INSTALL_TARGETS += <part>-install   what `make install` sets up (venvs, npm, Debian packages)
 #   CHECK_TARGETS   += check-<part>     its hermetic tests and type check (run by `make check`)
 #   TEST_TARGETS    += test-<part>      its tests that need servers (run by `make test`, given the stack)
+#   PAGE_TEST_TARGETS += test-<part>    the same, for tests serving the chat page at the stack's CORS origin
 #   RUN_SERVICES    += <part>/serve.sh  started by `make run`
 INSTALL_TARGETS :=
 CHECK_TARGETS :=
 TEST_TARGETS := test-core
+PAGE_TEST_TARGETS :=
 RUN_SERVICES :=
 include $(sort $(wildcard */make.mk))
 
-.PHONY: help install venv train train-force run stop shell check check-steps test test-steps test-with-stack lint validate \
+.PHONY: help install venv train train-force run stop shell check check-steps test test-steps test-with-stack lint validate lane-main lane-page \
         typecheck check-core test-core test-stories test-e2e eval eval-gate tune ablation lock clean
 
 help:
@@ -83,14 +85,23 @@ test-steps:
 	  --meanwhile "$(TIMED) 'tests de conversation (pendant le chargement de la pile)' $(SUBMAKE) test-stories" \
 	  -- $(SUBMAKE) test-with-stack
 
-# Every registered part, one after the other, against the stack handed over in TEST_STACK_*; a failing
-# part does not stop the others (all failures are listed at the end).
+# Every registered part against the stack handed over in TEST_STACK_*, in two lanes side by side (the
+# browser tests mostly wait: for a handoff to time out, a training, a deploy). The parts whose tests serve
+# the person's chat page at the stack's one CORS origin (PAGE_TEST_TARGETS) run one after the other in
+# their lane, the others (TEST_TARGETS) in theirs. A failing part does not stop the others: all failures
+# are listed at the end. Each lane's output is shown whole when the lane ends.
 test-with-stack: export EVAL_RASA_URL = $(TEST_STACK_URL)
 test-with-stack: export EVAL_RASA_TOKEN = $(TEST_STACK_TOKEN)
 test-with-stack:
-	@failed=""; for target in eval-gate $(TEST_TARGETS); do \
-	  $(TIMED) "$$target" $(SUBMAKE) $$target || failed="$$failed $$target"; done; \
-	  if [ -n "$$failed" ]; then echo "ÉCHEC :$$failed" >&2; exit 1; fi
+	@mkdir -p results && rm -f results/failed-parts
+	@$(SUBMAKE) -j2 --output-sync=target lane-main lane-page; \
+	  if [ -s results/failed-parts ]; then echo "ÉCHEC :$$(cat results/failed-parts)" >&2; exit 1; fi
+
+LANE_main = eval-gate $(TEST_TARGETS)
+LANE_page = $(PAGE_TEST_TARGETS)
+lane-main lane-page: lane-%:
+	@for target in $(LANE_$*); do \
+	  $(TIMED) "$$target" $(SUBMAKE) $$target || printf ' %s' "$$target" >> results/failed-parts; done
 
 # --- the assistant's own checks and tests (tests/) ------------------------------------------------
 

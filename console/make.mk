@@ -6,7 +6,7 @@ RUN_SERVICES += console/serve.sh
 RUN_SERVICES += console/retention.sh
 INSTALL_TARGETS += console-install
 CHECK_TARGETS += check-console
-TEST_TARGETS += test-console
+PAGE_TEST_TARGETS += test-console
 
 .PHONY: console-install check-console test-console bench-statistics
 

@@ -3,7 +3,7 @@
 RUN_SERVICES += webchat/serve.sh
 INSTALL_TARGETS += webchat-install
 CHECK_TARGETS += check-webchat
-TEST_TARGETS += test-webchat
+PAGE_TEST_TARGETS += test-webchat
 
 .PHONY: webchat-install check-webchat test-webchat
 
