@@ -99,8 +99,9 @@ test-with-stack:
 
 LANE_main = eval-gate $(TEST_TARGETS)
 LANE_page = $(PAGE_TEST_TARGETS)
+# (+: the parts' makes share the jobserver, run by ops/timed.sh.)
 lane-main lane-page: lane-%:
-	@for target in $(LANE_$*); do \
+	+@for target in $(LANE_$*); do \
 	  $(TIMED) "$$target" $(SUBMAKE) $$target || printf ' %s' "$$target" >> results/failed-parts; done
 
 # --- the assistant's own checks and tests (tests/) ------------------------------------------------
