@@ -27,7 +27,7 @@ PAGE_TEST_TARGETS :=
 RUN_SERVICES :=
 include $(sort $(wildcard */make.mk))
 
-.PHONY: help install venv train train-force run stop shell check check-steps test test-steps test-with-stack lint validate lane-main lane-page \
+.PHONY: help install venv train train-force run stop shell check check-steps test test-steps test-with-stack lint validate lane-main lane-page timed-check timed-train \
         typecheck check-core test-core test-stories test-e2e eval eval-gate tune ablation lock clean
 
 help:
@@ -76,14 +76,19 @@ test:
 	  || status=$$?; echo "--- durées (results/timings.txt) ---"; cat results/timings.txt; \
 	  if [ $$status = 0 ]; then echo "Tous les tests sont passés."; fi; exit $$status
 
-# The venvs, npm folders and Debian packages are independent: installed side by side.
+# The venvs, npm folders and Debian packages are independent: installed side by side. `make check` needs
+# no model: the training (mostly one core) runs beside its two jobs (one jobserver of 3 shared by both).
 test-steps:
 	@$(TIMED) "installation" $(SUBMAKE) -j4 --output-sync=target install
-	@$(TIMED) "make check" $(SUBMAKE) check
-	@$(TIMED) "entraînement" $(SUBMAKE) train
+	@$(TIMED) "make check et entraînement, côte à côte" $(SUBMAKE) -j3 --output-sync=target timed-check timed-train
 	@$(TIMED) "pile de test et tests avec la pile" $(PY) ops/teststack.py run \
 	  --meanwhile "$(TIMED) 'tests de conversation (pendant le chargement de la pile)' $(SUBMAKE) test-stories" \
 	  -- $(SUBMAKE) test-with-stack
+
+timed-check:
+	+@$(TIMED) "make check" $(SUBMAKE) --output-sync=target check-steps
+timed-train:
+	+@$(TIMED) "entraînement" $(SUBMAKE) train
 
 # Every registered part against the stack handed over in TEST_STACK_*, in two lanes side by side (the
 # browser tests mostly wait: for a handoff to time out, a training, a deploy). The parts whose tests serve
