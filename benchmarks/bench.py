@@ -22,7 +22,6 @@ import datetime as dt
 import os
 import platform
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from pathlib import Path
 import psutil
 import requests
 import sidebyside
+from teststack import free_port  # on the path through sidebyside: the project's one free_port
 
 REPO = Path(__file__).resolve().parents[1]
 PROD_SH = REPO / "deploy" / "prod.sh"
@@ -50,12 +50,6 @@ TARGET_COLD_START_S = 20
 TARGET_P95_MS = 60
 TARGET_TURNS_PER_CORE = 25  # at BENCH_USERS conversations on two instances
 TARGET_RSS_MIB = 1536
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -26,7 +26,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,11 +46,8 @@ REFERENCE_ROOT = REPO / "var" / "bench-reference"
 REST_ROUTE = "/webhooks/rest/webhook"
 START_TIMEOUT = 300
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+sys.path.insert(0, str(REPO / "ops"))
+from teststack import free_port  # noqa: E402  (the project's one free_port: standard library only)
 
 
 def rasa_version() -> str:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from teststack import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -83,12 +84,6 @@ def test_waiting_for_rasa_never_shows_the_token_to_ps(tmp_path: Path) -> None:
     server.shutdown()
     assert waiting.returncode == 0
     assert seen == []
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_make_stop_stops_the_services_of_make_run(tmp_path: Path) -> None:
