@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 . deploy/prod-env.sh
 . ops/processes.sh
 stop_everything_on_exit deploy/prod.sh stop
-deploy/prod.sh start
+start_interruptibly deploy/prod.sh start
 # The support console reads the conversations straight from the tracker store: here, PostgreSQL.
 export TRACKER_STORE_URL="postgresql+psycopg://$PG_USER:$PG_PASSWORD@$PG_HOST:$PG_PORT/$PG_DB"
 # It puts models in service on every instance, one at a time behind nginx (deploy/prod.sh deploy).

@@ -97,8 +97,26 @@ stop_everything_on_exit() {
   trap "exit 143" TERM
 }
 
+# start_interruptibly COMMAND...: run COMMAND (the stack's start, which waits for the model to load) in
+# the background and wait for it, so that Ctrl-C or TERM reach the trap above at once. Run in the
+# foreground, it would delay the trap until the model is loaded, and a bash child that gets the Ctrl-C
+# just as its own child (a sleep, a curl) exits normally takes the Ctrl-C as handled and carries on:
+# `make run` then went on starting after a Ctrl-C (about one time in 20). In the background, COMMAND
+# ignores Ctrl-C; the exit trap stops it. Its exit status is this function's.
+starting_pid=""
+start_interruptibly() {
+  "$@" &
+  starting_pid=$!
+  wait "$starting_pid"
+  starting_pid=""
+}
+
 _stop_everything() {
   trap - EXIT
+  if [ -n "$starting_pid" ]; then
+    kill "$starting_pid" 2>/dev/null || true
+    wait "$starting_pid" 2>/dev/null || true
+  fi
   stop_services
   "${stack_stop_command[@]}"
 }

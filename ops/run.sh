@@ -12,7 +12,7 @@ chmod 700 "$state/log"
 # The clean-up comes first: a Ctrl-C during the (long) model load must not leave servers running.
 stop_everything_on_exit ops/stop.sh
 echo $$ > "$state/run.pid"
-ops/stack.sh start "$state"
+start_interruptibly ops/stack.sh start "$state"
 start_services "$state/log" "$@"
 echo
 echo "L'assistant « Cloud au centre » tourne :"

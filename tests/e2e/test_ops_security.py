@@ -1,6 +1,7 @@
 """On the running assistant (ops/stack.sh, as `make run` starts it): loopback only, private files, CORS
 limited to the widget's page; and `make run` leaves nothing running when stopped during the model load."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -57,8 +58,9 @@ def start_make_run(state: Path) -> tuple:
     env = dict(os.environ, STATE_DIR=str(state), TRACKER_DB=str(state / "tracker.db"),
                RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()))
     env.pop("RASA_URL", None)
-    run = subprocess.Popen(["bash", "ops/run.sh"], cwd=REPO, env=env, start_new_session=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with (state.parent / "run.log").open("w") as output:  # what the terminal would show
+        run = subprocess.Popen(["bash", "ops/run.sh"], cwd=REPO, env=env, start_new_session=True,
+                               stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while not ((state / "rasa.pid").exists() and (state / "actions.pid").exists()):
         assert run.poll() is None and time.monotonic() < deadline, "make run did not start the servers"
@@ -78,6 +80,13 @@ def still_running(pids, seconds: float = 30) -> list:
     return alive
 
 
+def still_running_after_ctrl_c(tmp_path: Path, run) -> str:
+    """What `make run` was doing when it should have stopped: its processes and what it printed."""
+    processes = subprocess.run(["ps", "-o", "pid,stat,etime,args", "-g", str(run.pid)], capture_output=True,
+                               text=True).stdout
+    return f"make run ne s'est pas arrêté (code {run.returncode}) :\n{processes}\n{(tmp_path / 'run.log').read_text()}"
+
+
 def kill_leftovers(run, pids) -> None:
     """Whatever the test's outcome, nothing it started survives it."""
     for group in (run.pid, *pids):
@@ -95,8 +104,11 @@ def test_ctrl_c_during_the_model_load_stops_everything(tmp_path):
     run, _env, pids = start_make_run(tmp_path / "state")
     try:
         os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's foreground group
-        run.wait(180)  # the servers get TERM, then KILL after 10 s each; the machine may be busy
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            run.wait(180)  # the servers get TERM, then KILL after 10 s each; the machine may be busy
+        assert run.returncode == 130, still_running_after_ctrl_c(tmp_path, run)
         assert still_running(pids) == []
+        assert "L'assistant « Cloud au centre » tourne" not in (tmp_path / "run.log").read_text()
     finally:
         kill_leftovers(run, pids)
 
