@@ -52,6 +52,12 @@ def test_only_the_widget_page_may_call_rasa_from_a_browser(stack):
     assert allowed_origin(stack, "https://intrus.example") is None
 
 
+def as_from_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: a run of the tests started in the background (`make test &`,
+    nohup, some CI runners) ignores SIGINT, and bash cannot trap a signal ignored when it starts."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_make_run(state: Path) -> tuple:
     """`make run`'s script with its own state and ports; returns it with the pids of Rasa and the action
     server once both are started (the model is then still loading)."""
@@ -60,7 +66,7 @@ def start_make_run(state: Path) -> tuple:
     env.pop("RASA_URL", None)
     with (state.parent / "run.log").open("w") as output:  # what the terminal would show
         run = subprocess.Popen(["bash", "ops/run.sh"], cwd=REPO, env=env, start_new_session=True,
-                               stdout=output, stderr=subprocess.STDOUT)
+                               stdout=output, stderr=subprocess.STDOUT, preexec_fn=as_from_a_terminal)
     deadline = time.monotonic() + 120
     while not ((state / "rasa.pid").exists() and (state / "actions.pid").exists()):
         assert run.poll() is None and time.monotonic() < deadline, "make run did not start the servers"
