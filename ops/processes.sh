@@ -101,7 +101,7 @@ stop_everything_on_exit() {
 # the background and wait for it, so that Ctrl-C or TERM reach the trap above at once. Run in the
 # foreground, it would delay the trap until the model is loaded, and a bash child that gets the Ctrl-C
 # just as its own child (a sleep, a curl) exits normally takes the Ctrl-C as handled and carries on:
-# `make run` then went on starting after a Ctrl-C (about one time in 20). In the background, COMMAND
+# `make run` then stopped only once the model was loaded (about one time in 20). In the background, COMMAND
 # ignores Ctrl-C; the exit trap stops it. Its exit status is this function's.
 starting_pid=""
 start_interruptibly() {
