@@ -58,13 +58,18 @@ def as_from_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def terminal_of(state: Path) -> Path:
+    """Where `start_make_run` writes what `make run` prints (what its terminal would show)."""
+    return state.parent / "run.log"
+
+
 def start_make_run(state: Path) -> tuple:
     """`make run`'s script with its own state and ports; returns it with the pids of Rasa and the action
     server once both are started (the model is then still loading)."""
     env = dict(os.environ, STATE_DIR=str(state), TRACKER_DB=str(state / "tracker.db"),
                RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()))
     env.pop("RASA_URL", None)
-    with (state.parent / "run.log").open("w") as output:  # what the terminal would show
+    with terminal_of(state).open("w") as output:
         run = subprocess.Popen(["bash", "ops/run.sh"], cwd=REPO, env=env, start_new_session=True,
                                stdout=output, stderr=subprocess.STDOUT, preexec_fn=as_from_a_terminal)
     deadline = time.monotonic() + 120
@@ -86,11 +91,11 @@ def still_running(pids, seconds: float = 30) -> list:
     return alive
 
 
-def still_running_after_ctrl_c(tmp_path: Path, run) -> str:
+def why_make_run_did_not_stop(run, terminal: Path) -> str:
     """What `make run` was doing when it should have stopped: its processes and what it printed."""
     processes = subprocess.run(["ps", "-o", "pid,stat,etime,args", "-g", str(run.pid)], capture_output=True,
                                text=True).stdout
-    return f"make run ne s'est pas arrêté (code {run.returncode}) :\n{processes}\n{(tmp_path / 'run.log').read_text()}"
+    return f"make run ne s'est pas arrêté (code {run.returncode}) :\n{processes}\n{terminal.read_text()}"
 
 
 def kill_leftovers(run, pids) -> None:
@@ -107,14 +112,15 @@ def kill_leftovers(run, pids) -> None:
 # `make check` (no model) leaves them to `make test`.
 @pytest.mark.stack
 def test_ctrl_c_during_the_model_load_stops_everything(tmp_path):
-    run, _env, pids = start_make_run(tmp_path / "state")
+    state = tmp_path / "state"
+    run, _env, pids = start_make_run(state)
     try:
         os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's foreground group
         with contextlib.suppress(subprocess.TimeoutExpired):
             run.wait(180)  # the servers get TERM, then KILL after 10 s each; the machine may be busy
-        assert run.returncode == 130, still_running_after_ctrl_c(tmp_path, run)
+        assert run.returncode == 130, why_make_run_did_not_stop(run, terminal_of(state))
         assert still_running(pids) == []
-        assert "L'assistant « Cloud au centre » tourne" not in (tmp_path / "run.log").read_text()
+        assert "L'assistant « Cloud au centre » tourne" not in terminal_of(state).read_text()
     finally:
         kill_leftovers(run, pids)
 
