@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from teststack import free_port
 
 from rasa_patches.api_secrets import ApiSecretError, server_arguments
 
@@ -68,10 +68,7 @@ def test_the_entry_point_refuses_at_once_without_a_token() -> None:
 
 
 def test_the_token_is_in_no_process_arguments() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = str(sock.getsockname()[1])
-    process = start({**os.environ, "RASA_AUTH_TOKEN": TOKEN}, "--port", port)
+    process = start({**os.environ, "RASA_AUTH_TOKEN": TOKEN}, "--port", str(free_port()))
     try:
         time.sleep(1)
         assert process.poll() is None, process.communicate()[0][-2000:]
