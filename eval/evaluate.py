@@ -39,6 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 warnings.filterwarnings("ignore")  # Rasa's dependencies are noisy; this report is read by people
 
+import conversations  # noqa: E402  (eval/conversations.py)
 import yaml  # noqa: E402
 
 from actions.faq_decision import (  # noqa: E402
@@ -72,10 +73,15 @@ class Example:
         return (self.label,) + self.also + ALSO_RIGHT.get(self.label, ())
 
 
+def question_files(split: str) -> List[Path]:
+    """The question files of a split: every YAML file but the conversation sets (and their reserve)."""
+    return [path for path in sorted(SPLIT_DIRS[split].glob("*.yml")) if not path.name.startswith("conversations")]
+
+
 def load_split(split: str) -> List[Example]:
     """Label → list of entries; an entry is a text, or {text, also: [other right labels]}."""
     examples = []
-    for path in sorted(SPLIT_DIRS[split].glob("*.yml")):
+    for path in question_files(split):
         for label, entries in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
             for entry in entries or []:
                 if isinstance(entry, dict):
@@ -327,6 +333,38 @@ def write_thresholds(thresholds: Thresholds) -> None:
     )
 
 
+# --- conversations ----------------------------------------------------------------------------------
+
+
+def conversation_sets(splits: Sequence[str]) -> Dict[str, List[conversations.Conversation]]:
+    sets = {}
+    for split in splits:
+        path = SPLIT_DIRS[split] / conversations.CONVERSATION_FILE
+        if path.exists():
+            sets[split] = conversations.load_conversations(path)
+    return sets
+
+
+def evaluate_conversations(splits: Sequence[str], rasa_url: Optional[str],
+                           token: str) -> Dict[str, conversations.ConversationScores]:
+    """Play each split's conversations through the running assistant at rasa_url, or through a test stack
+    started for this evaluation (ops/teststack.py: Rasa and the action server, as `make run` starts them)."""
+    sets = conversation_sets(splits)
+    if not sets:
+        return {}
+    if rasa_url:
+        client = conversations.RestConversations(rasa_url, token)
+        return {split: conversations.evaluate(client, items) for split, items in sets.items()}
+    sys.path.insert(0, str(REPO / "ops"))
+    import tempfile
+
+    from teststack import Stack
+
+    with tempfile.TemporaryDirectory(prefix="cac-eval-") as state, Stack.running(Path(state)) as stack:
+        client = conversations.RestConversations(stack.url, stack.token)
+        return {split: conversations.evaluate(client, items) for split, items in sets.items()}
+
+
 # --- report -----------------------------------------------------------------------------------------
 
 
@@ -385,6 +423,10 @@ def main() -> int:
     parser.add_argument("--gate", choices=SPLITS, default=None, help="jeu sur lequel appliquer les seuils minimaux")
     parser.add_argument("--min-faq-accuracy", type=float, default=None)
     parser.add_argument("--min-oos-rejection", type=float, default=None)
+    parser.add_argument("--min-conversations", type=float, default=None,
+                        help="part minimale de conversations justes sur le jeu --gate")
+    parser.add_argument("--no-conversations", action="store_true",
+                        help="questions seulement (sans jouer les conversations, qui demandent l'assistant en marche)")
     parser.add_argument("--details", action="store_true", help="montrer les questions de dev et test en erreur")
     parser.add_argument("--show-blind-texts", action="store_true",
                         help="montrer aussi les questions aveugles en erreur (à remplacer ensuite)")
@@ -441,6 +483,17 @@ def main() -> int:
     print(f"\nTemps d'analyse NLU par message (médiane) : {parse_ms:.1f} ms"
           + (" (via HTTP)" if args.rasa_url else " (dans le processus)"))
 
+    dialogues: Dict[str, conversations.ConversationScores] = {}
+    if not (args.no_conversations or args.tune or args.tune_dry):
+        dialogues = evaluate_conversations(splits, args.rasa_url, args.token)
+        print(f"\nConversations jamais vues à l'entraînement ({', '.join(dialogues)})\n")
+        conversations.print_table(dialogues)
+        print("Une conversation est juste quand chacun de ses tours l'est ; « réponse répétée » : la même réponse"
+              " que le tour d'avant à un autre message.")
+        for split, scores in dialogues.items():
+            show = args.show_blind_texts if split == "blind" else args.details
+            conversations.print_failures(split, scores, show)
+
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
@@ -449,6 +502,7 @@ def main() -> int:
             "splits": {split: {"count": count, "assistant": {**vars(a), "errors": None} if split == "blind"
                                else vars(a), "baseline": {**vars(b), "errors": None}}
                        for split, (count, a, b) in results.items()},
+            "conversations": {split: scores.as_json() for split, scores in dialogues.items()},
         }, ensure_ascii=False, indent=2), encoding="utf-8")
 
     if args.gate:
@@ -458,6 +512,10 @@ def main() -> int:
             failed.append(f"exactitude FAQ {gated.faq_accuracy:.1%} < {args.min_faq_accuracy:.0%}")
         if args.min_oos_rejection is not None and gated.oos_rejection < args.min_oos_rejection:
             failed.append(f"rejet hors sujet {gated.oos_rejection:.1%} < {args.min_oos_rejection:.0%}")
+        gated_dialogues = dialogues.get(args.gate)
+        if args.min_conversations is not None and gated_dialogues is not None \
+                and gated_dialogues.accuracy < args.min_conversations:
+            failed.append(f"conversations justes {gated_dialogues.accuracy:.1%} < {args.min_conversations:.0%}")
         if failed:
             print(f"\nÉCHEC sur {args.gate} : " + " ; ".join(failed))
             return 1
