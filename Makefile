@@ -28,7 +28,7 @@ RUN_SERVICES :=
 include $(sort $(wildcard */make.mk))
 
 .PHONY: help install venv train train-force run stop shell check check-steps test test-steps test-with-stack lint validate lane-main lane-page timed-check timed-train \
-        typecheck check-core test-core test-stories test-e2e eval eval-gate tune ablation lock clean
+        typecheck facts facts-reviewed check-core test-core test-stories test-e2e eval eval-gate tune ablation lock clean
 
 help:
 	@echo "make run    démarre l'assistant (installe et entraîne si besoin) ; make stop l'arrête"
@@ -66,7 +66,7 @@ shell: train
 check:
 	@$(SUBMAKE) -j2 --output-sync=target check-steps
 
-check-steps: lint validate typecheck check-core $(CHECK_TARGETS)
+check-steps: lint validate typecheck facts check-core $(CHECK_TARGETS)
 
 # Everything. The Rasa test stack loads its model while the conversation tests load theirs (one core
 # each); then the evaluation parses through that stack (EVAL_RASA_URL) and every part's tests run against it.
@@ -122,6 +122,15 @@ validate: venv
 # bridge are checked by check-console and check-tchap against their own venvs.
 typecheck: venv
 	$(VENV)/bin/mypy actions channels components stores rasa_patches ops/teststack.py ops/deploy_probe.py
+
+# The texts were reviewed against actions/data/doctrine-cloud-faits.md; when the shared fact base
+# (../shared/knowledge) differs, list the sections that changed and the texts resting on them (docs/maintainer.md).
+facts: venv
+	@$(PY) -m actions.fact_base
+
+# After reviewing those texts: record the shared fact base as the reviewed one.
+facts-reviewed: venv
+	@$(PY) -m actions.fact_base --accept
 
 # Every test under tests/ that needs neither the running assistant (marker `stack`) nor the production
 # cluster (marker `prod`): actions, data, stores, patches, channels at their HTTP boundary, deploy files.

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from actions.scope_answers import read_scope_answer
 from actions.text_normalization import normalize
 
 THRESHOLDS_FILE = Path(__file__).parent / "data" / "faq_thresholds.yml"
@@ -210,8 +211,6 @@ def route(
         return Route(intent)
     if intent == INFORM_INTENT:
         # Outside the check, an answer is only taken up when it says something (action_inform_outside_check).
-        from actions.scope_form import read_scope_answer
-
         if read_scope_answer(parse_data.get("text") or "", None, {}).slots:
             return Route(CHECK_SCOPE)
     if intent in (FAQ_INTENT, FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, INFORM_INTENT):

@@ -3,7 +3,7 @@
 import pytest
 from tracker_factory import make_tracker, parse_data
 
-from actions.scope_form import EXIT_OFFER, ActionScopeCancel, ActionScopeVerdict, ValidateScopeForm
+from actions.scope_form import ActionScopeCancel, ActionScopeVerdict, ValidateScopeForm
 
 CNRS = "Centre national de la recherche scientifique (CNRS)"
 
@@ -19,40 +19,49 @@ def slot(name, value):
     return {"event": "slot", "timestamp": None, "name": name, "value": value}
 
 
-def texts(dispatcher):
-    return [message["text"] for message in dispatcher.messages]
+def responses(dispatcher):
+    return [message["response"] for message in dispatcher.messages]
+
+
+def answered(text, *slots):
+    """The check_answers slot after `text` answered these questions."""
+    return slot("check_answers", {name: text for name in slots})
 
 
 async def test_operator_named_by_acronym_fills_entity_and_asks_new_project(dispatcher, domain):
     events = await run_validation(dispatcher, domain, "je suis au CNRS", requested="entity_type")
     # No requested_slot: Rasa's form asks the next question of the full list itself.
-    assert events == [slot("organisation", CNRS), slot("scope_failures", 0), slot("entity_type", "operateur")]
-    assert texts(dispatcher) == [
-        f"J'ai reconnu : {CNRS} (liste des opérateurs du PLF 2025, à confirmer dans celle de l'année)."
-    ]
+    assert events == [slot("organisation", CNRS), answered("je suis au CNRS", "entity_type"),
+                      slot("scope_failures", 0), slot("entity_type", "operateur")]
+    assert responses(dispatcher) == ["utter_operator_recognised"]
+    assert dispatcher.messages[0]["organisation"] == CNRS
 
 
 async def test_town_hall_in_a_city_with_a_crous_is_a_collectivite(dispatcher, domain):
     events = await run_validation(dispatcher, domain, "la mairie de Nantes", requested="entity_type")
-    assert events == [slot("scope_failures", 0), slot("entity_type", "collectivite"), slot("requested_slot", None)]
+    assert events == [answered("la mairie de Nantes", "entity_type"), slot("scope_failures", 0),
+                      slot("entity_type", "collectivite"), slot("requested_slot", None)]
     assert dispatcher.messages == []
 
 
 async def test_service_deconcentre_needs_no_more_questions(dispatcher, domain):
     events = await run_validation(dispatcher, domain, "je travaille à la préfecture du Gers", requested="entity_type")
     assert events == [
-        slot("scope_failures", 0), slot("entity_type", "service_deconcentre"), slot("requested_slot", None)
+        answered("je travaille à la préfecture du Gers", "entity_type"), slot("scope_failures", 0),
+        slot("entity_type", "service_deconcentre"), slot("requested_slot", None)
     ]
 
 
 async def test_collectivite_needs_no_more_questions(dispatcher, domain):
     events = await run_validation(dispatcher, domain, "une mairie", requested="entity_type")
-    assert events == [slot("scope_failures", 0), slot("entity_type", "collectivite"), slot("requested_slot", None)]
+    assert events == [answered("une mairie", "entity_type"), slot("scope_failures", 0),
+                      slot("entity_type", "collectivite"), slot("requested_slot", None)]
 
 
 async def test_other_entity_needs_no_more_questions(dispatcher, domain):
     events = await run_validation(dispatcher, domain, "association", requested="entity_type")
-    assert events == [slot("scope_failures", 0), slot("entity_type", "autre"), slot("requested_slot", None)]
+    assert events == [answered("association", "entity_type"), slot("scope_failures", 0),
+                      slot("entity_type", "autre"), slot("requested_slot", None)]
 
 
 async def test_new_project_ends_the_questions(dispatcher, domain):
@@ -60,23 +69,26 @@ async def test_new_project_ends_the_questions(dispatcher, domain):
         dispatcher, domain, "oui", intent="affirm", slots={"entity_type": "administration_centrale"},
         requested="new_project",
     )
-    assert events == [slot("scope_failures", 0), slot("new_project", True), slot("requested_slot", None)]
+    assert events == [answered("oui", "new_project"), slot("scope_failures", 0), slot("new_project", True),
+                      slot("requested_slot", None)]
 
 
 async def test_existing_system_asks_the_percentage(dispatcher, domain):
     events = await run_validation(
         dispatcher, domain, "non", intent="deny", slots={"entity_type": "operateur"}, requested="new_project"
     )
-    assert events == [slot("scope_failures", 0), slot("new_project", False)]
+    assert events == [answered("non", "new_project"), slot("scope_failures", 0), slot("new_project", False)]
 
 
 @pytest.mark.parametrize("text, value", [("70 %", 70.0), ("la moitié", 50.0), ("les deux tiers", 200 / 3), ("30", 30.0)])
 async def test_percentage_answer(dispatcher, domain, text, value):
     events = await run_validation(
-        dispatcher, domain, text, slots={"entity_type": "operateur", "new_project": False},
+        dispatcher, domain, text, slots={"entity_type": "operateur", "new_project": False,
+                                         "check_answers": {"entity_type": "CNRS", "new_project": "non"}},
         requested="refactor_percentage",
     )
     assert events == [
+        slot("check_answers", {"entity_type": "CNRS", "new_project": "non", "refactor_percentage": text}),
         slot("scope_failures", 0),
         slot("refactor_percentage", pytest.approx(value)),
         slot("new_project", False),
@@ -86,10 +98,10 @@ async def test_percentage_answer(dispatcher, domain, text, value):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("150 %", "Un pourcentage doit être compris entre 0 et 100."),
-        ("beaucoup", "Je n'ai pas compris ce pourcentage : indiquez un nombre entre 0 et 100 (ex. « 70 % », « la moitié »)."),
-        ("plus de 20 %", "Cette réponse ne dit pas si la refonte dépasse 50 % de l'existant : "
-                         "est-ce plus de 50 %, exactement 50 % ou moins de 50 % ?"),
+        ("150 %", "utter_percentage_out_of_range"),
+        ("beaucoup", "utter_percentage_unparsable"),
+        ("plus de 20 %", "utter_percentage_ambiguous_range"),
+        ("je ne sais pas", "utter_percentage_unknown"),
     ],
 )
 async def test_invalid_percentage_says_what_is_expected_and_asks_again(dispatcher, domain, text, message):
@@ -97,13 +109,13 @@ async def test_invalid_percentage_says_what_is_expected_and_asks_again(dispatche
         dispatcher, domain, text, intent="out_of_scope",
         slots={"entity_type": "operateur", "new_project": False}, requested="refactor_percentage",
     )
-    assert texts(dispatcher) == [message]
+    assert responses(dispatcher) == [message]
     assert events == [slot("scope_failures", 1), slot("refactor_percentage", None)]
 
 
 async def test_unknown_entity_asks_again(dispatcher, domain):
     events = await run_validation(dispatcher, domain, "à la piscine", requested="entity_type")
-    assert texts(dispatcher) == ["Je n'ai pas reconnu ce type d'entité."]
+    assert responses(dispatcher) == ["utter_entity_not_recognised"]
     assert events == [slot("scope_failures", 1), slot("entity_type", None)]
 
 
@@ -112,8 +124,9 @@ async def test_third_failed_answer_offers_to_stop(dispatcher, domain):
         dispatcher, domain, "peut-être", intent="out_of_scope",
         slots={"entity_type": "administration_centrale", "scope_failures": 2}, requested="new_project",
     )
-    assert [message["text"] for message in dispatcher.messages][-1] == EXIT_OFFER
-    assert dispatcher.messages[-1]["buttons"] == [{"title": "Arrêter la vérification", "payload": "/stop"}]
+    assert responses(dispatcher) == ["utter_new_project_not_understood", "utter_scope_exit_offer"]
+    assert domain["responses"]["utter_scope_exit_offer"][0]["buttons"] == [
+        {"title": "Arrêter la vérification", "payload": "/stop"}]
     assert slot("scope_failures", 3) in events
 
 
@@ -134,7 +147,9 @@ async def test_information_given_upfront_prefills_the_check(dispatcher, domain):
         dispatcher, domain, "je suis dans un ministère et c'est un nouveau projet, suis-je concerné ?",
         intent="check_scope", requested=None,
     )
+    text = "je suis dans un ministère et c'est un nouveau projet, suis-je concerné ?"
     assert events == [
+        answered(text, "entity_type", "new_project"),
         slot("scope_failures", 0),
         slot("entity_type", "administration_centrale"),
         slot("new_project", True),
@@ -153,23 +168,34 @@ async def test_rebuild_share_given_upfront_implies_an_existing_system(dispatcher
     assert slot("requested_slot", "entity_type") not in events
 
 
-async def test_verdict_action_sets_the_verdict_and_clears_the_answers(dispatcher, domain):
+async def test_verdict_action_keeps_the_verdict_and_clears_the_answers(dispatcher, domain):
+    answers = {"entity_type": "opérateur", "new_project": "non", "refactor_percentage": "70 %"}
     tracker = make_tracker(
         parse_data("70 %", "inform"),
-        slots={"entity_type": "operateur", "new_project": False, "refactor_percentage": 70.0},
+        slots={"entity_type": "operateur", "new_project": False, "refactor_percentage": 70.0,
+               "check_answers": answers},
     )
     events = await ActionScopeVerdict().run(dispatcher, tracker, domain)
+    record = events[1]["value"]
     assert events == [
         slot("scope_verdict", "concerne"),
+        slot("last_check", record),
+        slot("topic", "verdict"),
         slot("fallback_count", 0),
         slot("entity_type", None),
         slot("new_project", None),
         slot("refactor_percentage", None),
         slot("organisation", None),
+        slot("check_answers", None),
         slot("scope_failures", 0),
     ]
-    assert "**Votre projet est concerné**" in dispatcher.messages[0]["text"]
-    assert {"title": "Vérifier un autre projet", "payload": "/check_scope"} in dispatcher.messages[0]["buttons"]
+    assert (record["verdict"], record["criterion"], record["refactor_percentage"]) == ("concerne", "refonte_plus", 70.0)
+    assert [answer["text"] for answer in record["answers"]] == ["opérateur", "non", "70 %"]
+    message = dispatcher.messages[0]
+    assert message["text"].startswith("**Votre projet est concerné** au sens de la FAQ")
+    assert {"title": "Vérifier un autre projet", "payload": "/check_scope"} in message["buttons"]
+    assert message["metadata"] == {"sections": ["A3", "C", "A1", "B1-R1", "A4", "A12"], "verdict": "concerne",
+                                   "criterion": "refonte_plus", "reference": record["reference"]}
 
 
 async def test_cancel_leaves_the_form_and_clears_answers(dispatcher, domain):
@@ -181,13 +207,13 @@ async def test_cancel_leaves_the_form_and_clears_answers(dispatcher, domain):
 
 
 async def test_answer_outside_the_check_is_kept_and_the_check_offered(dispatcher, domain):
-    from actions.scope_form import OFFER_CHECK, ActionInformOutsideCheck
+    from actions.scope_form import ActionInformOutsideCheck
 
     tracker = make_tracker(parse_data("je travaille à Météo-France", "inform"))
     events = await ActionInformOutsideCheck().run(dispatcher, tracker, domain)
-    assert events == [slot("entity_type", "operateur"), slot("organisation", "Météo-France")]
-    assert dispatcher.messages[-1]["text"] == OFFER_CHECK
-    assert dispatcher.messages[-1]["buttons"] == [{"title": "Oui, vérifier mon projet", "payload": "/check_scope"}]
+    assert events == [slot("entity_type", "operateur"), slot("organisation", "Météo-France"),
+                      answered("je travaille à Météo-France", "entity_type")]
+    assert responses(dispatcher) == ["utter_operator_recognised", "utter_offer_check"]
 
 
 async def test_unrecognised_answer_outside_the_check_is_off_topic(dispatcher, domain):

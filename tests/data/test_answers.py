@@ -25,7 +25,6 @@ import pytest
 import yaml
 
 from actions.operators import load_operators
-from actions.scope_form import fixed_messages, operator_remark
 from actions.scope_parsing import ENTITY_TYPES
 from actions.scope_verdict import scope_verdict
 
@@ -53,6 +52,8 @@ CATALOG_TOPICS = frozenset(
 )
 FAQ_PREFIX = "faq/"
 FAQ_RESPONSE = re.compile(r"^utter_faq/[a-z0-9_]+$")
+# Named placeholders the actions fill ({organisation}); every other brace is forbidden (answer_rules.yml).
+PLACEHOLDER = re.compile(r"\{(" + "|".join(RULES["placeholders"]) + r")\}")
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|<!--|&[a-z]+;|<script", re.IGNORECASE)
 EXAMPLE_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 WORD = re.compile(r"[\w']+")
@@ -79,8 +80,17 @@ def load_response_variants() -> Dict[str, Tuple[dict, ...]]:
 
 
 def load_responses() -> Dict[str, List[str]]:
-    """Response name → its text variants."""
-    return {name: [str(v.get("text", "")) for v in variants] for name, variants in load_response_variants().items()}
+    """Response name → its text variants, placeholders filled with their longest value (the longest operator
+    name for {organisation}), as a person receives them."""
+    return {name: [PLACEHOLDER.sub(lambda match: longest_value(match.group(1)), str(v.get("text", "")))
+                   for v in variants] for name, variants in load_response_variants().items()}
+
+
+def longest_value(placeholder: str) -> str:
+    """The longest text a placeholder can be replaced with."""
+    if placeholder == "organisation":
+        return max((operator.label for operator in load_operators()), key=len)
+    raise AssertionError(f"valeur la plus longue inconnue pour {{{placeholder}}}")
 
 
 def faq_keys_in_domain() -> List[str]:
@@ -132,7 +142,7 @@ def heldout(split: str) -> Dict[str, list]:
     """Label → questions of an evaluation set; an entry {text, also} (a two-part question) counts as its text."""
     folder = REPO / "eval" / ("blind" if split == "blind" else f"heldout/{split}")
     questions: Dict[str, list] = {}
-    for path in sorted(folder.glob("*.yml")):
+    for path in sorted(p for p in folder.glob("*.yml") if not p.name.startswith("conversations")):
         for label, messages in _load_yaml(path).items():
             questions.setdefault(str(label), []).extend(
                 message["text"] if isinstance(message, dict) and "text" in message else message
@@ -148,10 +158,9 @@ def _verdict_cases() -> List[Tuple[str, object, object]]:
 
 
 def _python_texts() -> Dict[str, str]:
-    """Texts written in actions/*.py: questions, errors, remarks, and every verdict with the longest operator name."""
-    longest_label = max((operator.label for operator in load_operators()), key=len)
-    texts = {f"scope_form#{index}": text for index, text in enumerate(fixed_messages())}
-    texts["scope_form.operator_remark(nom le plus long)"] = operator_remark(longest_label)
+    """Texts assembled by the actions: every verdict, with the longest operator name too."""
+    longest_label = longest_value("organisation")
+    texts = {}
     for entity, new, share in _verdict_cases():
         for organisation in (None, longest_label):
             texts[f"verdict {entity}/{new}/{share}/{bool(organisation)}"] = scope_verdict(entity, new, share, organisation).text
@@ -197,6 +206,12 @@ def test_every_verdict_fits_with_every_operator_name(entity, new_project, share)
         if len(text) > MAX_CHARACTERS or len(text.strip().splitlines()) > MAX_LINES:
             too_long.append((organisation, len(text), len(text.strip().splitlines())))
     assert not too_long, f"verdicts trop longs : {too_long[:5]}"
+
+
+def test_placeholders_are_only_the_declared_ones():
+    raw = [str(v.get("text", "")) for variants in load_response_variants().values() for v in variants]
+    undeclared = sorted({m for text in raw for m in re.findall(r"\{([^{}]*)\}", text)} - set(RULES["placeholders"]))
+    assert not undeclared, f"variables non déclarées dans answer_rules.yml (placeholders) : {undeclared}"
 
 
 @pytest.mark.parametrize("name,text", ALL_TEXTS)
@@ -313,9 +328,16 @@ def test_r13_is_worded_as_the_fact_file_in_answer_and_button():
     assert "redévelopp" not in " ".join(load_responses()["utter_faq/regles"])
 
 
-def test_sren_answer_cites_the_law_itself():
+def test_sren_answer_cites_the_vade_mecum_page_and_keeps_to_what_it_says():
+    """[B6] The source of these points is the DINUM's vade-mecum page, not the law; the law is not lent the
+    doctrine's two criteria (issue 26)."""
     text = load_responses()["utter_faq/loi_sren"][0]
-    assert text.strip().splitlines()[-1] == "Source : loi n° 2024-449 du 21 mai 2024, article 31"
+    vade_mecum = "https://numerique.gouv.fr/offre-accompagnement/reference-vade-mecum-sensibilite-donnees"
+    assert text.strip().splitlines()[-1] == f"Source : {vade_mecum}"
+    assert "loi n° 2024-449 du 21 mai 2024, article 31" in text
+    assert "par nature ou par usage" not in text
+    for point in ("cloud commercial", "pas systématique", "au cas par cas", "administrateur des données"):
+        assert point in text, point
 
 
 def test_control_answer_has_the_global_plan_and_what_the_study_covers():
@@ -429,6 +451,30 @@ def test_heldout_questions_cover_every_key(split: str):
     assert not unknown, f"eval/heldout/{split} : étiquettes sans réponse : {unknown}"
     not_text = [(label, m) for label, msgs in questions.items() for m in msgs if not isinstance(m, str)]
     assert not not_text, f"eval/heldout/{split} : éléments qui ne sont pas du texte (guillemets oubliés ?) {not_text}"
+
+
+def conversation_turns(split: str) -> List[str]:
+    folder = REPO / "eval" / ("blind" if split == "blind" else f"heldout/{split}")
+    turns = []
+    for path in sorted(folder.glob("conversations*.yml")):
+        for conversation in _load_yaml(path).get("conversations") or []:
+            turns.extend(str(turn["user"]) for turn in conversation["turns"])
+    return turns
+
+
+# Short generic follow-ups (« pourquoi ? », « et après ? ») are the words of everyone: only longer
+# messages count, as in the before-stop hook.
+MIN_LEAK_CHARACTERS = 13
+
+
+@pytest.mark.parametrize("split", ["dev", "test", "blind"])
+def test_conversation_turns_are_not_training_examples(split: str):
+    trained = {comparable(e) for examples in nlu_examples().values() for e in examples} - {""}
+    leaked = [turn for turn in conversation_turns(split)
+              if len(comparable(turn)) >= MIN_LEAK_CHARACTERS and comparable(turn) in trained]
+    # The blind texts are never printed: a text read must be replaced (eval/blind/README.md).
+    shown = f"{len(leaked)} tour(s)" if split == "blind" else leaked
+    assert not leaked, f"{split} : tours de conversation aussi présents dans data/nlu : {shown}"
 
 
 @pytest.mark.parametrize("split", ["dev", "test", "blind"])

@@ -1,0 +1,11 @@
+"""The context of a conversation, kept in the tracker's slots so that it survives a restart, a second
+instance, a takeover and a model deploy (domain/core.yml, domain/scope.yml):
+
+- ``topic``: what the last answer was about: an FAQ key (``controle``), or ``verdict`` after the scope
+  check's verdict;
+- ``last_check``: the last verdict and the answers it rests on (actions/scope_verdict.verdict_record).
+"""
+
+TOPIC = "topic"
+LAST_CHECK = "last_check"
+VERDICT_TOPIC = "verdict"
