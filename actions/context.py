@@ -9,3 +9,5 @@ instance, a takeover and a model deploy (domain/core.yml, domain/scope.yml):
 TOPIC = "topic"
 LAST_CHECK = "last_check"
 VERDICT_TOPIC = "verdict"
+# True for one step: a reply left the scope check to go on with answers the message gave (the form runs next).
+CHECK_TO_CONTINUE = "check_to_continue"

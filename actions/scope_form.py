@@ -9,7 +9,6 @@ The verdict is kept in the conversation (slot `last_check`, see scope_verdict.ve
 « et si c'était 60 % ? » and the orientation sheet read it there, after a restart or on another instance too.
 """
 
-import time
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -17,12 +16,12 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import LAST_CHECK, TOPIC, VERDICT_TOPIC
-from actions.faq import ActionOutOfScope
+from actions.context import CHECK_TO_CONTINUE
+from actions.conversation import read_check_in_context
+from actions.faq import answer_in_context, context_of, reply_from_context, what_if_answers
 from actions.scope_answers import (
     CHECK_ANSWERS,
     SCOPE_FAILURES,
-    SCOPE_SLOTS,
     ScopeReading,
     is_interruption,
     is_question_instead_of_answer,
@@ -30,7 +29,7 @@ from actions.scope_answers import (
     record_answers,
     remaining_questions,
 )
-from actions.scope_verdict import new_reference, scope_verdict, verdict_record
+from actions.verdict_message import give_verdict, reset_scope_slots
 
 FAILURES_BEFORE_EXIT_OFFER = 3
 
@@ -74,6 +73,11 @@ class ValidateScopeForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
+        # The form runs after a reply that set `check_to_continue` (a situation, a what-if): one step only.
+        done = [SlotSet(CHECK_TO_CONTINUE, False)] if tracker.get_slot(CHECK_TO_CONTINUE) else []
+        return done + self._answer_events(dispatcher, tracker)
+
+    def _answer_events(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         requested_slot = tracker.get_slot("requested_slot")
         if requested_slot is not None and is_question_instead_of_answer(tracker.latest_message):
             return []
@@ -98,10 +102,6 @@ class ValidateScopeForm(FormValidationAction):
         return [SlotSet(requested_slot, None), SlotSet(SCOPE_FAILURES, failures)]
 
 
-def reset_scope_slots() -> List[EventType]:
-    return [SlotSet(name, None) for name in SCOPE_SLOTS] + [SlotSet(CHECK_ANSWERS, None), SlotSet(SCOPE_FAILURES, 0)]
-
-
 class ActionScopeVerdict(Action):
     """Give the verdict once the form is complete, keep it (`last_check`), clear the answers so the check can
     restart."""
@@ -115,15 +115,26 @@ class ActionScopeVerdict(Action):
         return give_verdict(dispatcher, tracker.slots)
 
 
-def give_verdict(dispatcher: CollectingDispatcher, slots: Dict[str, Any]) -> List[EventType]:
-    """The verdict for these answers, said and kept as the conversation's last check."""
-    verdict = scope_verdict(slots.get("entity_type"), slots.get("new_project"), slots.get("refactor_percentage"),
-                            slots.get("organisation"))
-    record = verdict_record(verdict, slots, slots.get(CHECK_ANSWERS) or {}, new_reference(), time.time())
-    dispatcher.utter_message(text=verdict.text, buttons=verdict.buttons,
-                             metadata={**verdict.metadata, "reference": record["reference"]})
-    return ([SlotSet("scope_verdict", verdict.code), SlotSet(LAST_CHECK, record), SlotSet(TOPIC, VERDICT_TOPIC),
-             SlotSet("fallback_count", 0)] + reset_scope_slots())
+class ActionStartCheck(Action):
+    """« Mon projet est-il concerné ? » starts the check; after a verdict, « et si c'était un nouveau projet, on
+    serait concernés ? » starts it again from the last answers with the one changed (the form then gives the
+    verdict at once, or asks what is missing)."""
+
+    def name(self) -> Text:
+        return "action_start_check"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        reply = read_check_in_context(text, context_of(tracker))
+        if reply is None or reply.reason != "what_if":
+            dispatcher.utter_message(response="utter_scope_intro")
+            return []
+        dispatcher.utter_message(response="utter_et_si_reprise")
+        answers, given = what_if_answers(reply, tracker)
+        return [SlotSet(name, value) for name, value in answers.items() if value is not None] + [
+            SlotSet(CHECK_ANSWERS, given)]
 
 
 class ActionScopeCancel(Action):
@@ -143,7 +154,8 @@ class ActionInformOutsideCheck(Action):
     """« je suis au CNRS » with no check running: keep what was understood and offer the check.
 
     The answers are kept in their slots, so the check, once started, only asks what is still missing.
-    A message the parser does not understand is treated as off topic.
+    A message read in context comes first (« et si c'était 60 % ? » after a verdict, a whole situation);
+    a message the parser does not understand is answered as any question (often: off topic).
     """
 
     def name(self) -> Text:
@@ -154,7 +166,10 @@ class ActionInformOutsideCheck(Action):
     ) -> List[EventType]:
         reading = read_scope_answer(tracker.latest_message.get("text") or "", None, tracker.slots)
         if not reading.slots:
-            return await ActionOutOfScope().run(dispatcher, tracker, domain)
+            return await answer_in_context(dispatcher, tracker, domain)
+        in_context = reply_from_context(dispatcher, tracker, domain)
+        if in_context is not None:
+            return in_context
         tell_operator_recognised(dispatcher, reading)
         dispatcher.utter_message(response="utter_offer_check")
         return answer_events(reading, tracker)

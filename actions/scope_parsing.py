@@ -55,24 +55,29 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
             "ministeriel", "ministerielle", "direction generale", "secretariat general",
             "direction interministerielle", "delegation interministerielle", "service a competence nationale",
             "premier ministre", "matignon", "bercy", "dinum", "dgfip", "dgddi", "dgcl", "dgos", "insee",
-            "sgdsn", "anssi",
+            "sgdsn", "anssi", "dae", "direction des achats de l etat", "cabinet du ministre", "cabinet ministeriel",
+            "direction d administration centrale", "directions d administration centrale", "dac",
         ),
     ),
     (
         COLLECTIVITE,
         (
             "collectivite", "collectivites", "collectivite territoriale", "collectivites territoriales",
-            "territoriale", "mairie", "commune", "communes", "municipalite", "ville de", "departement",
-            "conseil departemental", "region", "conseil regional", "metropole", "intercommunalite",
-            "intercommunal", "intercommunale", "communaute de communes", "communaute d agglomeration",
-            "agglomeration", "epci", "syndicat mixte",
+            "collectivite locale", "collectivites locales", "territoriale", "mairie", "mairies", "commune",
+            "communes", "municipalite", "ville de", "departement", "departements", "conseil departemental",
+            "conseils departementaux", "region", "regions", "conseil regional", "conseils regionaux", "metropole",
+            "metropoles", "intercommunalite", "intercommunalites", "intercommunal", "intercommunale",
+            "communaute de communes", "communautes de communes", "communaute d agglomeration", "agglomeration",
+            "agglo", "epci", "syndicat mixte",
         ),
     ),
     (
         AUTRE,
         (
             "entreprise", "societe", "association", "prive", "privee", "start up", "startup",
-            "prestataire", "esn", "ssii", "editeur", "particulier", "citoyen", "fondation",
+            "prestataire", "esn", "ssii", "editeur", "particulier", "citoyen", "fondation", "pme", "tpe",
+            "cabinet de conseil", "bureau d etudes", "consultant", "consultante", "freelance", "integrateur",
+            "sous traitant", "titulaire du marche",
         ),
     ),
 )
@@ -110,6 +115,46 @@ def _mentions(normalized_text: str, phrases: Iterable[str]) -> bool:
     )
 
 
+# « une ESN qui travaille pour le ministère », « association financée par un ministère »: the State is the
+# client or the funder, not the organisation the person works in.
+_WORKS_FOR = re.compile(
+    r"\b(pour|au profit (de|du|des)|pour le compte (de|du|des)|aupres (de|du|des)|clients?( de| du| des)?"
+    r"|prestataires?( de| du| des)?|sous traitants?( de| du| des)?|titulaires? (du|d un) marche( de| du| des)?"
+    r"|financee?s? par|subventionnee?s? par|avec)( (?!et\b|on\b|nous\b|qui\b)\w+){1,6}"
+)
+
+
+_ROLE = re.compile(r"^(prestataires?|sous traitants?|titulaires? (du|d un) marche)")
+
+
+def _role(phrase: str) -> str:
+    role = _ROLE.match(phrase)
+    return role.group(0).replace("titulaires", "titulaire").replace("d un marche", "du marche") if role else ""
+
+
+_CLIENT = re.compile(
+    r"\b(clients?|au profit|pour le compte|(realise\w*|travaill\w*|intervien\w*|developp\w*|prestations?|missions?)"
+    r" pour)\b"
+)
+
+
+def names_the_state_as_client(normalized: str) -> bool:
+    """« les projets qu'on réalise pour nos clients ministères »: the State named as whom one works for."""
+    state = _mentions(normalized, dict(_ENTITY_KEYWORDS)[ADMINISTRATION_CENTRALE]) or find_operator(normalized)
+    return bool(state) and _CLIENT.search(normalized) is not None
+
+
+def works_for_the_state(normalized: str) -> bool:
+    """The message names a private or associative structure, and the State only as its client or funder."""
+    other_words = dict(_ENTITY_KEYWORDS)[AUTRE]
+    if not _mentions(normalized, other_words):
+        return False
+    # Keep the role a phrase gives (« prestataire du CNRS » still says « prestataire »), drop whom it serves.
+    remainder = _WORKS_FOR.sub(lambda match: f" {_role(match.group(0))} ", normalized)
+    return remainder != normalized and _mentions(remainder, other_words) and find_operator(remainder) is None \
+        and not _mentions(remainder, dict(_ENTITY_KEYWORDS)[ADMINISTRATION_CENTRALE])
+
+
 def parse_entity_type(text: str, requested: bool) -> Optional[EntityAnswer]:
     """Entity type named in ``text``; an operator of the PLF 2025 list is recognised by name or acronym.
 
@@ -122,6 +167,8 @@ def parse_entity_type(text: str, requested: bool) -> Optional[EntityAnswer]:
         return None
     if normalized.replace(" ", "_") in ENTITY_TYPES and (requested or normalized != AUTRE):
         return EntityAnswer(normalized.replace(" ", "_"))
+    if works_for_the_state(normalized):
+        return EntityAnswer(AUTRE)
     match = find_operator(text)
     if match is not None and match.operator is not None and not match.by_place:
         return EntityAnswer(OPERATEUR, match.operator)
@@ -149,9 +196,21 @@ _NO = ("non", "nan", "no", "nope", "pas du tout", "absolument pas", "negatif", "
 _NEW_PROJECT_PHRASES = (
     "nouveau projet", "projet nouveau", "nouvelle application", "nouveau service", "nouveau systeme",
     "nouveau si", "projet neuf", "tout nouveau", "toute nouvelle", "creation", "from scratch",
+    "nouvel outil", "nouvelle appli", "nouvelle plateforme", "nouveau logiciel", "nouveau site", "nouveau portail",
+    "nouveau teleservice", "nouvelle solution", "nouveau produit", "nouvelle base", "nouveau dispositif",
+    "partir de zero", "part de zero", "de zero", "rien d existant", "n existe pas encore", "on cree", "creer",
+    "tout neuf", "toute neuve", "projet tout neuf", "c est nouveau", "c est neuf", "il est nouveau", "est nouveau",
+    "un projet neuf", "une creation", "developper une", "developper un", "on developpe", "nous developpons",
+    "concevoir", "on concoit", "construire une", "construire un", "on construit", "mettre en place une",
+    "mettre en place un", "on met en place", "on lance un", "on lance une", "lancer un", "lancer une",
+    "nouveaux", "nouvelles",
 )
 _EXISTING_SYSTEM_PHRASES = (
     "refonte", "refondre", "existant", "existante", "migration", "migrer", "modernisation", "reecriture",
+    "refond", "refondons", "refondent", "refondu", "refondue", "on refait", "refaire", "refait", "modernise",
+    "modernisons", "moderniser", "migre", "migrons", "reecrit", "reecrire", "remplace", "remplacer",
+    "remplacement", "evolution majeure", "ancien systeme", "ancienne application", "application actuelle",
+    "systeme actuel", "notre si actuel",
 )
 # Looser words, only trusted as an answer to « s'agit-il d'un nouveau projet ? ».
 _NEW_PROJECT_ANSWERS = ("nouveau", "nouvelle", "neuf", "neuve")

@@ -1,7 +1,10 @@
-"""An NLU component that keeps two intents for the messages that really mean them.
+"""An NLU component that keeps four intents for the messages that really mean them.
 
 Two intents start something heavier than an answer: ``check_scope`` starts the scope check and
-``ask_human`` hands the conversation to a person. The classifier learns them from words such as
+``ask_human`` hands the conversation to a person; a third, ``bot_challenge``, answers « I am a program »,
+which is the wrong reply to « vous êtes sûrs qu'on est un opérateur ? » (a doubt about the last answer), and a
+fourth, ``what_can_you_do``, lists the assistant's subjects, the wrong reply to « tu peux m'aider à remplir ma
+note de frais ? » (a request for help with something else). The classifier learns them from words such as
 « mon projet », « application » or « conseiller », which also occur in other questions:
 « vous conseillez quoi pour héberger nos données ? » is a question, not a request for an adviser, and
 « mon application de congés plante » is not a request to check a project. This component, placed after
@@ -27,6 +30,8 @@ from components.text import normalize
 
 CHECK_SCOPE = "check_scope"
 ASK_HUMAN = "ask_human"
+BOT_CHALLENGE = "bot_challenge"
+WHAT_CAN_YOU_DO = "what_can_you_do"
 
 # Asking whether the doctrine applies to one's case: « suis-je concerné », « s'applique à mon projet »,
 # « entre dans le champ », « vérifier mon projet », « doit-on passer au cloud ».
@@ -52,6 +57,43 @@ _PERSON_REQUEST = re.compile(
 )
 
 
+# Asking what the assistant is: « tu es un robot ? », « c'est une IA ? », « qui êtes-vous ? ». « Vous êtes
+# sûrs qu'on est un opérateur ? » is a doubt about an answer, not about the assistant.
+_NATURE_QUESTION = re.compile(
+    r"(?<!\w)(?:"
+    r"robot\w*|bots?|chatbot\w*|machine\w*|humain\w*|personne|programme\w*|ia|intelligence artificielle"
+    r"|chatgpt|gpt|automatique\w*|logiciel|algorithme|qui (?:etes vous|es tu|est ce)|t es qui|vous etes qui"
+    r"|vrai\w* (?:humain\w*|personne\w*|gens)"
+    r")(?!\w)"
+)
+
+
+# Asking what the assistant can do: « que savez-vous faire ? », « aide », « sur quoi pouvez-vous m'aider ? ».
+# « tu peux m'aider à remplir ma note de frais ? » asks for help with something else (off topic).
+_ABILITIES_QUESTION = re.compile(
+    r"(?<!\w)(?:"
+    r"(?:que|qu est ce que) (?:sais|savez|peux|pouvez|sait) (?:tu |vous |il |elle )?faire|a quoi (?:tu |vous )?ser\w*"
+    r"|fonctionnalit\w*|comment (?:ca marche|ca fonctionne|fonctionne)|quels? sujets|quelles? questions"
+    r"|sur quoi (?:peux|pouvez|tu peux|vous pouvez)|menu|help|que (?:puis|peux) je (?:te |vous )?demander"
+    r"|je ne sais pas quoi (?:te |vous )?demander|qu est ce que (?:tu |vous |je |on )?(?:peux|pouvez|sais|savez|peut)"
+    r"|ce que (?:tu |vous )?(?:sais|savez|pouvez|peux) faire|(?:quels?|quelles?) (?:themes?|domaines?|questions?)"
+    r")(?!\w)"
+)
+MAX_WORDS_OF_A_PLAIN_REQUEST_FOR_HELP = 4
+
+
+def asks_what_the_assistant_can_do(text: str) -> bool:
+    """True for a question about the assistant's abilities, or a short plain request for help (« aide moi »)."""
+    normalized = normalize(text)
+    return _ABILITIES_QUESTION.search(normalized) is not None \
+        or len(normalized.split()) <= MAX_WORDS_OF_A_PLAIN_REQUEST_FOR_HELP
+
+
+def asks_what_the_assistant_is(text: str) -> bool:
+    """True when the text asks whether a machine or a person answers."""
+    return _NATURE_QUESTION.search(normalize(text)) is not None
+
+
 def asks_for_scope_check(text: str) -> bool:
     """True when the text asks whether the doctrine applies (to a project, an entity, oneself)."""
     return _SCOPE_REQUEST.search(normalize(text)) is not None
@@ -62,7 +104,8 @@ def asks_for_person(text: str) -> bool:
     return _PERSON_REQUEST.search(normalize(text)) is not None
 
 
-_GUARDS = {CHECK_SCOPE: asks_for_scope_check, ASK_HUMAN: asks_for_person}
+_GUARDS = {CHECK_SCOPE: asks_for_scope_check, ASK_HUMAN: asks_for_person, BOT_CHALLENGE: asks_what_the_assistant_is,
+           WHAT_CAN_YOU_DO: asks_what_the_assistant_can_do}
 
 
 def guarded_intent(text: str, ranking: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:

@@ -36,7 +36,7 @@ async def test_confident_answer_with_related_questions(dispatcher, domain):
         faq_ranking=[("collectivites", 0.93), ("champ_application", 0.04)],
     )
     events = await answer(dispatcher, domain, message, slots={"fallback_count": 1})
-    assert events == [slot("fallback_count", 0)]
+    assert events == [slot("fallback_count", 0), slot("topic", "collectivites")]
     assert len(dispatcher.messages) == 1
     reply = dispatcher.messages[0]
     assert reply["response"] == "utter_faq/collectivites"
@@ -224,3 +224,66 @@ async def test_rule_number_in_a_low_confidence_message_is_answered(dispatcher, d
     message["intent"] = {"name": "nlu_fallback", "confidence": 0.45}
     await answer(dispatcher, domain, message)
     assert dispatcher.messages[0]["response"] == "utter_faq/regle_r3"
+
+
+# --- replies in context (issue 21) ----------------------------------------------------------------------
+
+from tracker_factory import earlier_turn  # noqa: E402
+
+CONTROL_ASKED = earlier_turn("Qui contrôle l'application de la doctrine ?", "utter_faq/controle", ["A8", "B1-R3"])
+
+
+async def test_a_follow_up_on_the_amounts_gets_the_bands_not_the_whole_answer(dispatcher, domain):
+    message = parse_data("à partir de quel montant ?", "out_of_scope", 0.6, faq_ranking=[("financement", 0.3)])
+    tracker = make_tracker(message, slots={"topic": "controle"}, before=CONTROL_ASKED)
+    events = await ActionAnswerFaq().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == [{"text": None, "buttons": [], "elements": [], "custom": {},
+                                    "template": "utter_suivi_controle_montants",
+                                    "response": "utter_suivi_controle_montants", "image": None, "attachment": None}]
+    assert events == [slot("fallback_count", 0)]
+
+
+async def test_why_after_an_answer_names_its_faq_question_and_source(dispatcher, domain):
+    tracker = make_tracker(parse_data("d'où ça sort ?", "ask_why", 0.95), slots={"topic": "controle"},
+                           before=CONTROL_ASKED)
+    assert await ActionAnswerFaq().run(dispatcher, tracker, domain) == []
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_pourquoi_reponse"
+    assert message["origine"].startswith("la question de la FAQ « Qui contrôle l'application de la doctrine")
+    assert message["sources"].startswith("Sources : https://www.numerique.gouv.fr/services/cloud/ ;")
+    assert message["metadata"] == {"sections": ["A8", "B1-R3"]}
+
+
+async def test_a_what_if_gives_the_new_verdict_at_once(dispatcher, domain):
+    last_check = {"verdict": "non_concerne", "criterion": "refonte_moins", "entity_type": "administration_centrale",
+                  "organisation": None, "new_project": False, "refactor_percentage": 40.0,
+                  "answers": [{"question": "entity_type", "text": "un ministère", "reading": "…"},
+                              {"question": "new_project", "text": "non", "reading": "…"},
+                              {"question": "refactor_percentage", "text": "40 %", "reading": "…"}]}
+    tracker = make_tracker(parse_data("et si c'était 60 % ?", "inform", 0.7),
+                           slots={"topic": "verdict", "last_check": last_check})
+    events = await ActionAnswerFaq().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_et_si_reprise"
+    assert dispatcher.messages[1]["text"].startswith("**Votre projet est concerné** au sens de la FAQ")
+    record = next(e["value"] for e in events if e["name"] == "last_check")
+    assert (record["verdict"], record["refactor_percentage"]) == ("concerne", 60.0)
+    assert [a["text"] for a in record["answers"]] == ["un ministère", "non", "et si c'était 60 % ?"]
+
+
+async def test_a_situation_missing_an_answer_hands_over_to_the_check(dispatcher, domain):
+    text = "Chez Météo-France on refond notre SI de prévision, quelles obligations pour nous ?"
+    tracker = make_tracker(parse_data(text, "faq", 0.7, faq_ranking=[("solution_cloud", 0.5)]))
+    events = await ActionAnswerFaq().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_operator_recognised", "utter_situation_reprise"]
+    assert events == [slot("entity_type", "operateur"), slot("organisation", "Météo-France"),
+                      slot("new_project", False), slot("check_answers", {"entity_type": text, "new_project": text}),
+                      slot("check_to_continue", True)]
+
+
+async def test_the_same_answer_is_never_given_twice_to_a_different_question(dispatcher, domain):
+    before = earlier_turn("Que dit la règle R2 ?", "utter_faq/regle_r2", ["B1-R2"])
+    message = parse_data("c'est obligatoire ça ?", "faq", 0.9, faq_ranking=[("regle_r2", 0.9), ("regle_r3", 0.05)])
+    await ActionAnswerFaq().run(dispatcher, make_tracker(message, slots={"topic": "regle_r2"}, before=before), domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_deja_repondu", "utter_contact_hint"]
+    related = load_catalog()["regle_r2"].related
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [faq_payload(key) for key in related[:3]]

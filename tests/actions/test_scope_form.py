@@ -182,6 +182,7 @@ async def test_verdict_action_keeps_the_verdict_and_clears_the_answers(dispatche
         slot("last_check", record),
         slot("topic", "verdict"),
         slot("fallback_count", 0),
+        slot("check_to_continue", False),
         slot("entity_type", None),
         slot("new_project", None),
         slot("refactor_percentage", None),

@@ -14,6 +14,7 @@ SCOPE_SLOT_DEFAULTS = {
     "check_answers": None,
     "last_check": None,
     "topic": None,
+    "check_to_continue": False,
     "fallback_count": 0,
     "handoff_requested": False,
     "requested_slot": None,
@@ -47,11 +48,21 @@ def parse_data(
     }
 
 
+def earlier_turn(user_text: str, response: str, sections: List[str]) -> List[Dict[str, Any]]:
+    """The events of a turn before the latest message: the person's question and the bot's answer, as Rasa
+    stores them (the response's name and its sections in the bot event's metadata)."""
+    return [
+        {"event": "user", "text": user_text, "parse_data": parse_data(user_text)},
+        {"event": "bot", "text": "…", "metadata": {"utter_action": response, "metadata": {"sections": sections}}},
+    ]
+
+
 def make_tracker(
     latest_message: Dict[str, Any],
     slots: Optional[Dict[str, Any]] = None,
     active_loop: Optional[str] = None,
     input_channel: Optional[str] = "socketio",
+    before: Optional[List[Dict[str, Any]]] = None,
 ) -> Tracker:
     all_slots = dict(SCOPE_SLOT_DEFAULTS)
     all_slots.update(slots or {})
@@ -60,7 +71,7 @@ def make_tracker(
             "sender_id": "test-agent",
             "slots": all_slots,
             "latest_message": latest_message,
-            "events": [
+            "events": list(before or []) + [
                 {
                     "event": "user",
                     "text": latest_message["text"],

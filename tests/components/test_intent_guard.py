@@ -81,3 +81,26 @@ def test_component_rewrites_intent_and_ranking():
 @pytest.mark.parametrize("text", ["Suis-je concerné par l’État ?", "Météo-France : 50% « refonte »", "l'appli  (R9)", ""])
 def test_same_normalisation_as_the_action_server(text):
     assert normalize(text) == actions_normalize(text)
+
+
+@pytest.mark.parametrize("text", ["vous êtes sûrs qu'on est un opérateur ?", "vous êtes certain pour la R9 ?"])
+def test_a_doubt_about_an_answer_is_not_a_question_about_the_assistant(text):
+    replacement = guarded_intent(text, ranking(("bot_challenge", 0.6), ("faq", 0.3)))
+    assert replacement == {"name": "faq", "confidence": 0.3}
+
+
+@pytest.mark.parametrize("text", ["tu es un robot ?", "c'est une IA ?", "qui êtes-vous ?", "je parle à une personne ?"])
+def test_a_question_about_the_assistant_keeps_its_intent(text):
+    assert guarded_intent(text, ranking(("bot_challenge", 0.8), ("faq", 0.1))) is None
+
+
+@pytest.mark.parametrize("text", ["tu peux m'aider à remplir ma note de frais ?",
+                                  "vous pouvez m'aider à réserver une salle de réunion ?"])
+def test_help_with_something_else_is_not_a_question_about_the_assistant(text):
+    replacement = guarded_intent(text, ranking(("what_can_you_do", 0.55), ("out_of_scope", 0.33)))
+    assert replacement == {"name": "out_of_scope", "confidence": 0.33}
+
+
+@pytest.mark.parametrize("text", ["que savez-vous faire ?", "aide moi", "sur quoi pouvez-vous m'aider ?", "menu"])
+def test_a_question_about_what_the_assistant_does_keeps_its_intent(text):
+    assert guarded_intent(text, ranking(("what_can_you_do", 0.8), ("faq", 0.1))) is None

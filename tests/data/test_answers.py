@@ -24,9 +24,12 @@ from typing import Dict, List, Set, Tuple
 import pytest
 import yaml
 
+from actions.answer_parts import answer_lines, possible_parts
+from actions.explanations import explanation
 from actions.operators import load_operators
 from actions.scope_parsing import ENTITY_TYPES
 from actions.scope_verdict import scope_verdict
+from actions.traced_texts import all_texts
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = yaml.safe_load((REPO / "actions" / "data" / "answer_rules.yml").read_text(encoding="utf-8"))
@@ -86,10 +89,31 @@ def load_responses() -> Dict[str, List[str]]:
                    for v in variants] for name, variants in load_response_variants().items()}
 
 
+EXPLANATION_PARTS = ("origine", "passage", "sources")
+
+
+@lru_cache(maxsize=1)
+def longest_explanation() -> Tuple[str, str, str]:
+    """« pourquoi ? » after any answer is built from the sections that answer declares: the longest one."""
+    return max((explanation(text.sections) for text in all_texts() if set(text.sections) - {"C"}),
+               key=lambda parts: sum(len(part) for part in parts))
+
+
 def longest_value(placeholder: str) -> str:
     """The longest text a placeholder can be replaced with."""
     if placeholder == "organisation":
         return max((operator.label for operator in load_operators()), key=len)
+    if placeholder == "part":
+        return "100"
+    if placeholder in EXPLANATION_PARTS:
+        return longest_explanation()[EXPLANATION_PARTS.index(placeholder)]
+    answers = [v.get("text", "") for name, variants in load_response_variants().items()
+               if name.startswith("utter_faq/") for v in variants]
+    if placeholder == "extrait":
+        # « Comme indiqué » gives one line of an answer, with the list it opens.
+        return max((part for text in answers for part in possible_parts(text)), key=len)
+    if placeholder in ("premier", "second"):
+        return max((answer_lines(text)[0][0] for text in answers), key=len)
     raise AssertionError(f"valeur la plus longue inconnue pour {{{placeholder}}}")
 
 

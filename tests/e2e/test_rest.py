@@ -160,11 +160,15 @@ def test_bad_input_loses_nothing(stack):
 
 
 def test_conversations_survive_a_restart(stack):
-    sender = new_sender()
+    sender, asking = new_sender(), new_sender()
     stack.say(sender, "Bonjour")
     stack.say(sender, "mon projet est-il concerné ?")
+    stack.say(asking, "Qui contrôle l'application de la doctrine ?")
     stack.stack.restart()  # both servers stopped and started again on the same tracker store
     events = stack.tracker(sender)["events"]
     assert [event.get("text") for event in events if event["event"] == "user"] == ["Bonjour", "mon projet est-il concerné ?"]
-    # …and the check goes on where it was.
+    # …and the check goes on where it was…
     assert "S'agit-il d'un nouveau projet" in all_text(stack.say(sender, "un ministère"))
+    # …and a follow-up is read against the answer given before the restart (issue 21: context in the tracker).
+    follow_up = all_text(stack.say(asking, "à partir de quel montant ?"))
+    assert "1 M€" in follow_up and "9 M€" in follow_up

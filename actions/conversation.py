@@ -1,0 +1,498 @@
+"""Replies in context: a follow-up read against the last answer or verdict kept in the conversation.
+
+People do not ask one question and leave: after « Qui contrôle l'application de la doctrine ? » comes
+« à partir de quel montant ? », after a verdict « pourquoi ? », « et après ? » or « et si c'était 60 % ? ».
+The context lives in the tracker (actions/context.py: slots `topic` and `last_check`, and the last bot
+messages with the sections they declare), so it survives a restart, a second instance, a takeover and a
+model deploy. This module is pure: the action (actions/faq.py) gives it the message, its parse data, the
+context and the context-free FAQ decision, and gets a Reply to carry out, or None for the usual answer.
+
+Context may help read a short message, never override a confident reading of a clear one:
+- a button, a rule named by its number, a comparison or a situation told in full are read on their own;
+- a follow-up asking « pourquoi ? » or « et après ? », a what-if after a verdict, or a short/elliptical
+  message asking an aspect of the last answer (actions/data/followups.yml) is read in context;
+- a confident FAQ reading that would repeat the last answer to a different question is replaced by the
+  part asked for, or by « ma réponse couvre déjà ce point » with questions close to it.
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import yaml
+
+from actions.answer_parts import AnswerParts
+from actions.context import VERDICT_TOPIC
+from actions.faq_decision import FaqDecision
+from actions.scope_answers import (
+    ENTITY_TYPE,
+    NEW_PROJECT,
+    ORGANISATION,
+    REFACTOR_PERCENTAGE,
+    read_scope_answer,
+)
+from actions.scope_parsing import (
+    ADMINISTRATION_CENTRALE,
+    AUTRE,
+    COLLECTIVITE,
+    OPERATEUR,
+    SERVICE_DECONCENTRE,
+    names_the_state_as_client,
+    parse_entity_type,
+    parse_percentage,
+)
+from actions.text_normalization import normalize
+
+FOLLOWUPS_FILE = Path(__file__).parent / "data" / "followups.yml"
+
+# Reply kinds.
+FAQ = "faq"  # answer FAQ `key`
+RESPONSE = "response"  # send domain `response`
+EXPLAIN_ANSWER = "explain_answer"  # where the last answer comes from (built from its sections)
+CHECK = "check"  # give the verdict for `slots`, or go on with the check to ask what is missing
+ALREADY_SAID = "already_said"  # nothing more than the last answer: say so, with questions close to it
+PART = "part"  # « Comme indiqué : » the line of the last answer asked about (values: extrait, sources)
+BOTH_SIDES = "both_sides"  # a comparison with no written reply: the first line of each answer (values: keys)
+
+# « pourquoi ? », « d'où ça sort ? », « quel texte le dit ? », « c'est écrit où ? »
+_WHY = re.compile(
+    r"^(et |mais |ah |ok |d accord |hein |euh )*("
+    r"pourquoi( (donc|ca|cela|ce verdict|ce resultat|cette reponse|on est concernes?|nous|pas|on n est pas concernes?"
+    r"|je suis concernee?|je ne suis pas concernee?|ce n est pas|c est|non|oui|ca\b.*|exactement|au juste))*"
+    r"|pour quelle raison.*|d ou (ca|cela) (sort|vient)|ca sort d ou|ca vient d ou|d ou vient (cette|ce|la|le).*"
+    r"|(sur|selon) quelle base.*|sur quoi (vous )?(vous )?(basez|fondez|appuyez).*|quelle est la source.*"
+    r"|quelles? sources?"
+    r"|(la |ta |votre )?source( svp| s il vous plait)?|quel texte.*|(c est|cest) ecrit ou|ou (c est|est ce) ecrit.*"
+    r"|qu est ce qui (le |vous )?(justifie|dit ca|permet de dire).*|justifi\w*( svp)?|a quel titre.*"
+    r"|comment (ca|cela) se fait.*|vous (tenez|sortez) (ca|cela) d ou|c est dans quel texte|c est ou dans la faq"
+    r"|la faq dit (ca|cela) ou|ou la faq (le dit|dit ca).*|explique\w*( pourquoi)?( svp)?|expliquez\w*.*"
+    r")( svp| s il vous plait| merci)?$"
+)
+# « et après ? », « on commence par quoi ? », « que dois-je faire maintenant ? »
+_NEXT = re.compile(
+    r"^(et |mais |ok |d accord |bon |alors |donc |bien |tres bien |parfait |merci |du coup )*"
+    r"((et )?(apres|ensuite|maintenant|concretement) )?("
+    r"(et )?(apres|ensuite|maintenant|la suite|et la suite|puis)( (on fait quoi|je fais quoi|quoi|alors|concretement))?"
+    r"|(on|je|nous) (commence|commencons|demarre|demarrons|fait|fais|faisons|doit faire|dois faire|devons faire)"
+    r"( quoi| par quoi)( maintenant| ensuite| concretement| alors| en premier)?"
+    r"|(par )?(quoi|ou) (commencer|demarrer)( maintenant| concretement| alors)?"
+    r"|(que|qu est ce que) (dois je|je dois|doit on|on doit|faut il|il faut|devons nous|nous devons|je fais|on fait)"
+    r"( faire)?( maintenant| ensuite| concretement| alors| en premier| d abord| apres)?"
+    r"|quelles? (est|sont) (la|les) (suite|prochaines? etapes?|etapes? suivantes?)( a suivre)?( maintenant)?"
+    r"|(les |la )?(prochaines? etapes?|etapes? suivantes?|suite des operations)"
+    r"|comment (on |je )?(avance|continue|procede|poursui\w+)( maintenant| ensuite)?"
+    r"|et concretement( on fait quoi| je fais quoi)?|concretement( on fait quoi| je fais quoi)?"
+    r"|quelle (est la )?prochaine etape|next|what next|et donc"
+    r")( svp| s il vous plait| merci)?$"
+)
+# « et si c'était… », « et pour un rectorat ? », « avec 60 % ? »: one answer of the check changed.
+_WHAT_IF = re.compile(
+    r"^(et |mais |ok |d accord |alors |donc |bon )*(si |pour |avec |dans le cas |en cas |imaginons |supposons "
+    r"|admettons |a |au |en |un |une |le |la |les |des |chez |quid )"
+)
+# A short message that only makes sense against what was said before.
+_ELLIPTICAL_START = re.compile(
+    r"^(et|mais|donc|alors|ok|d accord|du coup|sinon|ensuite|aussi|pareil|idem|ah|bon|et puis|quid"
+    r"|ca|cela|c est|celui|celle|ceux|celles|elle|elles|il|ils|y|en)\b"
+)
+# After a verdict, « pourquoi, c'est pas un nouveau projet pourtant », « vous êtes sûrs qu'on est un opérateur ? »
+_WHY_VERDICT = re.compile(
+    r"^(et |mais |ah |hein |euh |ok |bon )*(pourquoi|pour quelle raison|vous etes s\w+|etes vous s\w+|c est s\w+ ca"
+    r"|vraiment|sur quoi)\b"
+)
+# « la suite c'est quoi ? », « donc on n'a rien à faire ? »
+_NEXT_TAIL = re.compile(
+    r"\b(la suite|la prochaine etape|les prochaines etapes|et apres|et ensuite)( c est quoi| alors)?$"
+    r"|\b(on|je|nous) (fait|fais|faisons) quoi( maintenant| alors| ensuite| concretement)?$"
+    r"|\b(on )?(n )?a rien a faire\b|\brien a faire\b|\bpas d obligation\b"
+)
+# The person speaks of their own organisation or project: « nous », « notre », « on », « je », « mon »…
+_FIRST_PERSON = re.compile(r"\b(je|j|nous|notre|nos|on|mon|ma|mes)\b")
+_CONCERNED = re.compile(r"\b(concern\w*|s appliqu\w*|soumis\w*|oblig\w*|rentr\w*|champ)\b")
+MAX_ELLIPTICAL_WORDS = 6
+# « quelle différence entre X et Y ? », « X ou Y ? », « X par rapport à Y »
+_COMPARISON = re.compile(
+    r"\b(differences?|different\w*|differencier|distingue\w*|distinction|compar\w*|versus|vs|par rapport (a|au|aux)"
+    r"|plutot|ou bien|contrairement|pas pareil|meme chose|quel rapport|lien entre|rapport entre|choisir entre"
+    r"|entre (le|la|les|l)? ?\w+ et)\b"
+)
+_OR_BETWEEN = re.compile(r"\bou\b")
+_STEP_NUMBERS = {
+    "premiere": 1, "1ere": 1, "1re": 1, "1": 1, "un": 1, "deuxieme": 2, "seconde": 2, "2e": 2, "2eme": 2, "2": 2,
+    "deux": 2, "troisieme": 3, "3e": 3, "3eme": 3, "3": 3, "trois": 3, "quatrieme": 4, "4e": 4, "4eme": 4, "4": 4,
+    "quatre": 4, "cinquieme": 5, "derniere": 5, "5e": 5, "5eme": 5, "5": 5, "cinq": 5,
+}
+_STEP_PATTERNS = (re.compile(r"\b(\w+) etape\b"), re.compile(r"\betape (?:n |numero )?(\w+)\b"))
+# « et les hôpitaux ? », « et pour un EPIC ? »: another entity, after a perimeter answer.
+_OTHER_ENTITY = re.compile(
+    r"^(et |mais |quid )(pour |chez |de |du |des |les |le |la |l |un |une |nos |notre |aux? )+\w+"
+)
+
+_STEP_TOPICS = ("cinq_etapes", "par_ou_commencer")
+_WHY_INTENT = "ask_why"
+_NEXT_INTENT = "ask_next_steps"
+_MIN_INTENT_CONFIDENCE = 0.5
+_REPLY_BUTTONS = 3
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation holds when a message arrives."""
+
+    topic: Optional[str] = None  # FAQ key of the last answer, « verdict », or None
+    last_check: Optional[Dict[str, Any]] = None  # slot last_check
+    last_responses: Tuple[str, ...] = ()  # response names of the last turn's bot messages
+    last_sections: Tuple[str, ...] = ()  # sections they declared
+    last_user_text: str = ""  # the person's previous message
+    answers: Tuple[Tuple[str, str], ...] = ()  # (FAQ key, answer text) of the domain, for « Comme indiqué »
+
+    @property
+    def after_verdict(self) -> bool:
+        return self.topic == VERDICT_TOPIC and isinstance(self.last_check, dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: str
+    reason: str  # why this reply (tests and logs)
+    key: Optional[str] = None
+    response: Optional[str] = None
+    topic: Optional[str] = None
+    values: Dict[str, Any] = field(default_factory=dict)  # template values, or the check's answers
+
+
+@lru_cache(maxsize=1)
+def load_followups() -> Dict[str, Any]:
+    data = yaml.safe_load(FOLLOWUPS_FILE.read_text(encoding="utf-8"))
+    data["aspect_patterns"] = {name: re.compile(pattern) for name, pattern in data["aspects"].items()}
+    data["concept_patterns"] = {name: re.compile(c["pattern"]) for name, c in data["concepts"].items()}
+    return data
+
+
+def _intent(parse_data: Dict[str, Any]) -> Tuple[str, float]:
+    intent = parse_data.get("intent") or {}
+    return str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)
+
+
+def asks_for_the_check(text: str, parse_data: Dict[str, Any]) -> bool:
+    """« la doctrine s'applique à nous ? » read between the check and an FAQ question (too close to call for
+    the classifier): someone asking about their own case wants the check."""
+    if _intent(parse_data)[0] != "nlu_fallback":
+        return False
+    ranking = [item for item in parse_data.get("intent_ranking") or [] if item.get("name") != "nlu_fallback"]
+    normalized = normalize(text)
+    return bool(ranking) and ranking[0].get("name") == "check_scope" \
+        and _FIRST_PERSON.search(normalized) is not None and _CONCERNED.search(normalized) is not None
+
+
+def is_elliptical(text: str) -> bool:
+    """Short, or opening on « et », « mais », « donc »…: a message that leans on what was said before."""
+    normalized = normalize(text)
+    return len(normalized.split()) <= MAX_ELLIPTICAL_WORDS or _ELLIPTICAL_START.match(normalized) is not None
+
+
+def asks_why(text: str, parse_data: Dict[str, Any]) -> bool:
+    intent, confidence = _intent(parse_data)
+    if intent == _WHY_INTENT and confidence >= _MIN_INTENT_CONFIDENCE and is_elliptical(text):
+        return True
+    return _WHY.match(normalize(text)) is not None
+
+
+def asks_next_steps(text: str, parse_data: Dict[str, Any]) -> bool:
+    intent, confidence = _intent(parse_data)
+    if intent == _NEXT_INTENT and confidence >= _MIN_INTENT_CONFIDENCE and is_elliptical(text):
+        return True
+    normalized = normalize(text)
+    return _NEXT.match(normalized) is not None or _NEXT_TAIL.search(normalized) is not None
+
+
+def aspects_of(text: str) -> List[str]:
+    """The aspects a follow-up asks for, in the order of actions/data/followups.yml."""
+    normalized = normalize(text)
+    return [name for name, pattern in load_followups()["aspect_patterns"].items() if pattern.search(normalized)]
+
+
+def step_asked(text: str, topic: Optional[str] = None) -> Optional[int]:
+    """« et la troisième étape ? » → 3; right after the steps, « et la dernière ? » → 5."""
+    normalized = normalize(text)
+    if topic in _STEP_TOPICS and is_elliptical(text):
+        for word in normalized.split():
+            if word in _STEP_NUMBERS and not word.isdigit() and word not in ("un", "deux", "trois", "quatre", "cinq"):
+                return _STEP_NUMBERS[word]
+    for pattern in _STEP_PATTERNS:
+        for match in pattern.finditer(normalized):
+            if match.group(1) in _STEP_NUMBERS:
+                return _STEP_NUMBERS[match.group(1)]
+    return None
+
+
+# --- the scope check in context ---------------------------------------------------------------------------
+
+def _check_answers(last_check: Dict[str, Any]) -> Dict[str, Any]:
+    return {name: last_check.get(name) for name in (ENTITY_TYPE, ORGANISATION, NEW_PROJECT, REFACTOR_PERCENTAGE)}
+
+
+def changed_answers(previous: Dict[str, Any], change: Dict[str, Any]) -> Dict[str, Any]:
+    """The previous answers with the ones a what-if changes; an answer the change makes meaningless is
+    dropped (a new project has no share rebuilt, another entity has no operator name)."""
+    answers = dict(previous)
+    if ENTITY_TYPE in change:
+        answers[ENTITY_TYPE] = change[ENTITY_TYPE]
+        answers[ORGANISATION] = change.get(ORGANISATION)
+    if change.get(NEW_PROJECT) is True:
+        answers[NEW_PROJECT], answers[REFACTOR_PERCENTAGE] = True, None
+    elif REFACTOR_PERCENTAGE in change:
+        answers[NEW_PROJECT], answers[REFACTOR_PERCENTAGE] = False, change[REFACTOR_PERCENTAGE]
+    elif change.get(NEW_PROJECT) is False:
+        answers[NEW_PROJECT] = False
+        if previous.get(NEW_PROJECT) is True:
+            answers[REFACTOR_PERCENTAGE] = None
+    return answers
+
+
+def _what_if_reading(text: str, last_check: Dict[str, Any]) -> Dict[str, Any]:
+    """The answers a what-if gives; a bare number counts as the share when the verdict rested on one."""
+    reading = read_scope_answer(text, None, {}).slots
+    if REFACTOR_PERCENTAGE not in reading and last_check.get(REFACTOR_PERCENTAGE) is not None:
+        share = parse_percentage(re.sub(r"^(et |mais )?(si |avec |a |pour )?(c etait |on etait |on est )?", "",
+                                        normalize(text)), requested=True)
+        if share.value is not None:
+            reading[REFACTOR_PERCENTAGE] = share.value
+            reading.setdefault(NEW_PROJECT, False)
+    return reading
+
+
+# Entities whose verdict does not depend on the project.
+_ENTITY_ONLY_VERDICTS = (COLLECTIVITE, SERVICE_DECONCENTRE, AUTRE)
+
+
+def read_check_in_context(text: str, context: Context, intent: str = "") -> Optional[Reply]:
+    """A what-if after a verdict, or a situation told in one message: the person's own organisation and
+    project (« Au CNRS on refond 70 % de notre SI »), or an organisation whose verdict needs nothing more
+    (« on est une association loi 1901 »). A question about someone else (« la DINUM finance-t-elle la
+    migration ? ») is not a situation."""
+    normalized = normalize(text)
+    if context.after_verdict and context.last_check is not None:
+        previous = _check_answers(context.last_check)
+        if previous.get(ENTITY_TYPE) == AUTRE and names_the_state_as_client(normalized):
+            # Working for ministries does not make a company or an association an administration.
+            return Reply(CHECK, "what_if_client", values=previous)
+        if _WHAT_IF.match(normalized) or is_elliptical(text):
+            change = _what_if_reading(text, context.last_check)
+            answers = changed_answers(previous, change)
+            if change and answers != previous:
+                return Reply(CHECK, "what_if", values=answers)
+    reading = read_scope_answer(text, None, {}).slots
+    if ENTITY_TYPE not in reading:
+        return None
+    own = _FIRST_PERSON.search(normalized) is not None or intent in ("inform", "check_scope")
+    with_project = NEW_PROJECT in reading or REFACTOR_PERCENTAGE in reading
+    if with_project and (own or _CONCERNED.search(normalized)):
+        return Reply(CHECK, "situation", values=changed_answers({}, reading))
+    if reading[ENTITY_TYPE] in _ENTITY_ONLY_VERDICTS and own:
+        return Reply(CHECK, "situation", values=changed_answers({}, {ENTITY_TYPE: reading[ENTITY_TYPE]}))
+    return None
+
+
+# --- replies for the last answer ------------------------------------------------------------------------
+
+def _target(entry: Dict[str, str], reason: str, topic: Optional[str]) -> Reply:
+    if "answer" in entry:
+        return Reply(FAQ, reason, key=entry["answer"], topic=entry["answer"])
+    return Reply(RESPONSE, reason, response=entry["response"], topic=topic)
+
+
+def aspect_reply(text: str, topic: Optional[str]) -> Optional[Reply]:
+    """The part of the last answer (or the neighbouring answer) that a follow-up asks for."""
+    followups = load_followups()
+    aspects = aspects_of(text)
+    own = own_aspect_reply(text, topic)
+    if own is not None:
+        return own
+    if topic in followups["perimeter_topics"]:
+        other = other_entity_reply(text, topic)
+        if other is not None:
+            return other
+    for aspect in aspects:
+        if aspect in followups["any_topic"]:
+            return _target(followups["any_topic"][aspect], f"aspect {aspect}", topic)
+    return None
+
+
+def own_aspect_reply(text: str, topic: Optional[str]) -> Optional[Reply]:
+    """An aspect the last answer's topic itself answers (in the order the topic lists them: the most
+    specific first)."""
+    own = load_followups()["topics"].get(topic or "", {})
+    asked = set(aspects_of(text))
+    for aspect, target in own.items():
+        if aspect in asked:
+            return _target(target, f"aspect {aspect} de {topic}", topic)
+    return None
+
+
+def other_entity_reply(text: str, topic: Optional[str]) -> Optional[Reply]:
+    """« et les hôpitaux ? » after a perimeter answer: the perimeter for that entity."""
+    normalized = normalize(text)
+    if not _OTHER_ENTITY.match(normalized) and len(normalized.split()) > 3:
+        return None
+    entity = parse_entity_type(text, requested=False)
+    if entity is None:
+        if not _OTHER_ENTITY.match(normalized):
+            return None
+        return Reply(RESPONSE, "autre entité", response="utter_perimetre_autre", topic=topic)
+    if entity.entity_type in _ENTITY_ONLY_VERDICTS:
+        # Its verdict needs no project: the orientation for that organisation.
+        return Reply(CHECK, "situation", values=changed_answers({}, {ENTITY_TYPE: entity.entity_type}))
+    if entity.entity_type == OPERATEUR and entity.operator is not None:
+        return Reply(RESPONSE, "opérateur reconnu", response="utter_perimetre_operateur_reconnu", topic=topic,
+                     values={"organisation": entity.operator.label})
+    responses = {ADMINISTRATION_CENTRALE: "utter_perimetre_administration", OPERATEUR: "utter_perimetre_operateur"}
+    return Reply(RESPONSE, "autre entité", response=responses.get(entity.entity_type, "utter_perimetre_autre"),
+                 topic=topic)
+
+
+def next_steps_reply(context: Context, decision: Optional[FaqDecision] = None, text: str = "") -> Reply:
+    """What to do next after the last verdict or answer; a message that names its subject itself
+    (« nos données sont sensibles, on fait quoi ? ») gets the next steps of that subject."""
+    key = str(context.last_check.get("verdict")) if context.after_verdict and context.last_check else context.topic
+    if not is_elliptical(text) and decision is not None and decision.key:
+        key = decision.key
+    target = load_followups()["next"].get(key or "", "utter_ensuite_general")
+    if target.startswith("utter_faq/"):
+        faq_key = target.split("/", 1)[1]
+        return Reply(FAQ, f"suite de {key}", key=faq_key, topic=faq_key)
+    topic = context.topic if context.after_verdict or key is None else key
+    return Reply(RESPONSE, f"suite de {key}", response=target, topic=topic)
+
+
+_ENTITY_DOUBT = re.compile(
+    r"\b(operateur|organisme|ministere|administration|collectivite|service|structure|liste|jaune)"
+)
+
+
+def why_reply(context: Context, text: str = "") -> Reply:
+    if context.after_verdict and context.last_check and _ENTITY_DOUBT.search(normalize(text)):
+        entity, organisation = context.last_check.get(ENTITY_TYPE), context.last_check.get(ORGANISATION)
+        if entity == OPERATEUR and organisation:
+            return Reply(RESPONSE, "pourquoi de l'entité", response="utter_perimetre_operateur_reconnu",
+                         topic=context.topic, values={"organisation": organisation})
+        if entity == OPERATEUR:
+            return Reply(RESPONSE, "pourquoi de l'entité", response="utter_perimetre_operateur", topic=context.topic)
+        if entity == ADMINISTRATION_CENTRALE:
+            return Reply(RESPONSE, "pourquoi de l'entité", response="utter_perimetre_administration",
+                         topic=context.topic)
+    if context.after_verdict and context.last_check:
+        criterion = str(context.last_check.get("criterion") or "")
+        share = context.last_check.get(REFACTOR_PERCENTAGE)
+        values = {"part": f"{share:g}"} if isinstance(share, (int, float)) else {}
+        return Reply(RESPONSE, "pourquoi du verdict", response=f"utter_pourquoi_{criterion}", topic=context.topic,
+                     values=values)
+    if context.last_sections and set(context.last_sections) - {"C"}:
+        return Reply(EXPLAIN_ANSWER, "pourquoi de la réponse", topic=context.topic)
+    return Reply(RESPONSE, "pourquoi sans contexte", response="utter_pourquoi_sans_contexte", topic=context.topic)
+
+
+def comparison_reply(text: str, context: Context) -> Optional[Reply]:
+    """Both sides of « X ou Y ? », « différence entre X et Y ? » (one side may be the last answer's)."""
+    normalized = normalize(text)
+    if not _COMPARISON.search(normalized) and not _OR_BETWEEN.search(normalized):
+        return None
+    followups = load_followups()
+    named = [name for name, pattern in followups["concept_patterns"].items() if pattern.search(normalized)]
+    if len(named) < 2 and _COMPARISON.search(normalized) and context.topic:
+        named += [name for name, concept in followups["concepts"].items()
+                  if concept["key"] == context.topic and name not in named][:1]
+    for comparison in followups["comparisons"]:
+        if set(comparison["concepts"]) <= set(named):
+            return Reply(RESPONSE, "comparaison", response=comparison["response"],
+                         topic=comparison.get("topic") or context.topic)
+    keys = list(dict.fromkeys(followups["concepts"][name]["key"] for name in named))
+    if len(keys) >= 2 and _COMPARISON.search(normalized):
+        return Reply(BOTH_SIDES, "comparaison (les deux réponses)", topic=keys[0], values={"keys": keys[:2]})
+    return None
+
+
+@lru_cache(maxsize=4)
+def _answer_parts(answers: Tuple[Tuple[str, str], ...]) -> AnswerParts:
+    return AnswerParts([text for _, text in answers])
+
+
+def part_reply(text: str, context: Context) -> Optional[Reply]:
+    """« Comme indiqué : » the line of the last answer the follow-up asks about, if one shares enough words."""
+    answer = dict(context.answers).get(context.topic or "")
+    if not answer:
+        return None
+    part = _answer_parts(context.answers).part_asked(text, answer)
+    if part is None:
+        return None
+    return Reply(PART, "partie de la réponse", topic=context.topic,
+                 values={"extrait": part.line, "sources": part.source})
+
+
+def topic_named_in(text: str) -> Optional[str]:
+    """The FAQ key of the first notion a message names (« Nubo » → cloud_interne), for a message the
+    classifier could not place: its aspect may still be read against that notion."""
+    normalized = normalize(text)
+    for concept in load_followups()["concepts"].values():
+        if re.search(concept["pattern"], normalized):
+            return str(concept["key"])
+    return None
+
+
+def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
+                     decision: FaqDecision) -> Optional[Reply]:
+    """The reply the context calls for, or None when the message is read on its own (see module doc)."""
+    if decision.reason == "button":
+        return None
+    comparison = comparison_reply(text, context)
+    if comparison is not None:
+        return comparison
+    check = read_check_in_context(text, context, _intent(parse_data)[0])
+    if check is not None:
+        return check
+    if asks_for_the_check(text, parse_data):
+        return Reply(CHECK, "start")
+    if context.topic and context.topic != VERDICT_TOPIC and is_elliptical(text):
+        own = own_aspect_reply(text, context.topic)
+        if own is not None:
+            return own
+    if asks_why(text, parse_data) or (context.after_verdict and _WHY_VERDICT.match(normalize(text))):
+        return why_reply(context, text)
+    if asks_next_steps(text, parse_data):
+        return next_steps_reply(context, decision, text)
+    if decision.reason == "rule_number":
+        return None
+    step = step_asked(text, context.topic)
+    if step is not None:
+        return Reply(RESPONSE, f"étape {step}", response=f"utter_suivi_etape_{step}", topic="cinq_etapes")
+    reads_in_context = is_elliptical(text) or decision.key is None or decision.key == context.topic
+    if context.topic and context.topic != VERDICT_TOPIC and reads_in_context:
+        aspect = aspect_reply(text, context.topic) or part_reply(text, context)
+        if aspect is not None:
+            return aspect
+    if decision.key is None or (context.after_verdict and is_elliptical(text)):
+        return _unplaced_reply(text, context, decision)
+    return None
+
+
+def _unplaced_reply(text: str, context: Context, decision: FaqDecision) -> Optional[Reply]:
+    """A message the classifier could not place (or a short one after a verdict): a general aspect
+    (financing, contact…), another entity, or an aspect of the notion it names itself."""
+    if context.after_verdict:
+        if decision.key is None and len(normalize(text).split()) <= 4 and _OTHER_ENTITY.match(normalize(text)):
+            return other_entity_reply(text, None)
+        return aspect_reply(text, None)
+    named = topic_named_in(text)
+    return aspect_reply(text, named) if named else None
+
+
+def repeats_last_answer(reply_response: str, text: str, context: Context) -> bool:
+    """The same answer as the last turn's, to a different message."""
+    return reply_response in context.last_responses and normalize(text) != normalize(context.last_user_text)
+
+
+def related_after(topic: Optional[str], catalog_related: Sequence[str]) -> List[str]:
+    """Questions to suggest when the last answer already said everything: the topic's related questions."""
+    return [key for key in catalog_related if key != topic][:_REPLY_BUTTONS]

@@ -1,0 +1,252 @@
+"""Replies in context (actions/conversation.py): what a follow-up gets after an answer or a verdict."""
+
+from typing import Any, Dict, Optional
+
+import pytest
+from tracker_factory import parse_data
+
+from actions.conversation import (
+    ALREADY_SAID,
+    CHECK,
+    EXPLAIN_ANSWER,
+    FAQ,
+    RESPONSE,
+    Context,
+    Reply,
+    asks_next_steps,
+    asks_why,
+    changed_answers,
+    is_elliptical,
+    reply_in_context,
+    step_asked,
+)
+from actions.faq_decision import FaqDecision
+
+CNRS = "Centre national de la recherche scientifique (CNRS)"
+VERDICT_40 = {"verdict": "non_concerne", "criterion": "refonte_moins", "entity_type": "operateur",
+              "organisation": CNRS, "new_project": False, "refactor_percentage": 40.0, "answers": []}
+VERDICT_NEW = {"verdict": "concerne", "criterion": "nouveau", "entity_type": "administration_centrale",
+               "organisation": None, "new_project": True, "refactor_percentage": None, "answers": []}
+VERDICT_COLLECTIVITE = {"verdict": "hors_circulaire_collectivite", "criterion": "collectivite",
+                        "entity_type": "collectivite", "organisation": None, "new_project": None,
+                        "refactor_percentage": None, "answers": []}
+
+
+def after(topic: Optional[str], last_check: Optional[Dict[str, Any]] = None, sections: tuple = ()) -> Context:
+    return Context(topic=topic, last_check=last_check, last_responses=(f"utter_faq/{topic}",),
+                   last_sections=sections, last_user_text="la question d'avant")
+
+
+def reply(text: str, context: Context, decision: Optional[FaqDecision] = None, intent: str = "faq",
+          confidence: float = 0.9) -> Optional[Reply]:
+    return reply_in_context(text, parse_data(text, intent, confidence), context,
+                            decision or FaqDecision(None, "low_confidence"))
+
+
+@pytest.mark.parametrize(
+    "topic, text, response",
+    [
+        ("controle", "à partir de quel montant ?", "utter_suivi_controle_montants"),
+        ("controle", "et au-dessus de 9 millions ?", "utter_suivi_controle_montants"),
+        ("regle_r8", "c'est qui en dessous du seuil ?", "utter_suivi_controle_montants"),
+        ("cloud_commercial", "on passe par quel marché ?", "utter_suivi_ugap"),
+        ("secnumcloud", "et quels fournisseurs sont qualifiés ?", "utter_suivi_offres_qualifiees"),
+        ("derogation_r9", "et qui valide ?", "utter_suivi_derogation_r9_qui"),
+        ("financement", "c'est combien ?", "utter_suivi_financement_montant"),
+        ("accompagnement", "et pour la formation ?", "utter_suivi_formation"),
+        ("donnees_sensibles", "et des données de santé ?", "utter_suivi_donnees_sante"),
+        ("cloud_interne", "comment on y accède ?", "utter_suivi_cloud_interne_acces"),
+        ("loi_sren", "qui décide ?", "utter_suivi_sren_qui"),
+        ("collectivites", "et les hôpitaux ?", "utter_perimetre_autre"),
+        ("champ_application", "et pour le CNRS ?", "utter_perimetre_operateur_reconnu"),
+        ("champ_application", "et les ministères ?", "utter_perimetre_administration"),
+    ],
+)
+def test_an_elliptical_follow_up_gets_the_part_asked(topic: str, text: str, response: str) -> None:
+    got = reply(text, after(topic))
+    assert got is not None and (got.kind, got.response) == (RESPONSE, response), got
+    assert got.topic == topic
+
+
+@pytest.mark.parametrize("text, entity", [("et les départements ?", "collectivite"),
+                                          ("et une préfecture ?", "service_deconcentre"),
+                                          ("et pour une entreprise privée ?", "autre")])
+def test_another_organisation_whose_verdict_needs_no_project_gets_its_verdict(text: str, entity: str) -> None:
+    got = reply(text, after("champ_application"))
+    assert got is not None and (got.kind, got.reason) == (CHECK, "situation"), got
+    assert got.values["entity_type"] == entity
+
+
+def test_the_operator_named_in_a_follow_up_is_named_back() -> None:
+    got = reply("et pour le CNRS ?", after("champ_application"))
+    assert got is not None and got.values == {"organisation": CNRS}
+
+
+@pytest.mark.parametrize(
+    "topic, text, key",
+    [
+        ("regle_r6", "une exception est possible ?", "regle_r7"),
+        ("regle_r9", "on peut y déroger ?", "derogation_r9"),
+        ("controle", "et si on veut une exception ?", "regle_r7"),
+        ("secnumcloud", "et si on ne peut pas, il y a une dérogation ?", "derogation_r9"),
+    ],
+)
+def test_a_follow_up_that_moves_on_gets_the_neighbouring_answer(topic: str, text: str, key: str) -> None:
+    got = reply(text, after(topic))
+    assert got is not None and (got.kind, got.key, got.topic) == (FAQ, key, key), got
+
+
+def test_a_clear_question_is_read_on_its_own_even_after_an_answer() -> None:
+    confident = FaqDecision("financement", "confident", 0.92)
+    assert reply("Existe-t-il un financement de l'État pour migrer nos applications vers le cloud ?",
+                 after("controle"), confident) is None
+
+
+def test_a_rule_named_by_its_number_is_read_on_its_own() -> None:
+    assert reply("et la R7 ?", after("regle_r6"), FaqDecision("regle_r7", "rule_number", 1.0)) is None
+
+
+@pytest.mark.parametrize("text", ["pourquoi ?", "d'où ça sort ?", "quel texte le dit ?", "c'est écrit où ?",
+                                  "mais pourquoi donc ?", "sur quelle base ?"])
+def test_why_after_a_verdict_gives_its_criterion(text: str) -> None:
+    got = reply(text, after("verdict", VERDICT_40))
+    assert got is not None and (got.kind, got.response) == (RESPONSE, "utter_pourquoi_refonte_moins")
+    assert got.values == {"part": "40"}
+
+
+def test_why_after_a_new_project_verdict() -> None:
+    got = reply("pourquoi ?", after("verdict", VERDICT_NEW))
+    assert got is not None and got.response == "utter_pourquoi_nouveau"
+
+
+def test_why_after_an_answer_explains_where_it_comes_from() -> None:
+    got = reply("d'où ça sort ?", after("controle", sections=("A8", "B1-R3")))
+    assert got is not None and got.kind == EXPLAIN_ANSWER
+
+
+def test_why_with_nothing_before_says_what_it_can_explain() -> None:
+    got = reply("pourquoi ?", Context())
+    assert got is not None and got.response == "utter_pourquoi_sans_contexte"
+
+
+@pytest.mark.parametrize(
+    "context, response",
+    [
+        (after("verdict", VERDICT_NEW), "utter_ensuite_concerne"),
+        (after("verdict", VERDICT_COLLECTIVITE), "utter_ensuite_collectivite"),
+        (after("verdict", VERDICT_40), "utter_ensuite_non_concerne"),
+        (after("donnees_sensibles"), "utter_ensuite_donnees_sensibles"),
+        (Context(), "utter_ensuite_general"),
+    ],
+)
+def test_next_steps_in_context(context: Context, response: str) -> None:
+    got = reply("et après, on commence par quoi ?", context)
+    assert got is not None and (got.kind, got.response) == (RESPONSE, response), got
+
+
+def test_next_steps_after_the_five_steps_is_the_support_offered() -> None:
+    got = reply("que dois-je faire maintenant ?", after("cinq_etapes"))
+    assert got is not None and (got.kind, got.key) == (FAQ, "accompagnement")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("et si c'était 60 % ?", {"new_project": False, "refactor_percentage": 60.0}),
+        ("et si c'était exactement la moitié ?", {"new_project": False, "refactor_percentage": 50.0}),
+        ("et avec 70 ?", {"new_project": False, "refactor_percentage": 70.0}),
+        ("et si c'était une création ?", {"new_project": True, "refactor_percentage": None}),
+        ("et pour un rectorat ?", {"entity_type": "service_deconcentre", "organisation": None}),
+        ("et si c'était une direction d'administration centrale ?",
+         {"entity_type": "administration_centrale", "organisation": None}),
+    ],
+)
+def test_a_what_if_changes_one_answer_and_keeps_the_others(text: str, expected: Dict[str, Any]) -> None:
+    got = reply(text, after("verdict", VERDICT_40), intent="inform")
+    assert got is not None and (got.kind, got.reason) == (CHECK, "what_if"), got
+    kept = {"entity_type": "operateur", "organisation": CNRS, "new_project": False, "refactor_percentage": 40.0}
+    assert got.values == {**kept, **expected}
+
+
+def test_a_what_if_after_a_collectivite_towards_a_ministry_leaves_the_project_to_ask() -> None:
+    got = reply("et si on était un ministère ?", after("verdict", VERDICT_COLLECTIVITE), intent="inform")
+    assert got is not None and got.kind == CHECK
+    assert got.values["entity_type"] == "administration_centrale" and got.values["new_project"] is None
+
+
+@pytest.mark.parametrize(
+    "text, answers",
+    [
+        ("Chef de projet à la direction des achats de l'État, on crée un nouvel outil de suivi des marchés : "
+         "on doit faire quoi côté hébergement ?", {"entity_type": "administration_centrale", "new_project": True}),
+        ("Au CNRS on refond 70 % de notre SI RH, quelles obligations pour nous ?",
+         {"entity_type": "operateur", "organisation": CNRS, "new_project": False, "refactor_percentage": 70.0}),
+    ],
+)
+def test_a_situation_told_in_one_message_starts_the_check_with_its_answers(text: str, answers: Dict) -> None:
+    got = reply(text, Context(), FaqDecision("solution_cloud", "confident", 0.8))
+    assert got is not None and (got.kind, got.reason) == (CHECK, "situation")
+    assert {k: v for k, v in got.values.items() if v is not None} == answers
+
+
+@pytest.mark.parametrize(
+    "text, response",
+    [
+        ("quelle est la différence entre R9 et SecNumCloud ?", "utter_comparaison_r9_secnumcloud"),
+        ("cloud interne ou cloud commercial, on choisit comment ?", "utter_comparaison_interne_commercial"),
+        ("Nubo ou Cloud Pi pour de la Diffusion Restreinte ?", "utter_comparaison_nubo_cloud_pi"),
+        ("quelle différence entre le contrôle et la dérogation ?", "utter_comparaison_controle_derogation"),
+    ],
+)
+def test_a_comparison_answers_both_sides(text: str, response: str) -> None:
+    got = reply(text, Context(), FaqDecision("regle_r9", "confident", 0.9))
+    assert got is not None and (got.kind, got.response) == (RESPONSE, response), got
+
+
+def test_a_comparison_may_take_one_side_from_the_last_answer() -> None:
+    got = reply("et quelle différence avec le cloud commercial ?", after("cloud_interne"))
+    assert got is not None and got.response == "utter_comparaison_interne_commercial"
+
+
+def test_a_step_asked_by_its_rank() -> None:
+    got = reply("et la troisième étape ?", after("cinq_etapes"))
+    assert got is not None and (got.response, got.topic) == ("utter_suivi_etape_3", "cinq_etapes")
+    assert step_asked("c'est quoi l'étape 5 ?") == 5
+
+
+def test_nothing_in_context_leaves_the_message_to_the_usual_answer() -> None:
+    assert reply("Qui finance la migration vers le cloud ?", Context(), FaqDecision("financement", "confident")) is None
+
+
+def test_a_button_is_never_read_in_context() -> None:
+    assert reply("/faq", after("controle"), FaqDecision("controle", "button", 1.0)) is None
+
+
+@pytest.mark.parametrize("text, expected", [("et les hôpitaux ?", True), ("à partir de quel montant ?", True),
+                                            ("Qui contrôle l'application de la doctrine dans les ministères ?", False),
+                                            ("et pour nous qui sommes un établissement public, comment faire ?",
+                                             True)])
+def test_elliptical_messages(text: str, expected: bool) -> None:
+    assert is_elliptical(text) is expected
+
+
+@pytest.mark.parametrize("text", ["pourquoi le cloud au centre ?", "pourquoi faut-il passer au cloud ?"])
+def test_a_real_why_question_is_not_a_follow_up(text: str) -> None:
+    assert not asks_why(text, parse_data(text, "faq", 0.9))
+
+
+@pytest.mark.parametrize("text", ["on fait quoi maintenant ?", "et ensuite ?", "quelles sont les prochaines étapes ?",
+                                  "concrètement on fait quoi ?"])
+def test_next_step_phrasings(text: str) -> None:
+    assert asks_next_steps(text, parse_data(text, "faq", 0.3))
+
+
+def test_changed_answers_drop_what_the_change_makes_meaningless() -> None:
+    previous = {"entity_type": "operateur", "organisation": CNRS, "new_project": False, "refactor_percentage": 40.0}
+    assert changed_answers(previous, {"new_project": True}) == {**previous, "new_project": True,
+                                                                 "refactor_percentage": None}
+    assert changed_answers(previous, {"entity_type": "administration_centrale"})["organisation"] is None
+
+
+def test_already_said_is_a_kind_the_action_knows() -> None:
+    assert ALREADY_SAID == "already_said"
