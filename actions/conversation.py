@@ -81,7 +81,7 @@ _NEXT = re.compile(
     r"|(que|qu est ce que) (dois je|je dois|doit on|on doit|faut il|il faut|devons nous|nous devons|je fais|on fait)"
     r"( faire)?( maintenant| ensuite| concretement| alors| en premier| d abord| apres)?"
     r"|quelles? (est|sont) (la|les) (suite|prochaines? etapes?|etapes? suivantes?)( a suivre)?( maintenant)?"
-    r"|(les |la )?(prochaines? etapes?|etapes? suivantes?|suite des operations)"
+    r"|(les |la )?(prochaines? etapes?|etapes? suivantes?|suite des operations)|next steps?"
     r"|comment (on |je )?(avance|continue|procede|poursui\w+)( maintenant| ensuite)?"
     r"|et concretement( on fait quoi| je fais quoi)?|concretement( on fait quoi| je fais quoi)?"
     r"|quelle (est la )?prochaine etape|next|what next|et donc"
@@ -110,15 +110,17 @@ _NEXT_TAIL = re.compile(
 )
 # The person speaks of their own organisation or project: « nous », « notre », « on », « je », « mon »…
 _FIRST_PERSON = re.compile(r"\b(je|j|nous|notre|nos|on|mon|ma|mes)\b")
-_CONCERNED = re.compile(r"\b(concern\w*|s appliqu\w*|soumis\w*|oblig\w*|rentr\w*|champ)\b")
+_CONCERNED = re.compile(
+    r"\b(concern\w*|s appliqu\w*|appliqu\w* la doctrine|applicable|soumis\w*|oblig\w*|rentr\w*|champ|tomb\w*"
+    r"|vise\w*|relev\w*|scope|perimetre|oui ou non|suivre (la doctrine|cloud au centre))\b"
+)
 MAX_ELLIPTICAL_WORDS = 6
 # « quelle différence entre X et Y ? », « X ou Y ? », « X par rapport à Y »
 _COMPARISON = re.compile(
     r"\b(differences?|different\w*|differencier|distingue\w*|distinction|compar\w*|versus|vs|par rapport (a|au|aux)"
-    r"|plutot|ou bien|contrairement|pas pareil|meme chose|quel rapport|lien entre|rapport entre|choisir entre"
-    r"|entre (le|la|les|l)? ?\w+ et)\b"
+    r"|plutot|ou bien|ou alors|contrairement|pareil|meme chose|quel rapport|lien entre|rapport entre|choisir entre"
+    r"|nuances?|confond\w*|ecart|entre (le|la|les|l|une|un)? ?\w+ et)\b"
 )
-_OR_BETWEEN = re.compile(r"\bou\b")
 _STEP_NUMBERS = {
     "premiere": 1, "1ere": 1, "1re": 1, "1": 1, "un": 1, "deuxieme": 2, "seconde": 2, "2e": 2, "2eme": 2, "2": 2,
     "deux": 2, "troisieme": 3, "3e": 3, "3eme": 3, "3": 3, "trois": 3, "quatrieme": 4, "4e": 4, "4eme": 4, "4": 4,
@@ -285,13 +287,17 @@ def read_check_in_context(text: str, context: Context, intent: str = "") -> Opti
             if change and answers != previous:
                 return Reply(CHECK, "what_if", values=answers)
     reading = read_scope_answer(text, None, {}).slots
-    if ENTITY_TYPE not in reading:
-        return None
     own = _FIRST_PERSON.search(normalized) is not None or intent in ("inform", "check_scope")
+    asks_applicability = _CONCERNED.search(normalized) is not None or intent in ("inform", "check_scope")
     with_project = NEW_PROJECT in reading or REFACTOR_PERCENTAGE in reading
-    if with_project and (own or _CONCERNED.search(normalized)):
+    if ENTITY_TYPE not in reading:
+        # « Nouveau projet de portail, on part de zéro : faut-il appliquer la doctrine ? »: the check asks who.
+        if with_project and own and asks_applicability:
+            return Reply(CHECK, "situation", values=changed_answers({}, reading))
+        return None
+    if with_project and (own or asks_applicability):
         return Reply(CHECK, "situation", values=changed_answers({}, reading))
-    if reading[ENTITY_TYPE] in _ENTITY_ONLY_VERDICTS and own:
+    if reading[ENTITY_TYPE] in _ENTITY_ONLY_VERDICTS and asks_applicability:
         return Reply(CHECK, "situation", values=changed_answers({}, {ENTITY_TYPE: reading[ENTITY_TYPE]}))
     return None
 
@@ -394,13 +400,30 @@ def why_reply(context: Context, text: str = "") -> Reply:
     return Reply(RESPONSE, "pourquoi sans contexte", response="utter_pourquoi_sans_contexte", topic=context.topic)
 
 
+def _notions_named(normalized: str) -> List[Tuple[int, str]]:
+    """(position, notion) of every notion of followups.yml the text names, in reading order."""
+    found = []
+    for name, pattern in load_followups()["concept_patterns"].items():
+        match = pattern.search(normalized)
+        if match:
+            found.append((match.start(), name))
+    return sorted(found)
+
+
+def _either_or(normalized: str, notions: List[Tuple[int, str]]) -> bool:
+    """« Nubo ou Cloud Pi ? »: two notions with « ou » between them (not « où », which the text loses)."""
+    return any(" ou " in normalized[first:second] for (first, _), (second, _) in zip(notions, notions[1:], strict=False)
+               if len(normalized[first:second].split()) <= 6)
+
+
 def comparison_reply(text: str, context: Context) -> Optional[Reply]:
     """Both sides of « X ou Y ? », « différence entre X et Y ? » (one side may be the last answer's)."""
     normalized = normalize(text)
-    if not _COMPARISON.search(normalized) and not _OR_BETWEEN.search(normalized):
+    notions = _notions_named(normalized)
+    if not _COMPARISON.search(normalized) and not _either_or(normalized, notions):
         return None
     followups = load_followups()
-    named = [name for name, pattern in followups["concept_patterns"].items() if pattern.search(normalized)]
+    named = [name for _, name in notions]
     if len(named) < 2 and _COMPARISON.search(normalized) and context.topic:
         named += [name for name, concept in followups["concepts"].items()
                   if concept["key"] == context.topic and name not in named][:1]
@@ -408,14 +431,15 @@ def comparison_reply(text: str, context: Context) -> Optional[Reply]:
         if set(comparison["concepts"]) <= set(named):
             return Reply(RESPONSE, "comparaison", response=comparison["response"],
                          topic=comparison.get("topic") or context.topic)
-    keys = list(dict.fromkeys(followups["concepts"][name]["key"] for name in named))
-    if len(keys) >= 2 and _COMPARISON.search(normalized):
-        return Reply(BOTH_SIDES, "comparaison (les deux réponses)", topic=keys[0], values={"keys": keys[:2]})
+    sides = list({followups["concepts"][name]["key"]: name for name in reversed(named)}.items())[::-1]
+    if len(sides) >= 2:
+        return Reply(BOTH_SIDES, "comparaison (les deux réponses)", topic=sides[0][0],
+                     values={"keys": [key for key, _ in sides[:2]], "notions": [name for _, name in sides[:2]]})
     return None
 
 
 @lru_cache(maxsize=4)
-def _answer_parts(answers: Tuple[Tuple[str, str], ...]) -> AnswerParts:
+def answer_parts(answers: Tuple[Tuple[str, str], ...]) -> AnswerParts:
     return AnswerParts([text for _, text in answers])
 
 
@@ -424,7 +448,7 @@ def part_reply(text: str, context: Context) -> Optional[Reply]:
     answer = dict(context.answers).get(context.topic or "")
     if not answer:
         return None
-    part = _answer_parts(context.answers).part_asked(text, answer)
+    part = answer_parts(context.answers).part_asked(text, answer)
     if part is None:
         return None
     return Reply(PART, "partie de la réponse", topic=context.topic,

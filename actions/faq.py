@@ -18,6 +18,7 @@ from actions.conversation import (
     PART,
     Context,
     Reply,
+    answer_parts,
     part_reply,
     reply_in_context,
 )
@@ -197,13 +198,17 @@ def go_on_with_check(reply: Reply, tracker: Tracker, dispatcher: CollectingDispa
             + [SlotSet(CHECK_ANSWERS, given), SlotSet(CHECK_TO_CONTINUE, True)])
 
 
-def say_both_sides(keys: List[str], domain: Dict[Text, Any], dispatcher: CollectingDispatcher) -> List[EventType]:
-    """A comparison with no written reply: the first line of each answer, and their sources."""
+def say_both_sides(keys: List[str], text: str, domain: Dict[Text, Any],
+                   dispatcher: CollectingDispatcher) -> List[EventType]:
+    """A comparison with no written reply: of each answer, the line the question names (else its first line),
+    and their sources."""
     answers = dict(faq_answers(domain))
+    parts = answer_parts(faq_answers(domain))
     firsts, sources, sections = [], [], []
     for key in keys:
         lines, source = answer_lines(answers.get(key, ""))
-        firsts.append(lines[0] if lines else "")
+        part = parts.part_asked(text, answers.get(key, ""))
+        firsts.append(part.line if part is not None and "\n" not in part.line else (lines[0] if lines else ""))
         sources += [s for s in source.split(": ", 1)[-1].split(" ; ") if s and s not in sources]
         sections += sections_of(f"{FAQ_RESPONSE_PREFIX}{key}", domain)
     prefix = "Source : " if len(sources) == 1 else "Sources : "
@@ -217,7 +222,7 @@ def carry_out(reply: Reply, context: Context, tracker: Tracker, dispatcher: Coll
               domain: Dict[Text, Any]) -> List[EventType]:
     text = tracker.latest_message.get("text") or ""
     if reply.kind == BOTH_SIDES:
-        return say_both_sides(list(reply.values["keys"]), domain, dispatcher)
+        return say_both_sides(list(reply.values["keys"]), text, domain, dispatcher)
     if reply.kind == PART:
         dispatcher.utter_message(response="utter_comme_indique", **reply.values,
                                  metadata={"sections": sections_of(f"{FAQ_RESPONSE_PREFIX}{reply.topic}", domain)})

@@ -9,7 +9,8 @@ What never names an operator on its own, so that a « mairie de Nantes » is not
 Nantes (the annex prints « CENTRE REGIONAL OEUVRES UNIV SCOLAIRES - NANTES »):
 - a place: the part after « - » in the annex (« NANTES », « LE MANS ») is dropped from the names, and a
   family member needs both its family (« Crous », the annex prefix) and its place in the message;
-- an acronym the annex marks as unverified (``sigle_verifie`` = ``non``: « UL », « SU », « ENS »…);
+- an acronym the annex marks as unverified (``sigle_verifie`` = ``non``) that could be a word or a family
+  (« UL », « SU », « ENS », « Canopé », « Sciences Po »); a distinctive one written as usual does (« MNHN »);
 - a short acronym inside a longer sigle (« INP » in « Grenoble INP »).
 """
 
@@ -180,6 +181,22 @@ def _acronym_matches(acronym: str, raw_text: str, normalized_text: str) -> bool:
     return not any(contains_phrase(normalized_text, longer) for longer in _longer_sigles().get(normalized_acronym, ()))
 
 
+# An acronym the annex does not print (sigle_verifie = non) names an operator only when it cannot be a word
+# or a family name: one token of four characters or more with a capital letter inside (« MNHN »,
+# « FranceAgriMer », « AgroParisTech »), written as usual. « Canopé » or « Sciences Po » do not.
+MIN_UNVERIFIED_ACRONYM = 4
+_DISTINCTIVE_ACRONYM = re.compile(r"^\w[\w-]*[A-Z][\w-]*$")
+
+
+def _acronym_names_it(operator: Operator, raw_text: str, normalized_text: str) -> bool:
+    acronym = operator.acronym
+    if operator.acronym_verified:
+        return _acronym_matches(acronym, raw_text, normalized_text)
+    distinctive = len(acronym) >= MIN_UNVERIFIED_ACRONYM and _DISTINCTIVE_ACRONYM.match(acronym) is not None
+    return distinctive and whole_word_pattern(acronym).search(raw_text) is not None \
+        and _acronym_matches(acronym, raw_text, normalized_text)
+
+
 def _short_name_matches(short_name: str, raw_text: str, normalized_text: str) -> bool:
     if len(short_name) <= 3:
         return whole_word_pattern(short_name).search(raw_text) is not None
@@ -213,7 +230,7 @@ def find_operator(text: str) -> Optional[OperatorMatch]:
         for variant in name_variants(operator):
             if contains_phrase(normalized_text, variant):
                 consider(len(variant), OperatorMatch(operator))
-        if operator.acronym and operator.acronym_verified and _acronym_matches(operator.acronym, text, normalized_text):
+        if operator.acronym and _acronym_names_it(operator, text, normalized_text):
             consider(len(operator.acronym), OperatorMatch(operator))
         member = family_and_place(operator)
         if member is not None and member[0] in named_families:

@@ -57,6 +57,8 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
             "premier ministre", "matignon", "bercy", "dinum", "dgfip", "dgddi", "dgcl", "dgos", "insee",
             "sgdsn", "anssi", "dae", "direction des achats de l etat", "cabinet du ministre", "cabinet ministeriel",
             "direction d administration centrale", "directions d administration centrale", "dac",
+            "sous direction", "en centrale", "administration de tutelle", "meae", "minarm", "mte", "mtect", "masa",
+            "menj", "mesr", "mefsin", "dgac", "dgs", "dgsi", "dnum", "sg du ministere", "secretariat general du",
         ),
     ),
     (
@@ -120,7 +122,8 @@ def _mentions(normalized_text: str, phrases: Iterable[str]) -> bool:
 _WORKS_FOR = re.compile(
     r"\b(pour|au profit (de|du|des)|pour le compte (de|du|des)|aupres (de|du|des)|clients?( de| du| des)?"
     r"|prestataires?( de| du| des)?|sous traitants?( de| du| des)?|titulaires? (du|d un) marche( de| du| des)?"
-    r"|financee?s? par|subventionnee?s? par|avec)( (?!et\b|on\b|nous\b|qui\b)\w+){1,6}"
+    r"|financee?s? par|subventionnee?s? par|avec|appels? d offres?( du| de la| des| de l)?"
+    r"|marches? publics?( du| de la| des| de l)?)( (?!et\b|on\b|nous\b|qui\b)\w+){1,6}"
 )
 
 
@@ -203,13 +206,13 @@ _NEW_PROJECT_PHRASES = (
     "un projet neuf", "une creation", "developper une", "developper un", "on developpe", "nous developpons",
     "concevoir", "on concoit", "construire une", "construire un", "on construit", "mettre en place une",
     "mettre en place un", "on met en place", "on lance un", "on lance une", "lancer un", "lancer une",
-    "nouveaux", "nouvelles",
+    "nouveaux", "nouvelles", "entierement nouvelle", "entierement nouveau", "completement nouvelle",
+    "completement nouveau", "appli nouvelle", "application nouvelle", "outil nouveau",
 )
 _EXISTING_SYSTEM_PHRASES = (
     "refonte", "refondre", "existant", "existante", "migration", "migrer", "modernisation", "reecriture",
     "refond", "refondons", "refondent", "refondu", "refondue", "on refait", "refaire", "refait", "modernise",
-    "modernisons", "moderniser", "migre", "migrons", "reecrit", "reecrire", "remplace", "remplacer",
-    "remplacement", "evolution majeure", "ancien systeme", "ancienne application", "application actuelle",
+    "modernisons", "moderniser", "migre", "migrons", "reecrit", "reecrire", "evolution majeure", "ancien systeme", "ancienne application", "application actuelle",
     "systeme actuel", "notre si actuel",
 )
 # Looser words, only trusted as an answer to « s'agit-il d'un nouveau projet ? ».
@@ -253,7 +256,9 @@ _FRACTIONS: Tuple[Tuple[str, float], ...] = (
     ("trois quarts", 75.0), ("trois quart", 75.0), ("deux tiers", 200 / 3), ("un tiers", 100 / 3),
     ("un quart", 25.0), ("la moitie", 50.0), ("moitie", 50.0), ("la totalite", 100.0), ("totalite", 100.0),
     ("entierement", 100.0), ("integralement", 100.0), ("tout le systeme", 100.0), ("en totalite", 100.0),
-    ("cent pour cent", 100.0),
+    ("cent pour cent", 100.0), ("refonte totale", 100.0), ("refonte complete", 100.0), ("de a a z", 100.0),
+    ("completement", 100.0), ("integrale", 100.0), ("quasi totalite", 95.0), ("quasi tout", 95.0),
+    ("presque tout", 95.0), ("quasiment tout", 95.0), ("la quasi totalite", 95.0),
 )
 _DONT_KNOW = ("je ne sais pas", "je sais pas", "sais pas", "aucune idee", "ne sais pas", "inconnu", "nsp")
 

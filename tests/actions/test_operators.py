@@ -196,3 +196,10 @@ def test_every_family_has_members():
     members: List[str] = [o.name for o in OPERATORS if family_and_place(o) is not None]
     for family in load_families():
         assert any(normalize(name).startswith(family.prefixes[-1]) for name in members), family
+
+
+@pytest.mark.parametrize("text, acronym", [("Au MNHN on prévoit une refonte", "MNHN"), ("slt, FranceAgriMer ici", "FranceAgriMer"),
+                                           ("je suis à AgroParisTech", "AgroParisTech")])
+def test_a_distinctive_unverified_acronym_written_as_usual_names_its_operator(text: str, acronym: str):
+    operator = operator_named(text)
+    assert operator is not None and operator.acronym == acronym
