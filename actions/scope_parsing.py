@@ -212,8 +212,8 @@ _NEW_PROJECT_PHRASES = (
 _EXISTING_SYSTEM_PHRASES = (
     "refonte", "refondre", "existant", "existante", "migration", "migrer", "modernisation", "reecriture",
     "refond", "refondons", "refondent", "refondu", "refondue", "on refait", "refaire", "refait", "modernise",
-    "modernisons", "moderniser", "migre", "migrons", "reecrit", "reecrire", "evolution majeure", "ancien systeme", "ancienne application", "application actuelle",
-    "systeme actuel", "notre si actuel",
+    "modernisons", "moderniser", "migre", "migrons", "reecrit", "reecrire", "evolution majeure", "ancien systeme",
+    "ancienne application", "application actuelle", "systeme actuel", "notre si actuel",
 )
 # Looser words, only trusted as an answer to « s'agit-il d'un nouveau projet ? ».
 _NEW_PROJECT_ANSWERS = ("nouveau", "nouvelle", "neuf", "neuve")
