@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
@@ -39,6 +39,8 @@ from actions.scope_parsing import (
     COLLECTIVITE,
     OPERATEUR,
     SERVICE_DECONCENTRE,
+    EntityAnswer,
+    names_an_entity,
     names_the_state_as_client,
     parse_entity_type,
     parse_percentage,
@@ -82,7 +84,9 @@ _NEXT = re.compile(
     r"( faire)?( maintenant| ensuite| concretement| alors| en premier| d abord| apres)?"
     r"|quelles? (est|sont) (la|les) (suite|prochaines? etapes?|etapes? suivantes?)( a suivre)?( maintenant)?"
     r"|(les |la )?(prochaines? etapes?|etapes? suivantes?|suite des operations)|next steps?"
-    r"|comment (on |je )?(avance|continue|procede|poursui\w+)( maintenant| ensuite)?"
+    r"|comment (on |je )?(avance|continue|procede|poursui\w+|demarre|commence)( maintenant| ensuite)?"
+    r"|(on |je )?(demarre|commence|avance|procede) comment( maintenant| ensuite)?|quelle suite|et apres ca|puis"
+    r"|(je|on) (fais|fait) quoi ensuite|et la suite"
     r"|et concretement( on fait quoi| je fais quoi)?|concretement( on fait quoi| je fais quoi)?"
     r"|quelle (est la )?prochaine etape|next|what next|et donc"
     r")( svp| s il vous plait| merci)?$"
@@ -195,19 +199,23 @@ def is_elliptical(text: str) -> bool:
     return len(normalized.split()) <= MAX_ELLIPTICAL_WORDS or _ELLIPTICAL_START.match(normalized) is not None
 
 
+def clauses(text: str) -> List[str]:
+    """The normalised clauses of a message: « et après ? on a besoin d'aide » → « et apres », « on a besoin d aide »."""
+    return [normalize(part) for part in re.split(r"[?!.;]+", text) if normalize(part)] or [normalize(text)]
+
+
 def asks_why(text: str, parse_data: Dict[str, Any]) -> bool:
     intent, confidence = _intent(parse_data)
     if intent == _WHY_INTENT and confidence >= _MIN_INTENT_CONFIDENCE and is_elliptical(text):
         return True
-    return _WHY.match(normalize(text)) is not None
+    return _WHY.match(clauses(text)[0]) is not None or _WHY.match(normalize(text)) is not None
 
 
 def asks_next_steps(text: str, parse_data: Dict[str, Any]) -> bool:
     intent, confidence = _intent(parse_data)
     if intent == _NEXT_INTENT and confidence >= _MIN_INTENT_CONFIDENCE and is_elliptical(text):
         return True
-    normalized = normalize(text)
-    return _NEXT.match(normalized) is not None or _NEXT_TAIL.search(normalized) is not None
+    return any(_NEXT.match(clause) or _NEXT_TAIL.search(clause) for clause in clauses(text))
 
 
 def aspects_of(text: str) -> List[str]:
@@ -257,6 +265,11 @@ def changed_answers(previous: Dict[str, Any], change: Dict[str, Any]) -> Dict[st
 def _what_if_reading(text: str, last_check: Dict[str, Any]) -> Dict[str, Any]:
     """The answers a what-if gives; a bare number counts as the share when the verdict rested on one."""
     reading = read_scope_answer(text, None, {}).slots
+    entity = parse_entity_type(text, requested=False) if ENTITY_TYPE in reading else None
+    if entity is not None and not names_an_entity(text, entity):
+        # « et si on change de prestataire ? » is another hypothesis, not « et si c'était un prestataire ? »
+        reading.pop(ENTITY_TYPE, None)
+        reading.pop(ORGANISATION, None)
     if REFACTOR_PERCENTAGE not in reading and last_check.get(REFACTOR_PERCENTAGE) is not None:
         share = parse_percentage(re.sub(r"^(et |mais )?(si |avec |a |pour )?(c etait |on etait |on est )?", "",
                                         normalize(text)), requested=True)
@@ -310,11 +323,11 @@ def _target(entry: Dict[str, str], reason: str, topic: Optional[str]) -> Reply:
     return Reply(RESPONSE, reason, response=entry["response"], topic=topic)
 
 
-def aspect_reply(text: str, topic: Optional[str]) -> Optional[Reply]:
+def aspect_reply(text: str, topic: Optional[str], context: Optional[Context] = None) -> Optional[Reply]:
     """The part of the last answer (or the neighbouring answer) that a follow-up asks for."""
     followups = load_followups()
     aspects = aspects_of(text)
-    own = own_aspect_reply(text, topic)
+    own = own_aspect_reply(text, topic, context)
     if own is not None:
         return own
     if topic in followups["perimeter_topics"]:
@@ -327,19 +340,49 @@ def aspect_reply(text: str, topic: Optional[str]) -> Optional[Reply]:
     return None
 
 
-def own_aspect_reply(text: str, topic: Optional[str]) -> Optional[Reply]:
+def own_aspect_reply(text: str, topic: Optional[str], context: Optional[Context] = None) -> Optional[Reply]:
     """An aspect the last answer's topic itself answers (in the order the topic lists them: the most
     specific first)."""
     own = load_followups()["topics"].get(topic or "", {})
     asked = set(aspects_of(text))
     for aspect, target in own.items():
-        if aspect in asked:
-            return _target(target, f"aspect {aspect} de {topic}", topic)
+        if aspect not in asked:
+            continue
+        if aspect == "ministere":
+            ministry = _lead_ministry(text, context)
+            if ministry is None:
+                continue
+            return Reply(RESPONSE, "ministère chef de file", response=target["response"], topic=topic,
+                         values=ministry)
+        return _target(target, f"aspect {aspect} de {topic}", topic)
     return None
 
 
+def _lead_ministry(text: str, context: Optional[Context]) -> Optional[Dict[str, str]]:
+    """The operator named in the message or in the one before, with its lead ministry in the PLF list."""
+    for said in (text, context.last_user_text if context else ""):
+        entity = parse_entity_type(said, requested=False) if said else None
+        if entity is not None and entity.operator is not None and entity.operator.lead_ministry:
+            return {"organisation": entity.operator.label, "ministere": entity.operator.lead_ministry}
+    return None
+
+
+def perimeter_reply(entity: EntityAnswer, topic: Optional[str]) -> Reply:
+    """What the FAQ says of the perimeter for an organisation named by someone (not a verdict)."""
+    if entity.entity_type == COLLECTIVITE:
+        return Reply(FAQ, "collectivité", key="collectivites", topic="collectivites")
+    if entity.entity_type == OPERATEUR and entity.operator is not None:
+        return Reply(RESPONSE, "opérateur reconnu", response="utter_perimetre_operateur_reconnu", topic=topic,
+                     values={"organisation": entity.operator.label})
+    responses = {ADMINISTRATION_CENTRALE: "utter_perimetre_administration", OPERATEUR: "utter_perimetre_operateur",
+                 SERVICE_DECONCENTRE: "utter_perimetre_service_deconcentre"}
+    return Reply(RESPONSE, "autre entité", response=responses.get(entity.entity_type, "utter_perimetre_autre"),
+                 topic=topic)
+
+
 def other_entity_reply(text: str, topic: Optional[str]) -> Optional[Reply]:
-    """« et les hôpitaux ? » after a perimeter answer: the perimeter for that entity."""
+    """« et les hôpitaux ? » after a perimeter answer: the perimeter for that entity (its verdict when the
+    verdict needs no project)."""
     normalized = normalize(text)
     if not _OTHER_ENTITY.match(normalized) and len(normalized.split()) > 3:
         return None
@@ -351,12 +394,7 @@ def other_entity_reply(text: str, topic: Optional[str]) -> Optional[Reply]:
     if entity.entity_type in _ENTITY_ONLY_VERDICTS:
         # Its verdict needs no project: the orientation for that organisation.
         return Reply(CHECK, "situation", values=changed_answers({}, {ENTITY_TYPE: entity.entity_type}))
-    if entity.entity_type == OPERATEUR and entity.operator is not None:
-        return Reply(RESPONSE, "opérateur reconnu", response="utter_perimetre_operateur_reconnu", topic=topic,
-                     values={"organisation": entity.operator.label})
-    responses = {ADMINISTRATION_CENTRALE: "utter_perimetre_administration", OPERATEUR: "utter_perimetre_operateur"}
-    return Reply(RESPONSE, "autre entité", response=responses.get(entity.entity_type, "utter_perimetre_autre"),
-                 topic=topic)
+    return perimeter_reply(entity, topic)
 
 
 def next_steps_reply(context: Context, decision: Optional[FaqDecision] = None, text: str = "") -> Reply:
@@ -365,6 +403,12 @@ def next_steps_reply(context: Context, decision: Optional[FaqDecision] = None, t
     key = str(context.last_check.get("verdict")) if context.after_verdict and context.last_check else context.topic
     if not is_elliptical(text) and decision is not None and decision.key:
         key = decision.key
+    following = _step_after(text, context)
+    if following is not None:
+        return Reply(RESPONSE, f"étape {following}", response=f"utter_suivi_etape_{following}", topic="cinq_etapes")
+    own = own_aspect_reply(text, key, context) if key and key != VERDICT_TOPIC else None
+    if own is not None:
+        return own
     target = load_followups()["next"].get(key or "", "utter_ensuite_general")
     if target.startswith("utter_faq/"):
         faq_key = target.split("/", 1)[1]
@@ -376,6 +420,29 @@ def next_steps_reply(context: Context, decision: Optional[FaqDecision] = None, t
 _ENTITY_DOUBT = re.compile(
     r"\b(operateur|organisme|ministere|administration|collectivite|service|structure|liste|jaune)"
 )
+
+
+# Words naming each of the 5 steps (fact base B3), to tell which step « et après ? » follows.
+_STEP_WORDS = {
+    1: r"enjeux|objectifs",
+    2: r"champ du possible|cartographi\w*|matrice",
+    3: r"prerequis|gouvernance de la depense|standards?",
+    4: r"moteur|centre d excellence|coaching",
+}
+
+
+def _step_after(text: str, context: Context) -> Optional[int]:
+    """« et après ? » after step N, or « on a fini la matrice d'emploi, l'étape d'après ? »: step N + 1."""
+    for response in context.last_responses:
+        match = re.fullmatch(r"utter_suivi_etape_(\d)", response)
+        if match and int(match.group(1)) < 5:
+            return int(match.group(1)) + 1
+    normalized = normalize(text)
+    if re.search(r"\betape", normalized):
+        for step, words in _STEP_WORDS.items():
+            if re.search(rf"\b({words})", normalized):
+                return step + 1
+    return None
 
 
 def why_reply(context: Context, text: str = "") -> Reply:
@@ -470,6 +537,8 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
     """The reply the context calls for, or None when the message is read on its own (see module doc)."""
     if decision.reason == "button":
         return None
+    normalized = normalize(text)
+    elliptical = is_elliptical(text)
     comparison = comparison_reply(text, context)
     if comparison is not None:
         return comparison
@@ -478,45 +547,89 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
         return check
     if asks_for_the_check(text, parse_data):
         return Reply(CHECK, "start")
-    if context.topic and context.topic != VERDICT_TOPIC and is_elliptical(text):
-        own = own_aspect_reply(text, context.topic)
-        if own is not None:
-            return own
-    if asks_why(text, parse_data) or (context.after_verdict and _WHY_VERDICT.match(normalize(text))):
+    named = topic_named_in(text)
+    if elliptical:
+        # « et pour la SREN, qui fait l'analyse ? »: the notion the message names, then the last answer's.
+        for topic in dict.fromkeys(t for t in (named, context.topic) if t and t != VERDICT_TOPIC):
+            own = own_aspect_reply(text, topic, context)
+            if own is not None:
+                return own
+    if asks_why(text, parse_data) or _short_why(normalized, context, decision):
         return why_reply(context, text)
     if asks_next_steps(text, parse_data):
-        return next_steps_reply(context, decision, text)
+        part = part_reply(text, context) if _CONCRETELY.search(normalized) else None
+        return part or next_steps_reply(context, decision, text)
     if decision.reason == "rule_number":
         return None
     step = step_asked(text, context.topic)
     if step is not None:
         return Reply(RESPONSE, f"étape {step}", response=f"utter_suivi_etape_{step}", topic="cinq_etapes")
-    reads_in_context = is_elliptical(text) or decision.key is None or decision.key == context.topic
+    about_an_entity = entity_question_reply(text, context, decision)
+    if about_an_entity is not None:
+        return about_an_entity
+    reads_in_context = elliptical or decision.key is None or decision.key == context.topic
     if context.topic and context.topic != VERDICT_TOPIC and reads_in_context:
-        aspect = aspect_reply(text, context.topic) or part_reply(text, context)
+        aspect = aspect_reply(text, context.topic, context) or part_reply(text, context)
         if aspect is not None:
             return aspect
-    if decision.key is None or (context.after_verdict and is_elliptical(text)):
+    if decision.key is None or (context.after_verdict and elliptical):
         return _unplaced_reply(text, context, decision)
     return None
+
+
+# « concrètement, ça passe par quoi ? » asks the detail of the last answer, not what comes after it.
+_CONCRETELY = re.compile(r"\b(concretement|ca passe par quoi|en pratique|c est a dire)\b")
+MAX_WORDS_OF_A_SHORT_WHY = 10
+
+
+def _short_why(normalized: str, context: Context, decision: FaqDecision) -> bool:
+    """« pourquoi ce niveau-là, on est une petite commune » after an answer, « pourquoi, c'est pas un nouveau
+    projet pourtant » after a verdict: a why about the last reply, unless it is a clear question of its own."""
+    if context.after_verdict and _WHY_VERDICT.match(normalized):
+        return True
+    return bool(context.topic) and normalized.startswith(("pourquoi", "mais pourquoi", "et pourquoi")) \
+        and len(normalized.split()) <= MAX_WORDS_OF_A_SHORT_WHY and decision.key in (None, context.topic)
+
+
+def entity_question_reply(text: str, context: Context, decision: FaqDecision) -> Optional[Reply]:
+    """« le CNES est-il soumis à la doctrine ? », « l'INCa fait-il partie des opérateurs ? »: the perimeter for
+    the organisation named (a question about someone, not one's own project)."""
+    normalized = normalize(text)
+    if not (_CONCERNED.search(normalized) or _PART_OF.search(normalized)) or _FIRST_PERSON.search(normalized):
+        return None
+    entity = parse_entity_type(text, requested=False)
+    if entity is None or (entity.operator is None and decision.key is not None):
+        return None
+    reply = perimeter_reply(entity, context.topic)
+    return Reply(reply.kind, "question sur une organisation", key=reply.key, response=reply.response,
+                 topic="champ_application" if reply.kind == RESPONSE else reply.topic, values=reply.values)
+
+
+_PART_OF = re.compile(
+    r"\b(fait (il|elle) partie|font (ils|elles) partie|fait partie|dans la liste|est (il|elle) dedans)\b"
+)
 
 
 def _unplaced_reply(text: str, context: Context, decision: FaqDecision) -> Optional[Reply]:
     """A message the classifier could not place (or a short one after a verdict): a general aspect
     (financing, contact…), another entity, or an aspect of the notion it names itself."""
+    named = topic_named_in(text)
     if context.after_verdict:
         if decision.key is None and len(normalize(text).split()) <= 4 and _OTHER_ENTITY.match(normalize(text)):
             return other_entity_reply(text, None)
-        return aspect_reply(text, None)
-    named = topic_named_in(text)
-    return aspect_reply(text, named) if named else None
+        return (own_aspect_reply(text, named, context) if named else None) or aspect_reply(text, None, context)
+    return aspect_reply(text, named, context) if named else None
 
 
-def repeats_last_answer(reply_response: str, text: str, context: Context) -> bool:
-    """The same answer as the last turn's, to a different message."""
-    return reply_response in context.last_responses and normalize(text) != normalize(context.last_user_text)
+def second_question(text: str) -> Optional[str]:
+    """The FAQ key of a second question asked with a situation (« …, sommes-nous concernés, et faut-il du
+    SecNumCloud ? », « Concernés, et qui contrôle ? »): answered after the verdict."""
+    normalized = normalize(text)
+    for _, name in _notions_named(normalized):
+        key = str(load_followups()["concepts"][name]["key"])
+        if key not in _PERIMETER_KEYS:
+            return key
+    return None
 
 
-def related_after(topic: Optional[str], catalog_related: Sequence[str]) -> List[str]:
-    """Questions to suggest when the last answer already said everything: the topic's related questions."""
-    return [key for key in catalog_related if key != topic][:_REPLY_BUTTONS]
+_PERIMETER_KEYS = frozenset({"champ_application", "projet_concerne", "collectivites", "autres_questions"})

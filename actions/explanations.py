@@ -6,6 +6,7 @@ import re
 from typing import Dict, List, Sequence, Tuple
 
 from actions import fact_base
+from actions.answer_parts import MIN_SCORE, AnswerParts
 
 # How a Part B section is named in a sentence (its heading names the page, not how to say it).
 _PAGES = {
@@ -57,13 +58,38 @@ def _rule_bullet(text: str) -> List[str]:
     return [" ".join(part.strip() for part in bullet)]
 
 
-def passage(section_id: str) -> str:
-    """What the section says, in the fact base's own words: its first paragraph, whole lines up to
-    MAX_PASSAGE_CHARACTERS (« … » when cut)."""
-    lines = fact_base.load()[section_id].text.split("\n\n")[0].splitlines()
+def _clean(line: str) -> str:
+    return _MARKUP.sub("", re.sub(r"^\s*(-|\d+\.)\s*", "", line)).strip()
+
+
+def _bullets(text: str) -> List[str]:
+    """The bullets of a section's text, each with its continuation lines."""
+    bullets: List[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if line.startswith((" ", "\t")) and bullets:
+            bullets[-1] += " " + line.strip()
+        else:
+            bullets.append(line.strip())
+    return bullets
+
+
+def passage(section_id: str, question: str = "") -> str:
+    """What the section says, in the fact base's own words: the bullet that shares the most informative words
+    with the question it answered, else its first paragraph, whole lines up to MAX_PASSAGE_CHARACTERS."""
+    text = fact_base.load()[section_id].text
+    if question:
+        parts = AnswerParts([text])
+        best = max(_bullets(text), key=lambda bullet: parts.score(question, bullet), default="")
+        if best and parts.score(question, best) >= MIN_SCORE and not section_id.startswith("B1-"):
+            clean = _clean(best).replace("d'une sensibilité particulière", "particulièrement sensibles")
+            if len(clean) <= MAX_PASSAGE_CHARACTERS:
+                return clean
+    lines = text.split("\n\n")[0].splitlines()
     if section_id.startswith("B1-"):
         # A rule: its own bullet, not the notes that read it with others.
-        lines = _rule_bullet(fact_base.load()[section_id].text)
+        lines = _rule_bullet(text)
     said = ""
     for line in lines:
         clean = _MARKUP.sub("", re.sub(r"^\s*(-|\d+\.)\s*", "", line)).strip()
@@ -78,7 +104,7 @@ def passage(section_id: str) -> str:
     return said
 
 
-def explanation(section_ids: Sequence[str]) -> Tuple[str, str, str]:
+def explanation(section_ids: Sequence[str], question: str = "") -> Tuple[str, str, str]:
     """(where it comes from, what the main section says, the source line) for an answer declaring these
     sections."""
     sections = fact_base.load()
@@ -97,4 +123,4 @@ def explanation(section_ids: Sequence[str]) -> Tuple[str, str, str]:
     sources = sources[:MAX_SOURCES]
     prefix = "Source : " if len(sources) == 1 else "Sources : "
     main = next((sid for sid in named if sid != fact_base.PREAMBLE), named[0] if named else fact_base.PREAMBLE)
-    return _joined(origins), passage(main), prefix + " ; ".join(sources)
+    return _joined(origins), passage(main, question), prefix + " ; ".join(sources)

@@ -21,6 +21,7 @@ from actions.conversation import (
     answer_parts,
     part_reply,
     reply_in_context,
+    second_question,
 )
 from actions.explanations import explanation
 from actions.faq_catalog import faq_button, load_catalog, related_buttons, starter_buttons
@@ -156,7 +157,7 @@ def say_already_answered(topic: Optional[str], dispatcher: CollectingDispatcher)
 
 
 def explain_last_answer(context: Context, dispatcher: CollectingDispatcher) -> List[EventType]:
-    origin, passage, sources = explanation(context.last_sections)
+    origin, passage, sources = explanation(context.last_sections, context.last_user_text)
     dispatcher.utter_message(response="utter_pourquoi_reponse", origine=origin, passage=passage, sources=sources,
                              metadata={"sections": list(context.last_sections)})
     return []
@@ -177,6 +178,16 @@ def what_if_answers(reply: Reply, tracker: Tracker) -> Tuple[Dict[str, Any], Dic
     return answers, {name: value for name, value in given.items() if answers.get(name) is not None}
 
 
+def answer_second_question(text: str, dispatcher: CollectingDispatcher) -> List[EventType]:
+    """After a verdict given for a whole situation, the other question the message asked (« …, et faut-il du
+    SecNumCloud ? »), answered as on its own; the verdict stays the topic of the conversation."""
+    key = second_question(text)
+    if key is None or key not in load_catalog():
+        return []
+    dispatcher.utter_message(response=f"{FAQ_RESPONSE_PREFIX}{key}", buttons=related_buttons(key))
+    return []
+
+
 def go_on_with_check(reply: Reply, tracker: Tracker, dispatcher: CollectingDispatcher) -> List[EventType]:
     """A what-if or a situation: the verdict at once when every answer is known, else the check goes on
     with the answers given and asks what is missing (data/rules/conversation.yml runs the form)."""
@@ -191,7 +202,8 @@ def go_on_with_check(reply: Reply, tracker: Tracker, dispatcher: CollectingDispa
     elif answers.get(ORGANISATION):
         dispatcher.utter_message(response="utter_operator_recognised", organisation=answers[ORGANISATION])
     if not missing_answers(answers):
-        return give_verdict(dispatcher, {**answers, CHECK_ANSWERS: given})
+        events = give_verdict(dispatcher, {**answers, CHECK_ANSWERS: given})
+        return events + answer_second_question(tracker.latest_message.get("text") or "", dispatcher)
     if reply.reason == "situation":
         dispatcher.utter_message(response="utter_situation_reprise")
     return ([SlotSet(name, value) for name, value in answers.items() if value is not None]

@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import CHECK_TO_CONTINUE
 from actions.conversation import read_check_in_context
-from actions.faq import answer_in_context, context_of, reply_from_context, what_if_answers
+from actions.faq import answer_in_context, answer_second_question, context_of, reply_from_context, what_if_answers
 from actions.scope_answers import (
     CHECK_ANSWERS,
     SCOPE_FAILURES,
@@ -112,7 +112,8 @@ class ActionScopeVerdict(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        return give_verdict(dispatcher, tracker.slots)
+        events = give_verdict(dispatcher, tracker.slots)
+        return events + answer_second_question(tracker.latest_message.get("text") or "", dispatcher)
 
 
 class ActionStartCheck(Action):

@@ -58,7 +58,7 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
             "sgdsn", "anssi", "dae", "direction des achats de l etat", "cabinet du ministre", "cabinet ministeriel",
             "direction d administration centrale", "directions d administration centrale", "dac",
             "sous direction", "en centrale", "administration de tutelle", "meae", "minarm", "mte", "mtect", "masa",
-            "menj", "mesr", "mefsin", "dgac", "dgs", "dgsi", "dnum", "sg du ministere", "secretariat general du",
+            "menj", "mesr", "mefsin", "dgac", "dgsi", "dnum", "sg du ministere", "secretariat general du",
         ),
     ),
     (
@@ -156,6 +156,20 @@ def works_for_the_state(normalized: str) -> bool:
     remainder = _WORKS_FOR.sub(lambda match: f" {_role(match.group(0))} ", normalized)
     return remainder != normalized and _mentions(remainder, other_words) and find_operator(remainder) is None \
         and not _mentions(remainder, dict(_ENTITY_KEYWORDS)[ADMINISTRATION_CENTRALE])
+
+
+_ARTICLE = r"(?:un|une|le|la|l|les|des|du|au|aux|chez|en|dans|a|notre|nos|mon|ma|leur)"
+
+
+def names_an_entity(text: str, answer: EntityAnswer) -> bool:
+    """The entity is named as one (« et si c'était une association ? », « et pour la préfecture ? »), not a
+    word of another hypothesis (« et si on change de prestataire ? »)."""
+    if answer.operator is not None:
+        return True
+    normalized = normalize(text)
+    phrases = dict(_ENTITY_KEYWORDS).get(answer.entity_type, ()) + (
+        _SERVICE_DECONCENTRE_KEYWORDS if answer.entity_type == SERVICE_DECONCENTRE else ())
+    return any(re.search(rf"(?<!\w){_ARTICLE} {re.escape(phrase)}(?!\w)", normalized) for phrase in phrases)
 
 
 def parse_entity_type(text: str, requested: bool) -> Optional[EntityAnswer]:
@@ -258,7 +272,9 @@ _FRACTIONS: Tuple[Tuple[str, float], ...] = (
     ("entierement", 100.0), ("integralement", 100.0), ("tout le systeme", 100.0), ("en totalite", 100.0),
     ("cent pour cent", 100.0), ("refonte totale", 100.0), ("refonte complete", 100.0), ("de a a z", 100.0),
     ("completement", 100.0), ("integrale", 100.0), ("quasi totalite", 95.0), ("quasi tout", 95.0),
-    ("presque tout", 95.0), ("quasiment tout", 95.0), ("la quasi totalite", 95.0),
+    ("presque tout", 95.0), ("quasiment tout", 95.0), ("la quasi totalite", 95.0), ("refaisait tout", 100.0),
+    ("refaire tout", 100.0), ("tout refaire", 100.0), ("refait tout", 100.0), ("tout refait", 100.0),
+    ("refondait tout", 100.0), ("tout refondre", 100.0),
 )
 _DONT_KNOW = ("je ne sais pas", "je sais pas", "sais pas", "aucune idee", "ne sais pas", "inconnu", "nsp")
 

@@ -105,6 +105,8 @@ def longest_value(placeholder: str) -> str:
         return max((operator.label for operator in load_operators()), key=len)
     if placeholder == "part":
         return "100"
+    if placeholder == "ministere":
+        return max((operator.lead_ministry for operator in load_operators()), key=len)
     if placeholder in EXPLANATION_PARTS:
         return longest_explanation()[EXPLANATION_PARTS.index(placeholder)]
     answers = [v.get("text", "") for name, variants in load_response_variants().items()
