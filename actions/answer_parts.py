@@ -69,6 +69,10 @@ class AnswerParts:
         asked = set(_stems(question))
         return sum(self.rarity.get(stem, 0.0) for stem in asked & set(_stems(line)))
 
+    def shared(self, question: str, line: str) -> int:
+        """How many informative words the question and the line share."""
+        return len(set(_stems(question)) & set(_stems(line)))
+
     def part_asked(self, question: str, answer: str) -> Optional[Part]:
         """The line sharing the most informative words with the question (with the list it opens, if it
         ends with « : »), or None when no line shares enough."""

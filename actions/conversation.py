@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from actions.answer_parts import AnswerParts
+from actions.answer_parts import AnswerParts, answer_lines
 from actions.context import VERDICT_TOPIC
 from actions.faq_decision import FaqDecision
 from actions.scope_answers import (
@@ -93,7 +93,7 @@ _NEXT = re.compile(
 )
 # « et si c'était… », « et pour un rectorat ? », « avec 60 % ? »: one answer of the check changed.
 _WHAT_IF = re.compile(
-    r"^(et |mais |ok |d accord |alors |donc |bon )*(si |pour |avec |dans le cas |en cas |imaginons |supposons "
+    r"^(et |mais |ok |d accord |alors |donc |bon )*(si |pour |par |avec |dans le cas |en cas |imaginons |supposons "
     r"|admettons |a |au |en |un |une |le |la |les |des |chez |quid )"
 )
 # A short message that only makes sense against what was said before.
@@ -108,7 +108,8 @@ _WHY_VERDICT = re.compile(
 )
 # « la suite c'est quoi ? », « donc on n'a rien à faire ? »
 _NEXT_TAIL = re.compile(
-    r"\b(la suite|la prochaine etape|les prochaines etapes|et apres|et ensuite)( c est quoi| alors)?$"
+    r"\b(la suite|la prochaine etape|les prochaines etapes|et apres|et ensuite|quelle suite|et maintenant"
+    r"|l etape (d apres|suivante))( c est quoi| alors)?$"
     r"|\b(on|je|nous) (fait|fais|faisons) quoi( maintenant| alors| ensuite| concretement)?$"
     r"|\b(on )?(n )?a rien a faire\b|\brien a faire\b|\bpas d obligation\b"
 )
@@ -116,14 +117,15 @@ _NEXT_TAIL = re.compile(
 _FIRST_PERSON = re.compile(r"\b(je|j|nous|notre|nos|on|mon|ma|mes)\b")
 _CONCERNED = re.compile(
     r"\b(concern\w*|s appliqu\w*|appliqu\w* la doctrine|applicable|soumis\w*|oblig\w*|rentr\w*|champ|tomb\w*"
-    r"|vise\w*|relev\w*|scope|perimetre|oui ou non|suivre (la doctrine|cloud au centre))\b"
+    r"|vise\w*|relev\w*|scope|perimetre|oui ou non|suivre (la doctrine|cloud au centre)|contraintes?|exigences?"
+    r"|de quel cote|on doit faire quoi|que (doit on|devons nous) faire)\b"
 )
 MAX_ELLIPTICAL_WORDS = 6
 # « quelle différence entre X et Y ? », « X ou Y ? », « X par rapport à Y »
 _COMPARISON = re.compile(
     r"\b(differences?|different\w*|differencier|distingue\w*|distinction|compar\w*|versus|vs|par rapport (a|au|aux)"
     r"|plutot|ou bien|ou alors|contrairement|pareil|meme chose|quel rapport|lien entre|rapport entre|choisir entre"
-    r"|nuances?|confond\w*|ecart|entre (le|la|les|l|une|un)? ?\w+ et)\b"
+    r"|nuances?|confond\w*|ecart|hesit\w*|qu est ce qui change|ce qui change|entre (\w+ ){1,6}et)\b"
 )
 _STEP_NUMBERS = {
     "premiere": 1, "1ere": 1, "1re": 1, "1": 1, "un": 1, "deuxieme": 2, "seconde": 2, "2e": 2, "2eme": 2, "2": 2,
@@ -182,6 +184,28 @@ def _intent(parse_data: Dict[str, Any]) -> Tuple[str, float]:
     return str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)
 
 
+def question_part(text: str) -> str:
+    """The sentence that asks, normalised: « on a compris qu'on n'était pas obligés. On trouve ces offres où ? »
+    asks where the offers are, not whether one is concerned."""
+    sentences = [part for part in re.split(r"(?<=[.!?])\s+", text.strip()) if part.strip()]
+    asked = [sentence for sentence in sentences if "?" in sentence]
+    return normalize(asked[-1] if asked else text)
+
+
+# A follow-up that points back to what was said: « on les achète comment, ces offres ? », « ça impose quoi ? »
+_ANAPHORA = re.compile(
+    r"\b(ces|cette|cet|ca|cela|celles?|ceux|celui)\b"
+    r"|\b(les|la|l|y|en) (achet|trouv|obt|demand|utilis|chois|prend|pren)\w*"
+)
+# A reading the classifier is this sure of, of a message that is not short, is read on its own.
+CLEAR_READING_CONFIDENCE = 0.6
+
+
+def _clear_on_its_own(text: str, decision: FaqDecision, context: Context) -> bool:
+    return decision.reason in ("confident", "rule_number") and decision.key not in (None, context.topic) \
+        and decision.confidence >= CLEAR_READING_CONFIDENCE and len(normalize(text).split()) > MAX_ELLIPTICAL_WORDS
+
+
 def asks_for_the_check(text: str, parse_data: Dict[str, Any]) -> bool:
     """« la doctrine s'applique à nous ? » read between the check and an FAQ question (too close to call for
     the classifier): someone asking about their own case wants the check."""
@@ -201,7 +225,7 @@ def is_elliptical(text: str) -> bool:
 
 def clauses(text: str) -> List[str]:
     """The normalised clauses of a message: « et après ? on a besoin d'aide » → « et apres », « on a besoin d aide »."""
-    return [normalize(part) for part in re.split(r"[?!.;]+", text) if normalize(part)] or [normalize(text)]
+    return [normalize(part) for part in re.split(r"[?!.;:,]+", text) if normalize(part)] or [normalize(text)]
 
 
 def asks_why(text: str, parse_data: Dict[str, Any]) -> bool:
@@ -279,6 +303,7 @@ def _what_if_reading(text: str, last_check: Dict[str, Any]) -> Dict[str, Any]:
     return reading
 
 
+_OTHER_HYPOTHESIS = re.compile(r"\bchang\w* d(e|u|es) (prestataires?|fournisseurs?|editeurs?|societes?|hebergeurs?)\b")
 # Entities whose verdict does not depend on the project.
 _ENTITY_ONLY_VERDICTS = (COLLECTIVITE, SERVICE_DECONCENTRE, AUTRE)
 
@@ -300,15 +325,17 @@ def read_check_in_context(text: str, context: Context, intent: str = "") -> Opti
             if change and answers != previous:
                 return Reply(CHECK, "what_if", values=answers)
     reading = read_scope_answer(text, None, {}).slots
+    if reading.get(ENTITY_TYPE) == AUTRE and _OTHER_HYPOTHESIS.search(normalized):
+        reading.pop(ENTITY_TYPE)  # « si on change de prestataire » names no organisation
     own = _FIRST_PERSON.search(normalized) is not None or intent in ("inform", "check_scope")
-    asks_applicability = _CONCERNED.search(normalized) is not None or intent in ("inform", "check_scope")
+    asks_applicability = _CONCERNED.search(question_part(text)) is not None or intent in ("inform", "check_scope")
     with_project = NEW_PROJECT in reading or REFACTOR_PERCENTAGE in reading
     if ENTITY_TYPE not in reading:
         # « Nouveau projet de portail, on part de zéro : faut-il appliquer la doctrine ? »: the check asks who.
         if with_project and own and asks_applicability:
             return Reply(CHECK, "situation", values=changed_answers({}, reading))
         return None
-    if with_project and (own or asks_applicability):
+    if with_project and (own or asks_applicability or "?" not in text):
         return Reply(CHECK, "situation", values=changed_answers({}, reading))
     if reading[ENTITY_TYPE] in _ENTITY_ONLY_VERDICTS and asks_applicability:
         return Reply(CHECK, "situation", values=changed_answers({}, {ENTITY_TYPE: reading[ENTITY_TYPE]}))
@@ -548,17 +575,28 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
     if asks_for_the_check(text, parse_data):
         return Reply(CHECK, "start")
     named = topic_named_in(text)
-    if elliptical:
-        # « et pour la SREN, qui fait l'analyse ? »: the notion the message names, then the last answer's.
-        for topic in dict.fromkeys(t for t in (named, context.topic) if t and t != VERDICT_TOPIC):
+    clear = _clear_on_its_own(text, decision, context)
+    if elliptical or _ANAPHORA.search(normalized):
+        # « et pour la SREN, qui fait l'analyse ? »: the notion the message names, then the last answers'.
+        for topic in _topics_in_context(named, context, decision, clear):
             own = own_aspect_reply(text, topic, context)
             if own is not None:
                 return own
+    not_that = _why_not(normalized, context)
+    if not_that is not None:
+        return not_that
+    rule = _rule_by_number_alone(normalized, context)
+    if rule is not None:
+        return rule
+    if context.after_verdict and context.last_check and context.last_check.get(ENTITY_TYPE) == COLLECTIVITE \
+            and _COLLECTIVITE_OBLIGATION.search(normalized):
+        return Reply(FAQ, "obligations d'une collectivité", key="collectivites", topic="collectivites")
     if asks_why(text, parse_data) or _short_why(normalized, context, decision):
         return why_reply(context, text)
     if asks_next_steps(text, parse_data):
         part = part_reply(text, context) if _CONCRETELY.search(normalized) else None
-        return part or next_steps_reply(context, decision, text)
+        aspect = aspect_reply(text, None, context) if len(clauses(text)) > 1 else None
+        return part or aspect or next_steps_reply(context, decision, text)
     if decision.reason == "rule_number":
         return None
     step = step_asked(text, context.topic)
@@ -567,14 +605,78 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
     about_an_entity = entity_question_reply(text, context, decision)
     if about_an_entity is not None:
         return about_an_entity
-    reads_in_context = elliptical or decision.key is None or decision.key == context.topic
+    reads_in_context = (elliptical and not clear) or decision.key is None or decision.key == context.topic
     if context.topic and context.topic != VERDICT_TOPIC and reads_in_context:
         aspect = aspect_reply(text, context.topic, context) or part_reply(text, context)
         if aspect is not None:
             return aspect
-    if decision.key is None or (context.after_verdict and elliptical):
+    if decision.key is None or (context.after_verdict and elliptical and not clear):
         return _unplaced_reply(text, context, decision)
     return None
+
+
+# After a verdict, the FAQ question its subject is (« et c'est quoi l'intérêt alors ? » after a collectivité).
+_TOPIC_OF_VERDICT = {
+    "hors_circulaire_collectivite": "collectivites",
+    "concerne": "projet_concerne",
+    "non_concerne": "projet_concerne",
+    "service_deconcentre_a_confirmer": "champ_application",
+    "hors_circulaire_autre": "champ_application",
+}
+
+
+def _topics_in_context(named: Optional[str], context: Context, decision: FaqDecision, clear: bool) -> List[str]:
+    """Whose aspects a follow-up may ask: the notion it names, the last answer's topic (unless the message is
+    clear on its own), the answers given with the last verdict (a second question) and the verdict's subject."""
+    topics = [named] if named else []
+    if not clear:
+        topics.append(context.topic or "")
+        topics += [response.split("/", 1)[1] for response in context.last_responses
+                   if response.startswith("utter_faq/")]
+        if context.after_verdict and context.last_check:
+            topics.append(_TOPIC_OF_VERDICT.get(str(context.last_check.get("verdict")), ""))
+    return [topic for topic in dict.fromkeys(topics) if topic and topic != VERDICT_TOPIC]
+
+
+_BARE_NUMBER = re.compile(
+    r"^(et |ok |bon )?(la |et la )?(?P<number>\d{1,2}|[a-z]+ieme|premiere)( regle)?( c est quoi)?( deja)?$"
+)
+_ORDINAL_WORDS = {"premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5, "sixieme": 6,
+                  "septieme": 7, "huitieme": 8, "neuvieme": 9, "dixieme": 10, "onzieme": 11, "douzieme": 12,
+                  "treizieme": 13, "quatorzieme": 14, "quinzieme": 15}
+_COLLECTIVITE_OBLIGATION = re.compile(r"\b(secnumcloud|secnum|snc|oblig\w*|forc\w*|impos\w*|contraint\w*)\b")
+
+
+def _rule_by_number_alone(normalized: str, context: Context) -> Optional[Reply]:
+    """« la 4 c'est quoi déjà ? » right after the rules: rule R4."""
+    if not (context.topic == "regles" or (context.topic or "").startswith("regle_r")):
+        return None
+    match = _BARE_NUMBER.match(normalized)
+    if not match:
+        return None
+    word = match.group("number")
+    number = int(word) if word.isdigit() else _ORDINAL_WORDS.get(word)
+    if number is None or not 1 <= number <= 15:
+        return None
+    return Reply(FAQ, f"règle {number}", key=f"regle_r{number}", topic=f"regle_r{number}")
+
+
+_WHY_NOT = re.compile(r"^(et |mais )?pourquoi pas (le |la |l |les |du |de la |un |une )?(?P<notion>.+)$")
+
+
+def _why_not(normalized: str, context: Context) -> Optional[Reply]:
+    """« pourquoi pas Nubo ? »: what that notion's answer says about the last question."""
+    match = _WHY_NOT.match(normalized)
+    if not match:
+        return None
+    key = topic_named_in(match.group("notion"))
+    answer = dict(context.answers).get(key or "")
+    if not key or not answer:
+        return None
+    part = answer_parts(context.answers).part_asked(f"{context.last_user_text} {normalized}", answer)
+    if part is None:
+        return None
+    return Reply(PART, "pourquoi pas", topic=key, values={"extrait": part.line, "sources": part.source})
 
 
 # « concrètement, ça passe par quoi ? » asks the detail of the last answer, not what comes after it.
@@ -617,8 +719,32 @@ def _unplaced_reply(text: str, context: Context, decision: FaqDecision) -> Optio
     if context.after_verdict:
         if decision.key is None and len(normalize(text).split()) <= 4 and _OTHER_ENTITY.match(normalize(text)):
             return other_entity_reply(text, None)
-        return (own_aspect_reply(text, named, context) if named else None) or aspect_reply(text, None, context)
-    return aspect_reply(text, named, context) if named else None
+        aspect = (own_aspect_reply(text, named, context) if named else None) or aspect_reply(text, None, context)
+        if aspect is None and named and decision.key != named and len(normalize(text).split()) <= 5:
+            # « SecNumCloud obligatoire du coup ? »: the notion the short message names.
+            return Reply(FAQ, "notion nommée", key=named, topic=named)
+        return aspect
+    if named:
+        return aspect_reply(text, named, context)
+    return _answer_line(text, context, decision)
+
+
+# A line of an answer read for a message nothing else placed, only when it clearly is that line.
+MIN_SCORE_WITHOUT_CONTEXT = 4.0
+
+
+def _answer_line(text: str, context: Context, decision: FaqDecision) -> Optional[Reply]:
+    """« On peut appliquer la doctrine projet par projet ? »: the one line of all the answers that says it."""
+    if decision.key is not None or not context.answers or parse_entity_type(text, requested=False) is not None:
+        return None
+    parts = answer_parts(context.answers)
+    scored = sorted(((parts.score(text, line), key, line) for key, answer in context.answers
+                     for line in answer_lines(answer)[0]), reverse=True)
+    if not scored or scored[0][0] < MIN_SCORE_WITHOUT_CONTEXT or parts.shared(text, scored[0][2]) < 2:
+        return None
+    _, key, line = scored[0]
+    return Reply(PART, "ligne d'une réponse", topic=key,
+                 values={"extrait": line, "sources": answer_lines(dict(context.answers)[key])[1], "seule": True})
 
 
 def second_question(text: str) -> Optional[str]:

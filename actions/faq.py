@@ -236,9 +236,12 @@ def carry_out(reply: Reply, context: Context, tracker: Tracker, dispatcher: Coll
     if reply.kind == BOTH_SIDES:
         return say_both_sides(list(reply.values["keys"]), text, domain, dispatcher)
     if reply.kind == PART:
-        dispatcher.utter_message(response="utter_comme_indique", **reply.values,
+        values = {name: value for name, value in reply.values.items() if name in ("extrait", "sources")}
+        template = "utter_reponse_partielle" if reply.values.get("seule") else "utter_comme_indique"
+        dispatcher.utter_message(response=template, **values,
                                  metadata={"sections": sections_of(f"{FAQ_RESPONSE_PREFIX}{reply.topic}", domain)})
-        return [SlotSet("fallback_count", 0)]
+        topic = [SlotSet(TOPIC, reply.topic)] if reply.values.get("seule") else []
+        return [SlotSet("fallback_count", 0)] + topic
     if reply.kind == CHECK:
         return go_on_with_check(reply, tracker, dispatcher)
     if reply.kind == EXPLAIN_ANSWER:
@@ -254,6 +257,10 @@ def carry_out(reply: Reply, context: Context, tracker: Tracker, dispatcher: Coll
         return answer_faq_key(reply.key, dispatcher)
     response = str(reply.response)
     if response in context.last_responses and text != context.last_user_text:
+        # The same part again: the whole answer of its topic, if it was not just given.
+        whole = f"{FAQ_RESPONSE_PREFIX}{reply.topic}"
+        if reply.topic in load_catalog() and whole not in context.last_responses:
+            return answer_faq_key(str(reply.topic), dispatcher)
         return say_already_answered(context.topic, dispatcher)
     dispatcher.utter_message(response=response, **reply.values)
     topic = [SlotSet(TOPIC, reply.topic)] if reply.topic != context.topic else []

@@ -54,8 +54,8 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
             "administration centrale", "administrations centrales", "ministere", "ministeres",
             "ministeriel", "ministerielle", "direction generale", "secretariat general",
             "direction interministerielle", "delegation interministerielle", "service a competence nationale",
-            "premier ministre", "matignon", "bercy", "dinum", "dgfip", "dgddi", "dgcl", "dgos", "insee",
-            "sgdsn", "anssi", "dae", "direction des achats de l etat", "cabinet du ministre", "cabinet ministeriel",
+            "premier ministre", "matignon", "bercy", "dgfip", "dgddi", "dgcl", "dgos", "insee",
+            "sgdsn", "dae", "direction des achats de l etat", "cabinet du ministre", "cabinet ministeriel",
             "direction d administration centrale", "directions d administration centrale", "dac",
             "sous direction", "en centrale", "administration de tutelle", "meae", "minarm", "mte", "mtect", "masa",
             "menj", "mesr", "mefsin", "dgac", "dgsi", "dnum", "sg du ministere", "secretariat general du",
@@ -79,7 +79,7 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
             "entreprise", "societe", "association", "prive", "privee", "start up", "startup",
             "prestataire", "esn", "ssii", "editeur", "particulier", "citoyen", "fondation", "pme", "tpe",
             "cabinet de conseil", "bureau d etudes", "consultant", "consultante", "freelance", "integrateur",
-            "sous traitant", "titulaire du marche",
+            "sous traitant", "titulaire du marche", "boite privee", "entreprise privee", "societe privee", "boite",
         ),
     ),
 )
@@ -122,7 +122,9 @@ def _mentions(normalized_text: str, phrases: Iterable[str]) -> bool:
 _WORKS_FOR = re.compile(
     r"\b(pour|au profit (de|du|des)|pour le compte (de|du|des)|aupres (de|du|des)|clients?( de| du| des)?"
     r"|prestataires?( de| du| des)?|sous traitants?( de| du| des)?|titulaires? (du|d un) marche( de| du| des)?"
-    r"|financee?s? par|subventionnee?s? par|avec|appels? d offres?( du| de la| des| de l)?"
+    r"|financee?s?( a \d+ %)? par|subventionnee?s?( a \d+ %)? par|avec|appels? d offres?( du| de la| des| de l)?"
+    r"|subventions? (ministeriel\w*|de l etat|du ministere|des ministeres)"
+    r"|vend\w*( (nos|des|ses|un|une|nos propres))? (\w+ ){0,5}(a|aux|au)"
     r"|marches? publics?( du| de la| des| de l)?)( (?!et\b|on\b|nous\b|qui\b)\w+){1,6}"
 )
 
@@ -137,7 +139,7 @@ def _role(phrase: str) -> str:
 
 _CLIENT = re.compile(
     r"\b(clients?|au profit|pour le compte|(realise\w*|travaill\w*|intervien\w*|developp\w*|prestations?|missions?)"
-    r" pour)\b"
+    r" pour|vend\w*)\b"
 )
 
 
@@ -158,7 +160,8 @@ def works_for_the_state(normalized: str) -> bool:
         and not _mentions(remainder, dict(_ENTITY_KEYWORDS)[ADMINISTRATION_CENTRALE])
 
 
-_ARTICLE = r"(?:un|une|le|la|l|les|des|du|au|aux|chez|en|dans|a|notre|nos|mon|ma|leur)"
+_ARTICLE = (r"(?:un|une|le|la|l|les|des|du|au|aux|chez|en|dans|a|notre|nos|mon|ma|leur|etait|etions|serait|serions"
+            r"|devenait|devenions|etre|places?|placee?s?)")
 
 
 def names_an_entity(text: str, answer: EntityAnswer) -> bool:
@@ -285,6 +288,7 @@ LESS_OR_EQUAL = "<="
 EQUAL = "="
 _COMPARATORS: Tuple[Tuple[str, str], ...] = (
     ("plus de", GREATER), ("plus que", GREATER), ("superieur a", GREATER), ("superieure a", GREATER),
+    ("depasse", GREATER), ("depasser", GREATER), ("depassait", GREATER), ("au dessus de", GREATER),
     ("au dela de", GREATER), ("au moins", GREATER_OR_EQUAL), ("minimum", GREATER_OR_EQUAL),
     ("moins de", LESS), ("moins que", LESS), ("inferieur a", LESS), ("inferieure a", LESS),
     ("en dessous de", LESS), ("au plus", LESS_OR_EQUAL), ("au maximum", LESS_OR_EQUAL),

@@ -135,7 +135,8 @@ def test_why_with_nothing_before_says_what_it_can_explain() -> None:
         (after("verdict", VERDICT_NEW), "utter_ensuite_concerne"),
         (after("verdict", VERDICT_COLLECTIVITE), "utter_ensuite_collectivite"),
         (after("verdict", VERDICT_40), "utter_ensuite_non_concerne"),
-        (after("donnees_sensibles"), "utter_ensuite_donnees_sensibles"),
+        (after("donnees_sensibles"), "utter_ensuite_analyse"),
+        (after("evaluation_sensibilite"), "utter_ensuite_donnees_sensibles"),
         (Context(), "utter_ensuite_general"),
     ],
 )
