@@ -25,6 +25,7 @@ import yaml
 
 from actions.answer_parts import AnswerParts, answer_lines
 from actions.context import VERDICT_TOPIC
+from actions.explanations import fact_part
 from actions.faq_decision import FaqDecision
 from actions.scope_answers import (
     ENTITY_TYPE,
@@ -542,11 +543,17 @@ def part_reply(text: str, context: Context) -> Optional[Reply]:
     answer = dict(context.answers).get(context.topic or "")
     if not answer:
         return None
-    part = answer_parts(context.answers).part_asked(text, answer)
-    if part is None:
+    parts = answer_parts(context.answers)
+    part = parts.part_asked(text, answer)
+    if part is not None:
+        return Reply(PART, "partie de la réponse", topic=context.topic,
+                     values={"extrait": part.line, "sources": part.source})
+    # What the fact base says under the sections of the last answer, beyond the answer itself.
+    fact = fact_part(text, context.last_sections, parts)
+    if fact is None:
         return None
-    return Reply(PART, "partie de la réponse", topic=context.topic,
-                 values={"extrait": part.line, "sources": part.source})
+    return Reply(PART, "précision de la base de faits", topic=context.topic,
+                 values={"extrait": fact[0], "sources": fact[1], "precision": True})
 
 
 def topic_named_in(text: str) -> Optional[str]:

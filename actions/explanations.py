@@ -3,7 +3,7 @@ declares (« pourquoi ? » after an FAQ answer). Built from the fact base copy, 
 sections the answer rests on and cites their sources (tests/data/test_traceability.py checks every key)."""
 
 import re
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from actions import fact_base
 from actions.answer_parts import MIN_SCORE, AnswerParts
@@ -68,7 +68,7 @@ def _bullets(text: str) -> List[str]:
     for line in text.splitlines():
         if not line.strip():
             continue
-        if line.startswith((" ", "\t")) and bullets:
+        if line.startswith((" ", "\t")) and bullets and not line.strip().startswith("- "):
             bullets[-1] += " " + line.strip()
         else:
             bullets.append(line.strip())
@@ -124,3 +124,31 @@ def explanation(section_ids: Sequence[str], question: str = "") -> Tuple[str, st
     prefix = "Source : " if len(sources) == 1 else "Sources : "
     main = next((sid for sid in named if sid != fact_base.PREAMBLE), named[0] if named else fact_base.PREAMBLE)
     return _joined(origins), passage(main, question), prefix + " ; ".join(sources)
+
+
+# Working notes of the fact file that are not facts for a person: file names, cross-references.
+_NOT_FOR_PEOPLE = re.compile(r"fichier|\.csv|`|Partie [ABC]|^Lecture de|Source de ces points|Ne pas (citer|prêter)")
+MIN_FACT_SCORE = 2.6
+
+
+def fact_part(question: str, section_ids: Sequence[str], parts: AnswerParts) -> Optional[Tuple[str, str]]:
+    """(the fact-base bullet a follow-up asks about, its source line) among the sections of the last answer,
+    or None when no bullet shares enough informative words with it."""
+    sections = fact_base.load()
+    best: Optional[Tuple[float, str, str]] = None
+    for sid in dict.fromkeys(section_ids):
+        if sid not in sections or sid in (fact_base.PREAMBLE, fact_base.CONDUCT):
+            continue
+        official = [source for source in sections[sid].sources if source.startswith("https://")
+                    and "osmose" not in source]
+        for bullet in _bullets(sections[sid].text):
+            clean = _clean(bullet)
+            if not clean or _NOT_FOR_PEOPLE.search(bullet) or len(clean) > MAX_PASSAGE_CHARACTERS:
+                continue
+            score = parts.score(question, clean)
+            if official and (best is None or score > best[0]):
+                best = (score, clean, official[0])
+    if best is None or best[0] < MIN_FACT_SCORE:
+        return None
+    said = best[1].replace("d'une sensibilité particulière", "particulièrement sensibles")
+    return said[:1].upper() + said[1:], f"Source : {best[2]}"

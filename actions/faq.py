@@ -237,9 +237,11 @@ def carry_out(reply: Reply, context: Context, tracker: Tracker, dispatcher: Coll
         return say_both_sides(list(reply.values["keys"]), text, domain, dispatcher)
     if reply.kind == PART:
         values = {name: value for name, value in reply.values.items() if name in ("extrait", "sources")}
-        template = "utter_reponse_partielle" if reply.values.get("seule") else "utter_comme_indique"
-        dispatcher.utter_message(response=template, **values,
-                                 metadata={"sections": sections_of(f"{FAQ_RESPONSE_PREFIX}{reply.topic}", domain)})
+        template = ("utter_reponse_partielle" if reply.values.get("seule") else
+                    "utter_precision" if reply.values.get("precision") else "utter_comme_indique")
+        sections = list(context.last_sections) if reply.values.get("precision") else sections_of(
+            f"{FAQ_RESPONSE_PREFIX}{reply.topic}", domain)
+        dispatcher.utter_message(response=template, **values, metadata={"sections": sections})
         topic = [SlotSet(TOPIC, reply.topic)] if reply.values.get("seule") else []
         return [SlotSet("fallback_count", 0)] + topic
     if reply.kind == CHECK:

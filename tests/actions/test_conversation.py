@@ -10,6 +10,7 @@ from actions.conversation import (
     CHECK,
     EXPLAIN_ANSWER,
     FAQ,
+    PART,
     RESPONSE,
     Context,
     Reply,
@@ -251,3 +252,30 @@ def test_changed_answers_drop_what_the_change_makes_meaningless() -> None:
 
 def test_already_said_is_a_kind_the_action_knows() -> None:
     assert ALREADY_SAID == "already_said"
+
+
+def _answers():
+    import glob
+
+    import yaml
+
+    from actions.faq import faq_answers
+    domain = {"responses": {}}
+    for path in glob.glob("domain/*.yml"):
+        domain["responses"].update((yaml.safe_load(open(path, encoding="utf-8")) or {}).get("responses") or {})
+    return faq_answers(domain)
+
+
+def test_a_follow_up_gets_the_line_of_the_last_answer_it_asks_about() -> None:
+    context = Context(topic="regle_r5", last_responses=("utter_faq/regle_r5",), last_sections=("B1-R5",),
+                      last_user_text="Que dit la R5 ?", answers=_answers())
+    got = reply("et la transparence sur les incidents ?", context)
+    assert got is not None and got.kind == PART and "transparent sur les incidents" in got.values["extrait"]
+
+
+def test_a_follow_up_beyond_the_answer_gets_the_fact_base_point() -> None:
+    context = Context(topic="regle_r9", last_responses=("utter_faq/regle_r9",), last_sections=("B1-R9", "A6", "A9"),
+                      last_user_text="Que dit la R9 ?", answers=_answers())
+    got = reply("et avec des motifs légitimes ?", context)
+    assert got is not None and got.kind == PART and got.values.get("precision")
+    assert "prouver que les garanties de SecNumCloud sont réunies" in got.values["extrait"]
