@@ -105,7 +105,7 @@ _ELLIPTICAL_START = re.compile(
 # After a verdict, « pourquoi, c'est pas un nouveau projet pourtant », « vous êtes sûrs qu'on est un opérateur ? »
 _WHY_VERDICT = re.compile(
     r"^(et |mais |ah |hein |euh |ok |bon )*(pourquoi|pour quelle raison|vous etes s\w+|etes vous s\w+|c est s\w+ ca"
-    r"|vraiment|sur quoi)\b"
+    r"|vraiment|sur quoi|meme pour (nous|moi)|meme si (nous|on))\b"
 )
 # « la suite c'est quoi ? », « donc on n'a rien à faire ? »
 _NEXT_TAIL = re.compile(
@@ -119,6 +119,7 @@ _FIRST_PERSON = re.compile(r"\b(je|j|nous|notre|nos|on|mon|ma|mes)\b")
 _CONCERNED = re.compile(
     r"\b(concern\w*|s appliqu\w*|appliqu\w* la doctrine|applicable|soumis\w*|oblig\w*|rentr\w*|champ|tomb\w*"
     r"|vise\w*|relev\w*|scope|perimetre|oui ou non|suivre (la doctrine|cloud au centre)|contraintes?|exigences?"
+    r"|impos\w*|respecter (la doctrine|cloud au centre)"
     r"|de quel cote|on doit faire quoi|que (doit on|devons nous) faire)\b"
 )
 MAX_ELLIPTICAL_WORDS = 6
@@ -135,6 +136,12 @@ _STEP_NUMBERS = {
 }
 _STEP_PATTERNS = (re.compile(r"\b(\w+) etape\b"), re.compile(r"\betape (?:n |numero )?(\w+)\b"))
 # « et les hôpitaux ? », « et pour un EPIC ? »: another entity, after a perimeter answer.
+# Words after « et les… » that name no organisation (« et une refonte de la moitié ? »).
+_NOT_ORGANISATIONS = frozenset(
+    "refonte refontes projet projets appli applis application applications donnee donnees offre offres solution "
+    "solutions etape etapes regle regles moitie partie cout couts budget contrat marche marches cloud clouds si "
+    "systeme outil outils logiciel logiciels securite formation financement".split()
+)
 _OTHER_ENTITY = re.compile(
     r"^(et |mais |quid )(pour |chez |de |du |des |les |le |la |l |un |une |nos |notre |aux? )+\w+"
 )
@@ -155,6 +162,7 @@ class Context:
     last_responses: Tuple[str, ...] = ()  # response names of the last turn's bot messages
     last_sections: Tuple[str, ...] = ()  # sections they declared
     last_user_text: str = ""  # the person's previous message
+    last_texts: Tuple[str, ...] = ()  # the texts of the last turn's bot messages
     answers: Tuple[Tuple[str, str], ...] = ()  # (FAQ key, answer text) of the domain, for « Comme indiqué »
 
     @property
@@ -416,7 +424,8 @@ def other_entity_reply(text: str, topic: Optional[str]) -> Optional[Reply]:
         return None
     entity = parse_entity_type(text, requested=False)
     if entity is None:
-        if not _OTHER_ENTITY.match(normalized):
+        named = _OTHER_ENTITY.match(normalized)
+        if not named or set(normalized.split()) & _NOT_ORGANISATIONS:
             return None
         return Reply(RESPONSE, "autre entité", response="utter_perimetre_autre", topic=topic)
     if entity.entity_type in _ENTITY_ONLY_VERDICTS:
@@ -446,7 +455,8 @@ def next_steps_reply(context: Context, decision: Optional[FaqDecision] = None, t
 
 
 _ENTITY_DOUBT = re.compile(
-    r"\b(operateur|organisme|ministere|administration|collectivite|service|structure|liste|jaune)"
+    r"\b(operateur|organisme|ministere|administration|collectivite|service|structure|liste|jaune|epic|epa"
+    r"|etablissement)"
 )
 
 
@@ -545,7 +555,7 @@ def part_reply(text: str, context: Context) -> Optional[Reply]:
         return None
     parts = answer_parts(context.answers)
     part = parts.part_asked(text, answer)
-    if part is not None:
+    if part is not None and not any(part.line in said for said in context.last_texts):
         return Reply(PART, "partie de la réponse", topic=context.topic,
                      values={"extrait": part.line, "sources": part.source})
     # What the fact base says under the sections of the last answer, beyond the answer itself.
@@ -569,7 +579,7 @@ def topic_named_in(text: str) -> Optional[str]:
 def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
                      decision: FaqDecision) -> Optional[Reply]:
     """The reply the context calls for, or None when the message is read on its own (see module doc)."""
-    if decision.reason == "button":
+    if decision.reason == "button" or _clearly_off_topic(text, parse_data):
         return None
     normalized = normalize(text)
     elliptical = is_elliptical(text)
@@ -602,7 +612,8 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
         return why_reply(context, text)
     if asks_next_steps(text, parse_data):
         part = part_reply(text, context) if _CONCRETELY.search(normalized) else None
-        aspect = aspect_reply(text, None, context) if len(clauses(text)) > 1 else None
+        topic = None if context.after_verdict else context.topic
+        aspect = aspect_reply(text, topic, context) if len(clauses(text)) > 1 else None
         return part or aspect or next_steps_reply(context, decision, text)
     if decision.reason == "rule_number":
         return None
@@ -691,6 +702,16 @@ _CONCRETELY = re.compile(r"\b(concretement|ca passe par quoi|en pratique|c est a
 MAX_WORDS_OF_A_SHORT_WHY = 10
 
 
+OFF_TOPIC_CONFIDENCE = 0.8
+
+
+def _clearly_off_topic(text: str, parse_data: Dict[str, Any]) -> bool:
+    """« au fait, tu peux m'expliquer comment poser mes congés ? »: a whole question off the subject is not a
+    follow-up, whatever came before."""
+    intent, confidence = _intent(parse_data)
+    return intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE and not is_elliptical(text)
+
+
 def _short_why(normalized: str, context: Context, decision: FaqDecision) -> bool:
     """« pourquoi ce niveau-là, on est une petite commune » after an answer, « pourquoi, c'est pas un nouveau
     projet pourtant » after a verdict: a why about the last reply, unless it is a clear question of its own."""
@@ -704,18 +725,21 @@ def entity_question_reply(text: str, context: Context, decision: FaqDecision) ->
     """« le CNES est-il soumis à la doctrine ? », « l'INCa fait-il partie des opérateurs ? »: the perimeter for
     the organisation named (a question about someone, not one's own project)."""
     normalized = normalize(text)
-    if not (_CONCERNED.search(normalized) or _PART_OF.search(normalized)) or _FIRST_PERSON.search(normalized):
+    if not (_CONCERNED.search(normalized) or _PART_OF.search(normalized)):
         return None
     entity = parse_entity_type(text, requested=False)
     if entity is None or (entity.operator is None and decision.key is not None):
         return None
+    if _FIRST_PERSON.search(normalized) and entity.entity_type not in (OPERATEUR, ADMINISTRATION_CENTRALE):
+        return None  # one's own collectivité, service or company: its verdict (read_check_in_context)
     reply = perimeter_reply(entity, context.topic)
     return Reply(reply.kind, "question sur une organisation", key=reply.key, response=reply.response,
                  topic="champ_application" if reply.kind == RESPONSE else reply.topic, values=reply.values)
 
 
 _PART_OF = re.compile(
-    r"\b(fait (il|elle) partie|font (ils|elles) partie|fait partie|dans la liste|est (il|elle) dedans)\b"
+    r"\b(fait (il|elle) partie|font (ils|elles) partie|fait partie|dans la liste|est (il|elle) dedans|y est|y sont"
+    r"|y figure\w*|dedans|dans le lot)\b"
 )
 
 

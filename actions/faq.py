@@ -108,24 +108,28 @@ def explain_no_answer(decision: FaqDecision, dispatcher: CollectingDispatcher, t
 
 # --- replies in context (actions/conversation.py) ---------------------------------------------------------
 
-def last_turn(tracker: Tracker) -> Tuple[Tuple[str, ...], Tuple[str, ...], str]:
-    """(response names, sections) of the bot messages since the person's previous message, and that message."""
+def last_turn(tracker: Tracker) -> Tuple[Tuple[str, ...], Tuple[str, ...], str, Tuple[str, ...]]:
+    """(response names, sections) of the bot messages since the person's previous message, that message, and
+    the bot messages' texts."""
     responses: List[str] = []
     sections: List[str] = []
+    texts: List[str] = []
     seen_current = False
     for event in reversed(tracker.events):
         kind = event.get("event")
         if kind == "user":
             if seen_current:
-                return tuple(responses), tuple(dict.fromkeys(sections)), str(event.get("text") or "")
+                return (tuple(responses), tuple(dict.fromkeys(sections)), str(event.get("text") or ""),
+                        tuple(texts))
             seen_current = True
         elif kind == "bot" and seen_current:
+            texts.insert(0, str(event.get("text") or ""))
             metadata = event.get("metadata") or {}
             inner = metadata.get("metadata")
             declared = (inner if isinstance(inner, dict) else metadata).get("sections") or []
             responses.insert(0, str(metadata.get("utter_action") or ""))
             sections[:0] = [str(s) for s in declared]
-    return tuple(responses), tuple(dict.fromkeys(sections)), ""
+    return tuple(responses), tuple(dict.fromkeys(sections)), "", tuple(texts)
 
 
 def faq_answers(domain: Dict[Text, Any]) -> Tuple[Tuple[str, str], ...]:
@@ -136,10 +140,11 @@ def faq_answers(domain: Dict[Text, Any]) -> Tuple[Tuple[str, str], ...]:
 
 
 def context_of(tracker: Tracker, domain: Optional[Dict[Text, Any]] = None) -> Context:
-    responses, sections, user_text = last_turn(tracker)
+    responses, sections, user_text, texts = last_turn(tracker)
     last_check = tracker.get_slot(LAST_CHECK)
-    return Context(tracker.get_slot(TOPIC), last_check if isinstance(last_check, dict) else None,
-                   responses, sections, user_text, faq_answers(domain or {}))
+    return Context(topic=tracker.get_slot(TOPIC), last_check=last_check if isinstance(last_check, dict) else None,
+                   last_responses=responses, last_sections=sections, last_user_text=user_text, last_texts=texts,
+                   answers=faq_answers(domain or {}))
 
 
 def sections_of(response: str, domain: Dict[Text, Any]) -> List[str]:

@@ -1,11 +1,12 @@
-"""An NLU component that keeps four intents for the messages that really mean them.
+"""An NLU component that keeps six intents for the messages that really mean them.
 
 Two intents start something heavier than an answer: ``check_scope`` starts the scope check and
 ``ask_human`` hands the conversation to a person; a third, ``bot_challenge``, answers « I am a program »,
 which is the wrong reply to « vous êtes sûrs qu'on est un opérateur ? » (a doubt about the last answer), and a
 fourth, ``what_can_you_do``, lists the assistant's subjects, the wrong reply to « tu peux m'aider à remplir ma
-note de frais ? » (a request for help with something else). The classifier learns them from words such as
-« mon projet », « application » or « conseiller », which also occur in other questions:
+note de frais ? » (a request for help with something else); ``thanks`` and ``greet`` are kept for courtesies,
+not for a question that opens with one (« ok merci, si j'ai un doute je vois avec qui ? »). The classifier
+learns them from words such as « mon projet », « application » or « conseiller », which also occur in other questions:
 « vous conseillez quoi pour héberger nos données ? » is a question, not a request for an adviser, and
 « mon application de congés plante » is not a request to check a project. This component, placed after
 the classifiers and before the FallbackClassifier, demotes such an intent to the next one of the
@@ -32,6 +33,8 @@ CHECK_SCOPE = "check_scope"
 ASK_HUMAN = "ask_human"
 BOT_CHALLENGE = "bot_challenge"
 WHAT_CAN_YOU_DO = "what_can_you_do"
+THANKS = "thanks"
+GREET = "greet"
 
 # Asking whether the doctrine applies to one's case: « suis-je concerné », « s'applique à mon projet »,
 # « entre dans le champ », « vérifier mon projet », « doit-on passer au cloud ».
@@ -89,6 +92,15 @@ def asks_what_the_assistant_can_do(text: str) -> bool:
         or len(normalized.split()) <= MAX_WORDS_OF_A_PLAIN_REQUEST_FOR_HELP
 
 
+MAX_WORDS_OF_A_COURTESY = 5
+
+
+def only_a_courtesy(text: str) -> bool:
+    """« merci ! », « bonjour » — not « ok merci, si j'ai un doute je vois avec qui ? », which asks something."""
+    normalized = normalize(text)
+    return "?" not in text or len(normalized.split()) <= MAX_WORDS_OF_A_COURTESY
+
+
 def asks_what_the_assistant_is(text: str) -> bool:
     """True when the text asks whether a machine or a person answers."""
     return _NATURE_QUESTION.search(normalize(text)) is not None
@@ -105,7 +117,7 @@ def asks_for_person(text: str) -> bool:
 
 
 _GUARDS = {CHECK_SCOPE: asks_for_scope_check, ASK_HUMAN: asks_for_person, BOT_CHALLENGE: asks_what_the_assistant_is,
-           WHAT_CAN_YOU_DO: asks_what_the_assistant_can_do}
+           WHAT_CAN_YOU_DO: asks_what_the_assistant_can_do, THANKS: only_a_courtesy, GREET: only_a_courtesy}
 
 
 def guarded_intent(text: str, ranking: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:

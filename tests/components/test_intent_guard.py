@@ -104,3 +104,14 @@ def test_help_with_something_else_is_not_a_question_about_the_assistant(text):
 @pytest.mark.parametrize("text", ["que savez-vous faire ?", "aide moi", "sur quoi pouvez-vous m'aider ?", "menu"])
 def test_a_question_about_what_the_assistant_does_keeps_its_intent(text):
     assert guarded_intent(text, ranking(("what_can_you_do", 0.8), ("faq", 0.1))) is None
+
+
+@pytest.mark.parametrize("intent", ["thanks", "greet"])
+def test_a_question_after_a_courtesy_is_a_question(intent):
+    text = "ok merci, si j'ai un doute sur notre projet je vois avec qui ?"
+    assert guarded_intent(text, ranking((intent, 0.7), ("faq", 0.2)))["name"] == "faq"
+
+
+@pytest.mark.parametrize("text, intent", [("merci beaucoup !", "thanks"), ("bonjour", "greet"), ("merci ?", "thanks")])
+def test_a_courtesy_keeps_its_intent(text, intent):
+    assert guarded_intent(text, ranking((intent, 0.9), ("faq", 0.05))) is None
