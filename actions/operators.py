@@ -28,11 +28,11 @@ from actions.text_normalization import contains_phrase, normalize, whole_word_pa
 DATA_DIR = Path(__file__).parent / "data"
 OPERATORS_CSV = DATA_DIR / "operateurs-etat-plf2025.csv"
 NAMES_YML = DATA_DIR / "operateurs-noms.yml"
-# Said after every operator named back to the user: the list changes every year.
-OPERATOR_LIST_NOTE = "(liste des opérateurs du PLF 2025, à confirmer dans celle de l'année)"
 
 # Acronyms that are also ordinary French words once lower-cased: only matched as written (upper case).
-_ACRONYMS_THAT_ARE_WORDS = {"acta", "capa", "ens", "ans", "une", "cea", "mae", "ini", "genes", "asp", "cines", "inca"}
+# Three-letter acronyms are matched in any case (« je suis à l'ign »), except these.
+_ACRONYMS_THAT_ARE_WORDS = {"acta", "capa", "ens", "ans", "une", "cea", "mae", "ini", "genes", "asp", "cines", "inca",
+                            "inp", "x", "mns", "cnm", "fei"}
 # How the annex marks an experimental public institution: a legal status, not part of the name.
 _ANNEX_ANNOTATION = re.compile(r"\s+-\s+établissement(?: public)? expérimental$", re.IGNORECASE)
 # Little words that do not make a name distinctive (« le mans » is one place word, not two words).
@@ -172,7 +172,7 @@ def _acronym_matches(acronym: str, raw_text: str, normalized_text: str) -> bool:
     if len(acronym) < 2:
         return False
     normalized_acronym = normalize(acronym)
-    if len(acronym) <= 3 or normalized_acronym in _ACRONYMS_THAT_ARE_WORDS:
+    if len(acronym) < 3 or normalized_acronym in _ACRONYMS_THAT_ARE_WORDS:
         found = whole_word_pattern(acronym).search(raw_text) is not None
     else:
         found = contains_phrase(normalized_text, normalized_acronym)

@@ -203,3 +203,10 @@ def test_every_family_has_members():
 def test_a_distinctive_unverified_acronym_written_as_usual_names_its_operator(text: str, acronym: str):
     operator = operator_named(text)
     assert operator is not None and operator.acronym == acronym
+
+
+@pytest.mark.parametrize("text, acronym", [("je bosse à l'ign", "IGN"), ("chez vnf on refond", "VNF"),
+                                           ("à l'ofb", "OFB")])
+def test_a_three_letter_acronym_in_lower_case_names_its_operator(text: str, acronym: str):
+    operator = operator_named(text)
+    assert operator is not None and operator.acronym == acronym
