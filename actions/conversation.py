@@ -211,8 +211,19 @@ CLEAR_READING_CONFIDENCE = 0.6
 
 
 def _clear_on_its_own(text: str, decision: FaqDecision, context: Context) -> bool:
-    return decision.reason in ("confident", "rule_number") and decision.key not in (None, context.topic) \
-        and decision.confidence >= CLEAR_READING_CONFIDENCE and len(normalize(text).split()) > MAX_ELLIPTICAL_WORDS
+    """A question that says what it is about: the classifier is sure of it, it is not short, it points back to
+    nothing (« ces services », « et si… »), and if it opens on « et » it names the notion it is about."""
+    normalized = normalize(text)
+    if decision.reason not in ("confident", "rule_number") or decision.key in (None, context.topic) \
+            or decision.confidence < CLEAR_READING_CONFIDENCE or len(normalized.split()) <= MAX_ELLIPTICAL_WORDS:
+        return False
+    if _ANAPHORA.search(normalized) or re.match(r"^(et |mais |donc |ok |alors )*(si|et si)\b", normalized):
+        return False
+    return not _ELLIPTICAL_START.match(normalized) or decision.key in _keys_named(normalized)
+
+
+def _keys_named(normalized: str) -> List[str]:
+    return [str(load_followups()["concepts"][name]["key"]) for _, name in _notions_named(normalized)]
 
 
 def asks_for_the_check(text: str, parse_data: Dict[str, Any]) -> bool:
@@ -555,7 +566,8 @@ def part_reply(text: str, context: Context) -> Optional[Reply]:
         return None
     parts = answer_parts(context.answers)
     part = parts.part_asked(text, answer)
-    if part is not None and not any(part.line in said for said in context.last_texts):
+    focused_before = any(name in ("utter_comme_indique", "utter_precision") for name in context.last_responses)
+    if part is not None and not (focused_before and any(part.line in said for said in context.last_texts)):
         return Reply(PART, "partie de la réponse", topic=context.topic,
                      values={"extrait": part.line, "sources": part.source})
     # What the fact base says under the sections of the last answer, beyond the answer itself.
@@ -593,6 +605,16 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
         return Reply(CHECK, "start")
     named = topic_named_in(text)
     clear = _clear_on_its_own(text, decision, context)
+    step = step_asked(text, context.topic)
+    if step is not None and decision.reason != "rule_number":
+        return Reply(RESPONSE, f"étape {step}", response=f"utter_suivi_etape_{step}", topic="cinq_etapes")
+    link = _link_asked(normalized, context)
+    if link is not None:
+        return link
+    if named in ("secnumcloud", "regle_r9") and "non_sensible" in aspects_of(context.last_user_text):
+        # « SecNumCloud obligatoire du coup ? » after « nos données ne sont pas sensibles ».
+        return Reply(RESPONSE, "données non sensibles dites avant", response="utter_suivi_r9_non_sensibles",
+                     topic=named)
     if elliptical or _ANAPHORA.search(normalized):
         # « et pour la SREN, qui fait l'analyse ? »: the notion the message names, then the last answers'.
         for topic in _topics_in_context(named, context, decision, clear):
@@ -607,7 +629,8 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
         return rule
     if context.after_verdict and context.last_check and context.last_check.get(ENTITY_TYPE) == COLLECTIVITE \
             and _COLLECTIVITE_OBLIGATION.search(normalized):
-        return Reply(FAQ, "obligations d'une collectivité", key="collectivites", topic="collectivites")
+        return Reply(RESPONSE, "obligations d'une collectivité", response="utter_suivi_collectivite_sans_obligation",
+                     topic="collectivites")
     if asks_why(text, parse_data) or _short_why(normalized, context, decision):
         return why_reply(context, text)
     if asks_next_steps(text, parse_data):
@@ -617,9 +640,6 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
         return part or aspect or next_steps_reply(context, decision, text)
     if decision.reason == "rule_number":
         return None
-    step = step_asked(text, context.topic)
-    if step is not None:
-        return Reply(RESPONSE, f"étape {step}", response=f"utter_suivi_etape_{step}", topic="cinq_etapes")
     about_an_entity = entity_question_reply(text, context, decision)
     if about_an_entity is not None:
         return about_an_entity
@@ -695,6 +715,22 @@ def _why_not(normalized: str, context: Context) -> Optional[Reply]:
     if part is None:
         return None
     return Reply(PART, "pourquoi pas", topic=key, values={"extrait": part.line, "sources": part.source})
+
+
+_LINK = re.compile(r"\b(adresse du site|le site|quel site|le lien|quel lien|url|adresse web|adresse internet)\b")
+_ADDRESS = re.compile(r"https?://\S+|\b[\w-]+\.gouv\.fr\b")
+
+
+def _link_asked(normalized: str, context: Context) -> Optional[Reply]:
+    """« l'adresse du site ? » after a reply naming a site: that line again, on its own."""
+    if not _LINK.search(normalized):
+        return None
+    for said in context.last_texts:
+        for line in said.splitlines():
+            if _ADDRESS.search(line) and not line.startswith(("Source : ", "Sources : ")):
+                source = next((ln for ln in said.splitlines() if ln.startswith(("Source : ", "Sources : "))), "")
+                return Reply(PART, "adresse demandée", topic=context.topic, values={"extrait": line, "sources": source})
+    return None
 
 
 # « concrètement, ça passe par quoi ? » asks the detail of the last answer, not what comes after it.
