@@ -5,13 +5,17 @@
 #   ops/stack.sh stop DIR
 #   ops/stack.sh deploy DIR MODEL   a new Rasa process with MODEL takes over the port, then the one in
 #                                   service stops gracefully (rasa_patches/shared_port.py, docs/console.md)
+#   ops/stack.sh restart-rasa DIR | restart-actions DIR
+#                                   start again a server that died, without waiting for it (the supervision
+#                                   of ops/supervise.sh); Rasa with the model in service. Exit 75 while a
+#                                   deploy holds the lock (that deploy starts Rasa itself).
 # Ports come from RASA_PORT / ACTIONS_PORT; the tracker store is DIR/tracker.db unless TRACKER_DB is set.
 # Both servers listen on RASA_INTERFACE / ACTIONS_INTERFACE (default 127.0.0.1, ops/env.sh).
 # STACK_WAIT_SECONDS (default 600) bounds the wait for the model to load on a busy machine.
 set -euo pipefail
 # The conversations (tracker.db), logs, pid, token and environment files: readable by this account only.
 umask 077
-usage="usage: ops/stack.sh start|stop DIR | deploy DIR MODEL"
+usage="usage: ops/stack.sh start|stop|restart-rasa|restart-actions DIR | deploy DIR MODEL"
 cmd="${1:?$usage}"
 dir="${2:?$usage}"
 cd "$(dirname "$0")/.."
@@ -71,12 +75,37 @@ deploy() {
     exit 1
   fi
   echo "$new" > "$dir/rasa.pid.new" && mv "$dir/rasa.pid.new" "$dir/rasa.pid"
+  echo "$model" > "$dir/rasa.model"
   rm -f "$dir/rasa-next.pid" "$ready"
   trap - TERM INT
   # The old process accepts what it had queued, finishes its requests and closes its websockets.
   sleep 0.5
   stop_pid "$old" $((${SANIC_GRACEFUL_SHUTDOWN_TIMEOUT%.*} + 20))
   echo "Modèle $(basename "$model") en service (Rasa, processus $new, port $RASA_PORT)."
+}
+
+start_actions() {
+  # rasa-sdk listens on SANIC_HOST (its default: every interface).
+  SANIC_HOST="$ACTIONS_INTERFACE" setsid rasa run actions --actions actions --port "$ACTIONS_PORT" \
+    >> "$dir/actions.log" 2>&1 < /dev/null 9>&- &
+  echo $! > "$dir/actions.pid"
+}
+
+# restart PART: start again the server of PART (rasa or actions) if its process is gone; at once, under
+# the deploy lock (exit 75 when a deploy holds it).
+restart() {
+  local part="$1"
+  exec 9>>"$dir/deploy.lock"
+  flock -n 9 || exit 75
+  if kill -0 "$(cat "$dir/$part.pid" 2>/dev/null)" 2>/dev/null; then return 0; fi
+  [ -f "$dir/rasa.env" ] || { echo "ERREUR : $dir/rasa.env manque (ops/stack.sh start d'abord)." >&2; exit 1; }
+  . "$dir/rasa.env"
+  if [ "$part" = actions ]; then
+    start_actions
+  else
+    start_rasa "$(cat "$dir/rasa.model" 2>/dev/null || echo models)" "$dir/rasa.log"
+    echo $! > "$dir/rasa.pid"
+  fi
 }
 
 case "$cmd" in
@@ -88,12 +117,11 @@ case "$cmd" in
     done
     echo "$RASA_AUTH_TOKEN" > "$dir/rasa_token"
     save_rasa_env
-    # rasa-sdk listens on SANIC_HOST (its default: every interface).
-    SANIC_HOST="$ACTIONS_INTERFACE" setsid rasa run actions --actions actions --port "$ACTIONS_PORT" \
-      > "$dir/actions.log" 2>&1 < /dev/null &
-    echo $! > "$dir/actions.pid"
-    # Appended to by every Rasa process of this stack (a deploy starts one more).
+    : > "$dir/actions.log"
+    start_actions
+    # Appended to by every Rasa process of this stack (a deploy or a restart starts one more).
     : > "$dir/rasa.log"
+    echo models > "$dir/rasa.model"
     start_rasa models "$dir/rasa.log"
     echo $! > "$dir/rasa.pid"
     wait_http "le serveur d'actions" "http://localhost:$ACTIONS_PORT/health" "$dir/actions.log" "$dir/actions.pid" \
@@ -112,5 +140,7 @@ case "$cmd" in
     exec 9>>"$dir/deploy.lock"; flock 9
     deploy "${3:?$usage}"
     ;;
+  restart-rasa) restart rasa ;;
+  restart-actions) restart actions ;;
   *) echo "$usage" >&2; exit 2 ;;
 esac
