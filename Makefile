@@ -121,7 +121,7 @@ validate: venv
 # mypy (requirements-dev.txt, settings in mypy.ini) on the Rasa venv's code; the console and the Tchap
 # bridge are checked by check-console and check-tchap against their own venvs.
 typecheck: venv
-	$(VENV)/bin/mypy actions channels components stores rasa_patches ops/teststack.py ops/deploy_probe.py
+	$(VENV)/bin/mypy actions channels components stores rasa_patches ops/teststack.py ops/deploy_probe.py ops/preflight.py
 
 # Every test under tests/ that needs neither the running assistant (marker `stack`) nor the production
 # cluster (marker `prod`): actions, data, stores, patches, channels at their HTTP boundary, deploy files.

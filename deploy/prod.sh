@@ -306,6 +306,7 @@ replace_instance() {
 deploy_model() {
   local model="${1:?modèle}" name names
   [ -f "$model" ] || { echo "ERREUR : modèle introuvable : $model" >&2; exit 1; }
+  python3 ops/preflight.py --state "$PROD_DIR" --model "$model" || exit $?
   model="$(cd "$(dirname "$model")" && pwd)/$(basename "$model")"
   names="$(instance_names)"
   [ -n "$names" ] && [ -f "$PROD_DIR/nginx/nginx.pid" ] || {
@@ -334,6 +335,7 @@ start_all() {
   packages
   [ -n "$(latest_model)" ] || [ -n "${PROD_MODEL:-}" ] || {
     echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
+  python3 ops/preflight.py --state "$PROD_DIR" --model "${PROD_MODEL:-models}" || exit $?
   pg_start
   redis_start
   : > "$log_dir/actions.log"

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 . ops/processes.sh
 . ops/supervise.sh
 state="$STATE_DIR"
+# Before anything is written there: a read-only or full state folder gives one French line (exit 78).
+python3 ops/preflight.py --state "$state" || exit $?
 mkdir -p "$state/log"
 chmod 700 "$state/log"
 # The clean-up comes first: a Ctrl-C during the (long) model load must not leave servers running.

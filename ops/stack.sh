@@ -55,6 +55,7 @@ start_rasa() {
 deploy() {
   local model="$1" old new ready="$dir/rasa-next.ready"
   [ -f "$model" ] || { echo "ERREUR : modèle introuvable : $model" >&2; exit 1; }
+  python3 ops/preflight.py --state "$dir" --model "$model" || exit $?
   model="$(cd "$(dirname "$model")" && pwd)/$(basename "$model")"
   old="$(cat "$dir/rasa.pid" 2>/dev/null || true)"
   if [ ! -f "$dir/rasa.env" ] || [ -z "$old" ] || ! kill -0 "$old" 2>/dev/null; then
@@ -111,6 +112,8 @@ restart() {
 case "$cmd" in
   start)
     ls models/*.tar.gz >/dev/null 2>&1 || { echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
+    # A read-only or full state folder, a damaged or foreign model: one French line, exit 78.
+    python3 ops/preflight.py --state "$dir" --model models || exit $?
     # Files written by an earlier version with the default umask become private too.
     for file in "$dir/rasa_token" "$dir/rasa.log" "$dir/actions.log" "$TRACKER_DB"; do
       [ ! -e "$file" ] || chmod 600 "$file"
