@@ -50,14 +50,14 @@ def check_state_folder(state: Path, min_free_mb: int) -> None:
     except OSError as error:
         if error.errno == errno.EROFS:
             raise Refused(f"le dossier d'état {state} est en lecture seule : l'assistant ne peut pas y garder "
-                          "les conversations (remontez-le en écriture, ou choisissez-en un autre avec STATE_DIR).")
+                          "les conversations (remontez-le en écriture, ou choisissez-en un autre avec STATE_DIR).") from error
         if error.errno == errno.ENOSPC:
             raise Refused(f"disque plein : impossible d'écrire dans le dossier d'état {state} ; "
-                          "libérez de la place, puis relancez.")
+                          "libérez de la place, puis relancez.") from error
         if error.errno in (errno.EACCES, errno.EPERM):
             raise Refused(f"le dossier d'état {state} n'est pas accessible en écriture pour l'utilisateur "
-                          f"{_user()} (droits du dossier).")
-        raise Refused(f"le dossier d'état {state} est inutilisable : {error.strerror}.")
+                          f"{_user()} (droits du dossier).") from error
+        raise Refused(f"le dossier d'état {state} est inutilisable : {error.strerror}.") from error
     free_mb = shutil.disk_usage(state).free / 2**20
     if free_mb < min_free_mb:
         raise Refused(f"disque presque plein : il reste {free_mb:.1f} Mio pour le dossier d'état {state}, il en faut "
@@ -95,7 +95,7 @@ def check_model(model: Path) -> Path:
             metadata = json.loads(member.read()) if member else None
     except (OSError, EOFError, tarfile.TarError, ValueError, UnicodeDecodeError) as error:
         raise Refused(f"le modèle {path} est abîmé (archive illisible : {error}) ; supprimez-le, puis réentraînez "
-                      "(make train).")
+                      "(make train).") from error
     if not isinstance(metadata, dict):
         raise Refused(f"{path} n'est pas un modèle Rasa (pas de metadata.json) ; retirez-le de {path.parent}.")
     expected = expected_assistant_id()
