@@ -49,8 +49,9 @@ def check_state_folder(state: Path, min_free_mb: int) -> None:
         probe.unlink()
     except OSError as error:
         if error.errno == errno.EROFS:
-            raise Refused(f"le dossier d'état {state} est en lecture seule : l'assistant ne peut pas y garder "
-                          "les conversations (remontez-le en écriture, ou choisissez-en un autre avec STATE_DIR).") from error
+            raise Refused(f"le dossier d'état {state} est en lecture seule : l'assistant ne peut pas y garder les "
+                          "conversations (remontez-le en écriture, ou choisissez-en un autre avec STATE_DIR)."
+                          ) from error
         if error.errno == errno.ENOSPC:
             raise Refused(f"disque plein : impossible d'écrire dans le dossier d'état {state} ; "
                           "libérez de la place, puis relancez.") from error
