@@ -9,6 +9,7 @@
 # Rasa writes), and the production profile's PostgreSQL (pg_dump, one transaction) when it runs. The
 # console's database: STATE_DIR/console.db, the same way. The archive and every file it holds are private
 # (0600). Secrets (.secrets/) are not in it: the token and keys are made anew, or kept by the server.
+# BACKUP_KEEP (14) archives are kept in BACKUP_DIR, the older ones removed.
 set -euo pipefail
 umask 077
 cd "$(dirname "$0")/.."
@@ -20,6 +21,9 @@ models_dir="${CONSOLE_MODELS_DIR:-$PWD/models}"
 PROD_DIR="${PROD_DIR:-$PWD/var/prod}"
 
 fail() { echo "ERREUR : $*" >&2; exit 1; }
+# The folder an archive is made in, or unpacked to: removed however the script ends.
+work=""
+trap '[ -z "$work" ] || rm -rf "$work"' EXIT
 
 # sqlite_copy SOURCE DEST: SQLite's online backup API (pages copied under a read lock, retried while a
 # writer holds the database); then an integrity check of the copy.
@@ -47,12 +51,11 @@ pg_env() {
 }
 
 save() {
-  local started stamp work archive what=() file
+  local started stamp archive what=() file
   started="$(date +%s)"
   stamp="$(date +%Y%m%d-%H%M%S)"
   mkdir -p "$backup_dir"
   work="$(mktemp -d "$backup_dir/.en-cours-XXXXXX")"
-  trap 'rm -rf "$work"' EXIT
   mkdir -p "$work/models"
   if [ -f "$tracker_db" ]; then
     sqlite_copy "$tracker_db" "$work/tracker.db"
@@ -87,6 +90,10 @@ save() {
   chmod 600 "$archive"
   echo "Sauvegarde écrite : $archive ($(du -h "$archive" | cut -f1), $(( $(date +%s) - started )) s)"
   printf '  - %s\n' "${what[@]}"
+  # The BACKUP_KEEP newest archives are kept (default 14: two weeks of nightly backups).
+  ls -1t "$backup_dir"/cloud-au-centre-*.tar.gz | tail -n +$(( ${BACKUP_KEEP:-14} + 1 )) | while read -r file; do
+    rm -f "$file" && echo "Ancienne sauvegarde supprimée : $file"
+  done
 }
 
 # The assistant that runs on this state, if any: a word naming it, or nothing.
@@ -103,7 +110,7 @@ running_part() {
 }
 
 restore() {
-  local archive="${1:-}" started part work aside stamp file target
+  local archive="${1:-}" started part aside stamp file target
   [ -n "$archive" ] || fail "indiquez l'archive : make restore ARCHIVE=backups/cloud-au-centre-….tar.gz"
   [ -f "$archive" ] || fail "archive introuvable : $archive"
   started="$(date +%s)"
@@ -111,7 +118,6 @@ restore() {
   [ -z "$part" ] || fail "l'assistant tourne ($part) : arrêtez-le (make stop, make stop-prod ou systemctl stop cloud-au-centre) avant de restaurer. Rien n'a été modifié."
   mkdir -p "$state"
   work="$(mktemp -d "$state/.restauration-XXXXXX")"
-  trap 'rm -rf "$work"' EXIT
   tar -C "$work" -xzf "$archive" 2>/dev/null && [ -f "$work/MANIFEST" ] \
     || fail "$archive n'est pas une sauvegarde de l'assistant (archive illisible ou sans MANIFEST). Rien n'a été modifié."
   (cd "$work" && grep -E '^[0-9a-f]{64}  ' MANIFEST | sha256sum --quiet -c -) \

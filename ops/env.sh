@@ -43,11 +43,10 @@ export MATTERMOST_SLASH_TOKEN="${MATTERMOST_SLASH_TOKEN:-}"
 export MATTERMOST_ACTIONS_URL="${MATTERMOST_ACTIONS_URL:-$RASA_URL/webhooks/mattermost/actions}"
 export PATH="$repo_root/.venv/bin:$PATH"
 
-# Shared secrets: from the environment, else generated once into .secrets/<file> (mode 600, ignored by git),
-# or SECRETS_DIR/<file> when SECRETS_DIR is set.
+# Shared secrets: from the environment, else generated once into .secrets/<file> (mode 600, ignored by git).
 # Hex only: a token starting with "-" would be read as an option by `rasa run`.
 secret_from_env_or_file() {
-  local name="$1" file="${SECRETS_DIR:-$repo_root/.secrets}/$2"
+  local name="$1" file="$repo_root/.secrets/$2"
   if [ -z "${!name:-}" ]; then
     if [ ! -s "$file" ]; then
       (umask 077; mkdir -p "$(dirname "$file")" && python3 -c 'import secrets; print(secrets.token_hex(32))' > "$file")
@@ -67,8 +66,3 @@ fi
 secret_from_env_or_file RASA_AUTH_TOKEN rasa_token
 # The Tchap bridge's secret: required on Rasa's callback channel and on the bridge's callback endpoint.
 secret_from_env_or_file TCHAP_CALLBACK_TOKEN tchap_callback_token
-# SECRETS_DIR (the systemd units: in the state folder, the code being read-only): the console's session
-# key is kept there too (by default the console keeps it in .secrets/console_secret itself).
-if [ -n "${SECRETS_DIR:-}" ]; then
-  secret_from_env_or_file CONSOLE_SECRET_KEY console_secret
-fi

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Mapping, Optional, Sequence
 
 from teststack import free_port
 
@@ -23,14 +24,18 @@ def terminal_of(state: Path) -> Path:
     return state.parent / "run.log"
 
 
-def start_make_run(state: Path) -> tuple:
-    """`make run`'s script with its own state and ports; returns it with the pids of Rasa and the action
-    server once both are started (the model is then still loading)."""
-    env = dict(os.environ, STATE_DIR=str(state), TRACKER_DB=str(state / "tracker.db"),
-               RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()))
+def start_make_run(state: Path, command: Sequence[str] = ("bash", "ops/run.sh"),
+                   env_extra: Optional[Mapping[str, str]] = None) -> tuple:
+    """`make run`'s script (or `command`, which runs it) with its own state and ports; returns it with the
+    pids of Rasa and the action server once both are started (the model is then still loading)."""
+    env = dict(os.environ, **(env_extra or {}))
+    env.update(STATE_DIR=str(state), TRACKER_DB=str(state / "tracker.db"), RASA_PORT=str(free_port()),
+               ACTIONS_PORT=str(free_port()), WEBCHAT_PORT=str(free_port()), CONSOLE_PORT=str(free_port()))
     env.pop("RASA_URL", None)
+    env.pop("RASA_CORS", None)
+    state.parent.mkdir(parents=True, exist_ok=True)
     with terminal_of(state).open("w") as output:
-        run = subprocess.Popen(["bash", "ops/run.sh"], cwd=REPO, env=env, start_new_session=True,
+        run = subprocess.Popen(list(command), cwd=REPO, env=env, start_new_session=True,
                                stdout=output, stderr=subprocess.STDOUT, preexec_fn=as_from_a_terminal)
     deadline = time.monotonic() + 120
     while not ((state / "rasa.pid").exists() and (state / "actions.pid").exists()):
@@ -66,3 +71,19 @@ def kill_leftovers(run, pids) -> None:
         except ProcessLookupError:
             pass
     run.wait(10)
+
+
+def unit_command_and_environment(folder: Path, unit: str) -> tuple[list[str], dict[str, str]]:
+    """The ExecStart command line and the Environment= of a unit of deploy/systemd/, rendered for this
+    checkout by deploy/systemd/install.sh --render-only (what systemd would run)."""
+    subprocess.run(["bash", "deploy/systemd/install.sh", "--render-only", str(folder)], cwd=REPO, check=True)
+    command: list[str] = []
+    env: dict[str, str] = {}
+    for line in (folder / unit).read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key == "ExecStart":
+            command = value.split()
+        elif key == "Environment":
+            name, _, setting = value.partition("=")
+            env[name] = setting
+    return command, env

@@ -1,7 +1,12 @@
 """`make run` keeps the assistant answering when Rasa dies (ops/supervise.sh, issue 22): after a
 `kill -9` of Rasa in the middle of a scope check, a new Rasa is started within seconds, answers once its
 model is loaded, and the conversation goes on with the right next question. A model deploy under way
-(`ops/stack.sh deploy`, a new process taking over the port) is not taken for a death."""
+(`ops/stack.sh deploy`, a new process taking over the port) is not taken for a death.
+
+It runs what the systemd unit runs (deploy/systemd/cloud-au-centre.service: its ExecStart and its
+Environment, with a state folder, a token file and ports of the test's own), every service included:
+the widget page and the console answer, the unconfigured Tchap bridge ends normally and is left so, and
+SIGTERM (`systemctl stop`) ends it with the status the unit counts as a success, every part stopped."""
 
 import json
 import os
@@ -13,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from makerun import kill_leftovers, start_make_run, terminal_of
+from makerun import kill_leftovers, start_make_run, still_running, terminal_of, unit_command_and_environment
 
 REPO = Path(__file__).resolve().parents[2]
 # The supervision looks once a second and waits 1 s before the first restart: the new process must be
@@ -55,11 +60,18 @@ def process_start(pid: int) -> float:
 @pytest.mark.stack
 def test_rasa_killed_mid_conversation_is_restarted_and_the_conversation_goes_on(tmp_path):
     state = tmp_path / "state"
-    run, env, pids = start_make_run(state)
-    port, token = env["RASA_PORT"], (REPO / ".secrets" / "rasa_token").read_text().strip()
-    token = env.get("RASA_AUTH_TOKEN") or token
+    command, unit_env = unit_command_and_environment(tmp_path / "unites", "cloud-au-centre.service")
+    token = os.urandom(16).hex()
+    (tmp_path / "rasa_token").write_text(token + "\n")
+    unit_env["RASA_AUTH_TOKEN_FILE"] = str(tmp_path / "rasa_token")
+    unit_env.pop("HOME", None)
+    environment = {key: value for key, value in os.environ.items() if key != "RASA_AUTH_TOKEN"}
+    run, env, pids = start_make_run(state, command, {**environment, **unit_env})
+    port = env["RASA_PORT"]
     try:
         wait_for(lambda: "tourne" in terminal_of(state).read_text(), 600, "make run did not start")
+        for part in ("WEBCHAT_PORT", "CONSOLE_PORT"):
+            wait_for(lambda part=part: page_answers(env[part]), 120, f"{part}: nothing answers")
         sender = "supervision-" + os.urandom(4).hex()
         assert "Dans quel type d'entité" in say(port, sender, "Mon projet est-il concerné ?")
         assert "S'agit-il d'un nouveau projet" in say(port, sender, "un ministère")
@@ -71,7 +83,7 @@ def test_rasa_killed_mid_conversation_is_restarted_and_the_conversation_goes_on(
         deployed = int((state / "rasa.pid").read_text())
         assert deployed != pids[0]
         time.sleep(3)  # three looks of the supervision
-        assert "supervision" not in terminal_of(state).read_text(), terminal_of(state).read_text()
+        assert "rasa s'est arrêté" not in terminal_of(state).read_text(), terminal_of(state).read_text()
 
         os.kill(deployed, signal.SIGKILL)
         killed_at = time.monotonic()
@@ -90,11 +102,26 @@ def test_rasa_killed_mid_conversation_is_restarted_and_the_conversation_goes_on(
         assert "rasa s'est arrêté ; redémarrage dans 1 s" in said
         assert f"rasa redémarré (processus {restarted})." in said
         assert "rasa redémarré" in (state / "rasa.log").read_text()
+        assert "tchap s'est terminé normalement ; il n'est pas relancé." in said
         assert run.poll() is None, "make run must go on after a restart"
-    finally:
+        # `systemctl stop`: SIGTERM to the main process; the unit counts 143 as a success.
+        parts = [restarted, *(int(path.read_text()) for path in (state / "log").glob("*.pid"))]
         run.send_signal(signal.SIGTERM)
-        try:
-            run.wait(120)
-        except subprocess.TimeoutExpired:
-            pass
+        assert run.wait(120) == 143
+        assert still_running(parts) == []
+    finally:
+        if run.poll() is None:
+            run.send_signal(signal.SIGTERM)
+            try:
+                run.wait(120)
+            except subprocess.TimeoutExpired:
+                pass
         kill_leftovers(run, [*pids, int((state / "rasa.pid").read_text())])
+
+
+def page_answers(port: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            return response.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
