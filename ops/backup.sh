@@ -84,6 +84,7 @@ save() {
     printf 'contenu : %s\n' "${what[@]}"
     (cd "$work" && find . -type f ! -name MANIFEST -printf '%P\n' | sort | xargs -r sha256sum)
   } > "$work/MANIFEST"
+  chmod -R go-rwx "$work"
   archive="$backup_dir/cloud-au-centre-$stamp.tar.gz"
   tar -C "$work" -czf "$archive.partial" .
   mv "$archive.partial" "$archive"

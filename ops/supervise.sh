@@ -1,6 +1,6 @@
 # Supervision of `make run` and `make run-prod` (ops/run.sh, deploy/run-prod.sh): every part (Rasa, the
 # action server, the console, the widget page, the Tchap bridge, the retention job…) that dies is started
-# again after a back-off (1, 2, 4, 8… s), with a line in the terminal and in the part's log. A part that
+# again after a back-off (at once, then after 1, 2, 4, 8… s), with a line in the terminal and in the part's log. A part that
 # dies SUPERVISE_MAX_FAILURES times (5) within SUPERVISE_WINDOW_SECONDS (120) stops everything, with a
 # line naming it and its log. Source it after ops/processes.sh; it defines functions only.
 #
@@ -93,7 +93,7 @@ part_ended() {
     say_supervisor "$name" "ERREUR : $name s'est arrêté $failures fois en $((SUPERVISE_WINDOW_SECONDS / 60)) min ; l'assistant s'arrête. Voir son journal : ${part_log[$name]}" >&2
     exit 1
   fi
-  delay=$((1 << (failures - 1)))
+  delay=$(( (1 << (failures - 1)) / 2 ))
   [ "$delay" -le "$SUPERVISE_MAX_DELAY" ] || delay="$SUPERVISE_MAX_DELAY"
   say_supervisor "$name" "$name s'est arrêté${status:+ (code $status)} ; redémarrage dans $delay s (journal : ${part_log[$name]})."
   part_due[$name]=$((now + delay))

@@ -1,0 +1,47 @@
+"""Locust people of `make chaos` (benchmarks/chaos.py): each holds conversations back to back through
+nginx (a full scope check, FAQ questions: benchmarks/conversations.py) and, like a person, sends a
+failed message again after reading the reply (benchmarks/drills.py). One task = one whole conversation,
+so that a stop lets it finish (`--stop-timeout`). What they did is written to CHAOS_JOURNAL at the end."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+from conversations import conversations
+from drills import Journal, Post, say_until_answered
+from locust import HttpUser, events, task
+
+JOURNAL = Journal()
+
+
+class Person(HttpUser):
+    def post(self, sender: str, text: str) -> tuple[int, Any]:
+        with self.client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                              name="tour", catch_response=True, timeout=60) as answer:
+            if answer.status_code == 200:
+                answer.success()
+            else:
+                answer.failure(f"HTTP {answer.status_code}")
+            try:
+                return answer.status_code, answer.json()
+            except ValueError:
+                return answer.status_code, answer.text
+
+    @task
+    def one_conversation(self) -> None:
+        post: Post = self.post
+        kind, turns = random.choice(conversations(random.Random()))
+        sender = f"exercice-{kind}-{os.urandom(5).hex()}"
+        if kind == "scope":
+            with JOURNAL.lock:
+                JOURNAL.scope_checks.add(sender)
+        for text, _expected in turns:
+            say_until_answered(post, sender, text, JOURNAL)
+
+
+@events.test_stop.add_listener
+def write_journal(**_kwargs: Any) -> None:
+    JOURNAL.dump(Path(os.environ["CHAOS_JOURNAL"]))
