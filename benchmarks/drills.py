@@ -344,7 +344,9 @@ def measure(profile: Profile, name: str, fault_at: float, fault_seconds: float, 
         outcome.lost += sum(max(0, texts.count(text) - kept.count(text)) for text in set(texts))
         outcome.duplicated += sum(max(0, kept.count(text) - texts.count(text)) for text in set(kept))
         if kept != texts and len(outcome.problems) < 10:
-            outcome.problems.append(f"{sender} : envoyés {texts}, gardés {kept}")
+            outcome.problems.append(f"{sender} : répondus {len(texts)}, gardés {len(kept)} ; "
+                                    f"en trop {[t for t in set(kept) if kept.count(t) > texts.count(t)]}, "
+                                    f"manquants {[t for t in set(texts) if texts.count(t) > kept.count(t)]}")
     verdicts = senders_with_verdict(profile, sorted(journal.scope_checks))
     outcome.scope_checks = len(journal.scope_checks)
     outcome.scope_without_verdict = len(journal.scope_checks - verdicts)

@@ -1,7 +1,7 @@
 """The systemd units of deploy/systemd/ (one VM, default profile): `systemd-analyze verify` accepts them
 as install.sh renders them; they run as a dedicated account with the usual hardening, write only to the
 state folder and are not restarted on a bad state refused at start (exit 78). systemd does not run as
-PID 1 here: the commands the units run are run by the tests (the main one in test_supervision.py, the
+PID 1 here: the commands the units run are run by the tests (the main one in test_make_run_supervision.py, the
 start refused on a missing token file and the nightly backup below)."""
 
 from __future__ import annotations

@@ -34,6 +34,8 @@ def drill(profile: Profile, name: str) -> Outcome:
     print(f"\n{name} : {outcome.turns} tours, {outcome.failed_attempts} échoués, plus longue attente "
           f"{outcome.longest_wait:.1f} s, rétabli après {outcome.recovered_after:.1f} s, partie relancée après "
           f"{outcome.part_back_after} s ; {outcome.scope_checks} vérifications")
+    for problem in outcome.problems:
+        print("  ", problem)
     assert outcome.turns > PEOPLE * 3, "the people kept talking"
     assert outcome.silent_failures == 0, outcome.problems
     assert (outcome.lost, outcome.duplicated) == (0, 0), outcome.problems

@@ -1,7 +1,7 @@
 """The supervision of `make run` and `make run-prod` (ops/supervise.sh) on stand-in services: a service
 killed is started again with a line in the terminal and its log; one that ends normally is left ended;
 one that keeps failing stops everything cleanly, naming itself and its log. The real parts (Rasa killed
-under `make run`, a deploy under way) are tested in tests/e2e/test_supervision.py."""
+under `make run`, a deploy under way) are tested in tests/e2e/test_make_run_supervision.py."""
 
 from __future__ import annotations
 
