@@ -18,8 +18,9 @@ JOURNAL = Journal()
 
 
 class Person(HttpUser):
-    def post(self, sender: str, text: str) -> tuple[int, Any]:
-        with self.client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text},
+    def post(self, sender: str, text: str, message_id: str) -> tuple[int, Any]:
+        with self.client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text,
+                                                               "message_id": message_id},
                               name="tour", catch_response=True, timeout=60) as answer:
             if answer.status_code == 200:
                 answer.success()

@@ -7,7 +7,8 @@ the reply it got (it must say « Le service redémarre… »), waits a second an
 as a person would. One fault is made while they talk; then, for that drill:
 
 - the turns that failed, and whether each showed the person the French message (never a silent nothing);
-- the longest wait of a person for an answer (retries included);
+- the longest wait of a person for an answer (retries included; a message sent again keeps its
+  `message_id`, as the widget does);
 - the time from the fault until every conversation answers again (the last failed turn);
 - checked afterwards in PostgreSQL: every message that was answered is stored once, in order (none lost,
   none duplicated; a failed attempt left no trace), and every scope check ended with its verdict.
@@ -110,7 +111,8 @@ class Journal:
         return journal
 
 
-Post = Callable[[str, str], tuple[int, Any]]
+# (sender, text, message_id) → (HTTP status, body); the same message_id when a message is sent again.
+Post = Callable[[str, str, str], tuple[int, Any]]
 
 
 def reply_text(body: Any) -> str:
@@ -123,15 +125,16 @@ def say_until_answered(post: Post, sender: str, text: str, journal: Journal) -> 
     """Send one message until it is answered, as a person does: read the error, wait, send it again."""
     first = time.time()
     tries = 0
+    message_id = uuid.uuid4().hex
     while True:
         tries += 1
         started = time.time()
         try:
-            status, body = post(sender, text)
+            status, body = post(sender, text, message_id)
         except requests.RequestException as error:
             status, body = 0, f"(aucune réponse : {type(error).__name__})"
         shown = reply_text(body)
-        ok = status == 200 and bool(shown.strip())
+        ok = status == 200 and bool(shown.strip()) and RESTARTING not in shown
         journal.add(Attempt(sender, text, started, time.time(), ok, shown[:200]))
         if ok:
             journal.add(Turn(sender, text, first, time.time(), tries))
@@ -159,8 +162,9 @@ def hold_conversations(post: Post, journal: Journal, keep_going: Callable[[], bo
 def requests_post(base_url: str, session: Optional[requests.Session] = None) -> Post:
     http = session or requests.Session()
 
-    def post(sender: str, text: str) -> tuple[int, Any]:
-        answer = http.post(base_url + ROUTE, json={"sender": sender, "message": text}, timeout=60)
+    def post(sender: str, text: str, message_id: str) -> tuple[int, Any]:
+        answer = http.post(base_url + ROUTE, json={"sender": sender, "message": text, "message_id": message_id},
+                           timeout=60)
         try:
             return answer.status_code, answer.json()
         except ValueError:

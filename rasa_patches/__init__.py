@@ -5,7 +5,7 @@ Rasa's own command line with ARGS (`make run`, `make test`, the production profi
 all start Rasa that way). Each fix keeps Rasa's behaviour, says what it costs, and can be undone (tests).
 """
 
-from rasa_patches import jsonschema_cache, sequential_graph, shared_port, store_failures
+from rasa_patches import jsonschema_cache, message_replay, sequential_graph, shared_port, store_failures
 
 
 def apply_all() -> None:
@@ -14,6 +14,7 @@ def apply_all() -> None:
     shared_port.apply()
     sequential_graph.apply()
     store_failures.apply()
+    message_replay.apply()
 
 
 def undo_all() -> None:
@@ -22,3 +23,4 @@ def undo_all() -> None:
     shared_port.undo()
     sequential_graph.undo()
     store_failures.undo()
+    message_replay.undo()

@@ -10,6 +10,13 @@ var MAX_STORED_MESSAGES = 200;
 var MAX_MESSAGE_LENGTH = 1000;
 var TYPING_TIMEOUT_MS = 20000;
 var RESTARTING_TEXT = 'Le service redémarre, réessayez dans un instant.';
+
+/** A name for one message, kept when it is sent again. */
+function newMessageId() {
+  var bytes = new Uint8Array(12);
+  (window.crypto || window.msCrypto).getRandomValues(bytes);
+  return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+}
 var SAFE_PROTOCOLS = ['http:', 'https:', 'mailto:'];
 
 var DEFAULT_OPTIONS = {
@@ -444,8 +451,10 @@ Widget.prototype.send = function (payload, shown) {
   this.showFormError('');
   this.retireReplies();
   this.addMessage({ from: 'user', text: String(shown).slice(0, MAX_MESSAGE_LENGTH) });
-  this.pending = { message: String(payload).slice(0, MAX_MESSAGE_LENGTH), resent: false };
-  this.socket.emit('user_uttered', { message: this.pending.message, session_id: this.sessionId });
+  this.pending = { message: String(payload).slice(0, MAX_MESSAGE_LENGTH), id: newMessageId(), resent: false };
+  this.socket.emit('user_uttered', {
+    message: this.pending.message, message_id: this.pending.id, session_id: this.sessionId,
+  });
   this.setTyping(true);
   return true;
 };
@@ -454,7 +463,11 @@ Widget.prototype.send = function (payload, shown) {
 Widget.prototype.resendPending = function () {
   if (!this.pending || this.pending.resent) return;
   this.pending.resent = true;
-  this.socket.emit('user_uttered', { message: this.pending.message, session_id: this.sessionId });
+  // The same name: if Rasa had stored it before the connection dropped, it answers again without
+  // processing it twice (rasa_patches/message_replay.py).
+  this.socket.emit('user_uttered', {
+    message: this.pending.message, message_id: this.pending.id, session_id: this.sessionId,
+  });
   this.setTyping(true);
   this.setStatusText('Reconnecté : votre dernier message a été renvoyé.');
 };
