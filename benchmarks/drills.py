@@ -3,8 +3,8 @@
 The profile runs as `make run-prod` runs it: deploy/run-prod.sh, supervised (ops/supervise.sh), with the
 support console, on free ports and a state folder of its own. People hold conversations through nginx
 (each a full scope check or FAQ questions, benchmarks/conversations.py); a person whose turn fails reads
-the reply it got (it must say « Le service redémarre… »), waits a second and sends the same message again,
-as a person would. One fault is made while they talk; then, for that drill:
+the reply it got (it must say « Le service redémarre… », or nginx's « Trop de messages… »), waits a second
+or two and sends the same message again, as a person would. One fault is made while they talk; then, for that drill:
 
 - the turns that failed, and whether each showed the person the French message (never a silent nothing);
 - the longest wait of a person for an answer (retries included; a message sent again keeps its
@@ -39,7 +39,11 @@ from conversations import conversations
 REPO = Path(__file__).resolve().parents[1]
 PROD_SH = REPO / "deploy" / "prod.sh"
 RESTARTING = "Le service redémarre, réessayez dans un instant"
-RETRY_AFTER_SECONDS = 1.0
+TOO_MANY = "Trop de messages à la fois depuis votre adresse"  # nginx's per-address limit (429)
+# What a failed turn may show the person: anything else is a silent or unreadable failure.
+FRENCH_FAILURES = (RESTARTING, TOO_MANY)
+# A person sends again after reading the message: 1 to 2 s (people do not all retry at the same instant).
+RETRY_AFTER_SECONDS = (1.0, 2.0)
 GIVE_UP_SECONDS = 180.0
 ROUTE = "/webhooks/rest/webhook"
 
@@ -134,14 +138,14 @@ def say_until_answered(post: Post, sender: str, text: str, journal: Journal) -> 
         except requests.RequestException as error:
             status, body = 0, f"(aucune réponse : {type(error).__name__})"
         shown = reply_text(body)
-        ok = status == 200 and bool(shown.strip()) and RESTARTING not in shown
+        ok = status == 200 and bool(shown.strip()) and not any(text in shown for text in FRENCH_FAILURES)
         journal.add(Attempt(sender, text, started, time.time(), ok, shown[:200]))
         if ok:
             journal.add(Turn(sender, text, first, time.time(), tries))
             return shown
         if time.time() - first > GIVE_UP_SECONDS:
             raise RuntimeError(f"{sender} : « {text} » sans réponse après {GIVE_UP_SECONDS:.0f} s")
-        time.sleep(RETRY_AFTER_SECONDS)
+        time.sleep(random.uniform(*RETRY_AFTER_SECONDS))
 
 
 def hold_conversations(post: Post, journal: Journal, keep_going: Callable[[], bool],
@@ -335,8 +339,9 @@ def measure(profile: Profile, name: str, fault_at: float, fault_seconds: float, 
     outcome = Outcome(name, fault_at, fault_seconds, turns=len(journal.turns))
     failed = [attempt for attempt in journal.attempts if not attempt.ok]
     outcome.failed_attempts = len(failed)
-    outcome.silent_failures = sum(RESTARTING not in attempt.shown for attempt in failed)
-    outcome.problems += sorted({attempt.shown for attempt in failed if RESTARTING not in attempt.shown})[:5]
+    unreadable = [attempt for attempt in failed if not any(text in attempt.shown for text in FRENCH_FAILURES)]
+    outcome.silent_failures = len(unreadable)
+    outcome.problems += sorted({attempt.shown for attempt in unreadable})[:5]
     outcome.longest_wait = max((turn.answered - turn.started for turn in journal.turns), default=0.0)
     outcome.recovered_after = max((attempt.ended - fault_at for attempt in failed), default=0.0)
     answered: dict[str, list[str]] = {}
