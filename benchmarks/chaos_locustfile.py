@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from conversations import conversations
-from drills import Journal, Post, say_until_answered
+from drills import Journal, Post, as_person, say_until_answered
 from locust import HttpUser, events, task
 
 JOURNAL = Journal()
 
 
 class Person(HttpUser):
+    def on_start(self) -> None:
+        as_person(self.client)  # an address of its own: nginx's per-address limit counts each person alone
+
     def post(self, sender: str, text: str, message_id: str) -> tuple[int, Any]:
         with self.client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text,
                                                                "message_id": message_id},

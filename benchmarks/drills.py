@@ -35,6 +35,7 @@ from typing import Any, Callable, Optional
 
 import requests
 from conversations import conversations
+from requests.adapters import HTTPAdapter
 
 REPO = Path(__file__).resolve().parents[1]
 PROD_SH = REPO / "deploy" / "prod.sh"
@@ -163,8 +164,38 @@ def hold_conversations(post: Post, journal: Journal, keep_going: Callable[[], bo
                 say_until_answered(post, sender, text, journal)
 
 
+class FromAddress(HTTPAdapter):
+    """Connections from one loopback address: each person has its own, as people have their own address,
+    so that nginx's per-address limit counts each person alone (all from 127.0.0.1, their retries after
+    a fault arrive together and the limit's burst answers 429)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+_next_address = iter(range(10**6))
+_address_lock = threading.Lock()
+
+
+def person_address() -> str:
+    """A loopback address of its own for the next person (127.0.1.1, 127.0.1.2, …)."""
+    with _address_lock:
+        n = next(_next_address)
+    return f"127.0.{1 + n // 250}.{1 + n % 250}"
+
+
+def as_person(session: requests.Session) -> requests.Session:
+    session.mount("http://", FromAddress(person_address()))
+    return session
+
+
 def requests_post(base_url: str, session: Optional[requests.Session] = None) -> Post:
-    http = session or requests.Session()
+    http = session or as_person(requests.Session())
 
     def post(sender: str, text: str, message_id: str) -> tuple[int, Any]:
         answer = http.post(base_url + ROUTE, json={"sender": sender, "message": text, "message_id": message_id},
