@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from conversations import conversations
-from drills import Journal, Post, as_person, say_until_answered
+from drills import Journal, Post, as_person, hold_one_conversation
 from locust import HttpUser, events, task
 
 JOURNAL = Journal()
@@ -38,12 +38,7 @@ class Person(HttpUser):
     def one_conversation(self) -> None:
         post: Post = self.post
         kind, turns = random.choice(conversations(random.Random()))
-        sender = f"exercice-{kind}-{os.urandom(5).hex()}"
-        if kind == "scope":
-            with JOURNAL.lock:
-                JOURNAL.scope_checks.add(sender)
-        for text, _expected in turns:
-            say_until_answered(post, sender, text, JOURNAL)
+        hold_one_conversation(post, JOURNAL, kind, turns)
 
 
 @events.test_stop.add_listener

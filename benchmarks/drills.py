@@ -156,12 +156,17 @@ def hold_conversations(post: Post, journal: Journal, keep_going: Callable[[], bo
     rng = rng or random.Random()
     while keep_going():
         for kind, turns in conversations(rng):
-            sender = f"exercice-{kind}-{uuid.uuid4().hex[:10]}"
-            if kind == "scope":
-                with journal.lock:
-                    journal.scope_checks.add(sender)
-            for text, _expected in turns:
-                say_until_answered(post, sender, text, journal)
+            hold_one_conversation(post, journal, kind, turns)
+
+
+def hold_one_conversation(post: Post, journal: Journal, kind: str, turns: list[tuple[str, Any]]) -> None:
+    """One conversation of a new sender, every message answered (sent again until it is)."""
+    sender = f"exercice-{kind}-{uuid.uuid4().hex[:10]}"
+    if kind == "scope":
+        with journal.lock:
+            journal.scope_checks.add(sender)
+    for text, _expected in turns:
+        say_until_answered(post, sender, text, journal)
 
 
 class FromAddress(HTTPAdapter):

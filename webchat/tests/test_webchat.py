@@ -285,6 +285,15 @@ def test_restart_clears_the_conversation(page: Page, page_url: str, rasa_url: st
     assert "restart" in tracker_event_names(rasa_url, rasa_token, sender)
 
 
+def wait_for_the_websocket(page: Page, upgraded: list) -> None:
+    """Until the route has seen the page switch to the websocket (the upgrade packet "5")."""
+    for _ in range(50):
+        if upgraded:
+            break
+        page.wait_for_timeout(200)
+    assert upgraded, "le client socket.io n'est jamais passé en websocket"
+
+
 def test_lost_connection_is_shown_and_recovered(page: Page, page_url: str) -> None:
     open_widget(page, page_url)
     # engine.io opens with long polling, probes a websocket, then switches to it when the page sends
@@ -305,11 +314,7 @@ def test_lost_connection_is_shown_and_recovered(page: Page, page_url: str) -> No
     page.route_web_socket(re.compile(r"/socket\.io/"), through_route)
     page.reload()  # so that the socket goes through the route
     expect(page.locator(WIDGET)).to_have_attribute("data-connection", "connected", timeout=REPLY_TIMEOUT_MS)
-    for _ in range(50):
-        if upgraded:
-            break
-        page.wait_for_timeout(200)
-    assert upgraded, "le client socket.io n'est jamais passé en websocket"
+    wait_for_the_websocket(page, upgraded)
 
     page.route(re.compile(r"/socket\.io/"), lambda route: route.abort())  # no reconnection for now
     upgraded[-1].close()
@@ -410,11 +415,7 @@ def test_a_message_lost_with_the_connection_is_sent_again_once_on_reconnection(
     page.route_web_socket(re.compile(r"/socket\.io/"), through_route)
     page.reload()
     expect(page.locator(WIDGET)).to_have_attribute("data-connection", "connected", timeout=REPLY_TIMEOUT_MS)
-    for _ in range(50):
-        if upgraded:
-            break
-        page.wait_for_timeout(200)
-    assert upgraded, "le client socket.io n'est jamais passé en websocket"
+    wait_for_the_websocket(page, upgraded)
     sender = session_id(page)
     before = bot_count(page)
     page.locator("#caw-input").fill("Qu'est-ce que SecNumCloud ?")
