@@ -18,13 +18,17 @@ is left to Rasa's handling.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, List
+from contextvars import ContextVar
+from typing import Any, Callable, List, Optional
 
 import aiohttp
 from rasa.core.actions.action import RemoteAction
 from rasa.core.processor import MessageProcessor
 
 ORIGINAL: Callable[..., Any] = MessageProcessor._run_action  # noqa: SLF001 (the method that swallows the error)
+ORIGINAL_REMOTE_RUN: Callable[..., Any] = RemoteAction.run
+# The action-server failures seen by the action being run (in this task: the turn's own context).
+_FAILURES: ContextVar[Optional[List[BaseException]]] = ContextVar("action_server_failures", default=None)
 
 
 class ActionServerUnreachable(RuntimeError):
@@ -33,7 +37,7 @@ class ActionServerUnreachable(RuntimeError):
 
 def unreachable(error: BaseException) -> bool:
     """True when the error (or what caused it) says the action server did not answer."""
-    seen: BaseException | None = error
+    seen: Optional[BaseException] = error
     while seen is not None:
         if isinstance(seen, (aiohttp.ClientConnectionError, asyncio.TimeoutError)):
             return True
@@ -41,26 +45,27 @@ def unreachable(error: BaseException) -> bool:
     return False
 
 
-async def _run_action(self: MessageProcessor, action: Any, *args: Any, **kwargs: Any) -> bool:
-    if not isinstance(action, RemoteAction):
-        result: bool = await ORIGINAL(self, action, *args, **kwargs)
-        return result
-    failures: List[BaseException] = []
-    run = action.run
-
-    async def watched_run(*run_args: Any, **run_kwargs: Any) -> Any:
-        try:
-            return await run(*run_args, **run_kwargs)
-        except Exception as error:
-            if unreachable(error):
-                failures.append(error)
-            raise
-
-    action.run = watched_run
+async def remote_run(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
+    """RemoteAction.run, noting an unreachable action server for the action being run. Every call to the
+    action server goes through it: custom actions, and the forms' validation actions called by Rasa's
+    FormAction (whose errors Rasa swallows too)."""
     try:
-        result = await ORIGINAL(self, action, *args, **kwargs)
+        return await ORIGINAL_REMOTE_RUN(self, *args, **kwargs)
+    except Exception as error:
+        failures = _FAILURES.get()
+        if failures is not None and unreachable(error):
+            failures.append(error)
+        raise
+
+
+async def _run_action(self: MessageProcessor, action: Any, *args: Any, **kwargs: Any) -> bool:
+    """Rasa's _run_action; then, if the action server did not answer during it, the turn fails."""
+    failures: List[BaseException] = []
+    token = _FAILURES.set(failures)
+    try:
+        result: bool = await ORIGINAL(self, action, *args, **kwargs)
     finally:
-        action.run = run
+        _FAILURES.reset(token)
     if failures:
         raise ActionServerUnreachable(f"le serveur d'actions ne répond pas ({action.name()})") from failures[0]
     return result
@@ -68,7 +73,9 @@ async def _run_action(self: MessageProcessor, action: Any, *args: Any, **kwargs:
 
 def apply() -> None:
     MessageProcessor._run_action = _run_action  # noqa: SLF001
+    RemoteAction.run = remote_run
 
 
 def undo() -> None:
     MessageProcessor._run_action = ORIGINAL  # noqa: SLF001
+    RemoteAction.run = ORIGINAL_REMOTE_RUN

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import Action, RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.policies.policy import PolicyPrediction
@@ -55,10 +55,25 @@ def processor() -> MessageProcessor:
     return made
 
 
-async def run(url: str) -> tuple[bool, DialogueStateTracker, CollectingOutputChannel]:
+class ValidatingForm(Action):
+    """Like Rasa's FormAction: an action of Rasa's own that calls the form's validation action on the
+    action server (validate_scope_form) and lets its errors reach Rasa's _run_action."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def name(self) -> str:
+        return "scope_form"
+
+    async def run(self, output_channel: Any, nlg: Any, tracker: Any, domain: Any, metadata: Any = None) -> list:
+        return list(await RemoteAction("validate_scope_form", EndpointConfig(self.url)).run(
+            output_channel, nlg, tracker, domain))
+
+
+async def run(url: str, form: bool = False) -> tuple[bool, DialogueStateTracker, CollectingOutputChannel]:
     tracker = DialogueStateTracker("agent-1", DOMAIN.slots)
     output = CollectingOutputChannel()
-    action = RemoteAction("action_faq", EndpointConfig(url))
+    action = ValidatingForm(url) if form else RemoteAction("action_faq", EndpointConfig(url))
     predicted = await MessageProcessor._run_action(  # noqa: SLF001
         processor(), action, tracker, output, TemplatedNaturalLanguageGenerator(DOMAIN.responses),
         PolicyPrediction([], "policy"))
@@ -74,6 +89,11 @@ async def test_as_released_rasa_goes_on_without_the_action() -> None:
 async def test_with_the_fix_an_unreachable_action_server_fails_the_turn(applied: None) -> None:
     with pytest.raises(action_failures.ActionServerUnreachable, match="le serveur d'actions ne répond pas"):
         await run(f"http://127.0.0.1:{free_port()}/webhook")
+
+
+async def test_with_the_fix_a_form_whose_validation_server_is_unreachable_fails_the_turn(applied: None) -> None:
+    with pytest.raises(action_failures.ActionServerUnreachable, match=r"ne répond pas \(scope_form\)"):
+        await run(f"http://127.0.0.1:{free_port()}/webhook", form=True)
 
 
 async def test_with_the_fix_an_action_server_that_answers_is_used_as_before(applied: None) -> None:
