@@ -103,7 +103,7 @@ redis_stop() {
 
 actions_start() {
   local pidfile="$PROD_DIR/actions.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
+  if [ -f "$pidfile" ] && running "$(cat "$pidfile")"; then return 0; fi
   # rasa-sdk listens on SANIC_HOST (its default: every interface).
   SANIC_HOST=127.0.0.1 setsid rasa run actions --actions actions --port "$PROD_ACTIONS_PORT" \
     >> "$log_dir/actions.log" 2>&1 < /dev/null 9>&- &
@@ -134,7 +134,7 @@ rasa_process() {
 rasa_start() {
   local name="${1:?instance}" port="${2:?port}" model
   local pidfile="$PROD_DIR/rasa-$name.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
+  if [ -f "$pidfile" ] && running "$(cat "$pidfile")"; then return 0; fi
   model="${PROD_MODEL:-$(latest_model)}"
   [ -n "$model" ] || { echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
   : > "$log_dir/rasa-$name.log"
@@ -156,7 +156,7 @@ hold_deploy_lock() {
 rasa_restart() {
   local name="${1:?instance}" model
   hold_deploy_lock
-  if kill -0 "$(cat "$PROD_DIR/rasa-$name.pid" 2>/dev/null)" 2>/dev/null; then return 0; fi
+  if running "$(cat "$PROD_DIR/rasa-$name.pid" 2>/dev/null)"; then return 0; fi
   model="$(cat "$PROD_DIR/rasa-$name.model" 2>/dev/null || latest_model)"
   rasa_process "$model" "$(cat "$PROD_DIR/rasa-$name.port")" "$log_dir/rasa-$name.log"
   echo $! > "$PROD_DIR/rasa-$name.pid"
@@ -213,7 +213,7 @@ nginx_config() {
 nginx_start() {
   local home="$PROD_DIR/nginx"
   mkdir -p "$home/tmp"
-  if [ -f "$home/nginx.pid" ] && kill -0 "$(cat "$home/nginx.pid")" 2>/dev/null; then return 0; fi
+  if [ -f "$home/nginx.pid" ] && running "$(cat "$home/nginx.pid")"; then return 0; fi
   nginx_config > "$home/nginx.conf"
   nginx -t -q -c "$home/nginx.conf" -p "$home" 2> "$home/nginx-test.log" || {
     cat "$home/nginx-test.log" >&2; exit 1; }

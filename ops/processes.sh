@@ -11,6 +11,16 @@ stop_pid() {
   fi
 }
 
+# running PID: the process exists and is not a zombie (a dead child not yet waited for, or a dead orphan
+# that its reaper has not collected yet: `kill -0` succeeds on those).
+running() {
+  local pid="$1" stat
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [ "${stat%% *}" != Z ]
+}
+
 # Stop the process (group) of a pid file, then remove the file.
 stop_pidfile() {
   local pidfile="$1"

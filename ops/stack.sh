@@ -98,7 +98,7 @@ restart() {
   local part="$1"
   exec 9>>"$dir/deploy.lock"
   flock -n 9 || exit 75
-  if kill -0 "$(cat "$dir/$part.pid" 2>/dev/null)" 2>/dev/null; then return 0; fi
+  if running "$(cat "$dir/$part.pid" 2>/dev/null)"; then return 0; fi
   [ -f "$dir/rasa.env" ] || { echo "ERREUR : $dir/rasa.env manque (ops/stack.sh start d'abord)." >&2; exit 1; }
   . "$dir/rasa.env"
   if [ "$part" = actions ]; then

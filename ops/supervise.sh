@@ -47,16 +47,6 @@ supervise_services() {
   done
 }
 
-# running PID: the process exists and is not a zombie (a dead child not yet waited for, or a dead
-# orphan of a deploy script that its reaper has not collected yet).
-running() {
-  local pid="$1" stat
-  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
-  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  [ "${stat%% *}" != Z ]
-}
-
 # say_supervisor NAME TEXT: one dated line in the terminal and in the part's log.
 say_supervisor() {
   local line
