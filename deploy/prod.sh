@@ -306,7 +306,9 @@ replace_instance() {
 deploy_model() {
   local model="${1:?modèle}" name names
   [ -f "$model" ] || { echo "ERREUR : modèle introuvable : $model" >&2; exit 1; }
-  python3 ops/preflight.py --state "$PROD_DIR" --model "$model" || exit $?
+  python3 ops/preflight.py --state "$PROD_DIR" --model "$model" || {
+    echo "La mise en service est refusée ; aucune instance n'a changé de modèle." >&2
+    exit 78; }
   model="$(cd "$(dirname "$model")" && pwd)/$(basename "$model")"
   names="$(instance_names)"
   [ -n "$names" ] && [ -f "$PROD_DIR/nginx/nginx.pid" ] || {

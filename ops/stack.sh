@@ -55,7 +55,8 @@ start_rasa() {
 deploy() {
   local model="$1" old new ready="$dir/rasa-next.ready"
   [ -f "$model" ] || { echo "ERREUR : modèle introuvable : $model" >&2; exit 1; }
-  python3 ops/preflight.py --state "$dir" --model "$model" || exit $?
+  python3 ops/preflight.py --state "$dir" --model "$model" || {
+    echo "La mise en service est refusée ; le modèle en service n'a pas changé." >&2; exit 78; }
   model="$(cd "$(dirname "$model")" && pwd)/$(basename "$model")"
   old="$(cat "$dir/rasa.pid" 2>/dev/null || true)"
   if [ ! -f "$dir/rasa.env" ] || [ -z "$old" ] || ! kill -0 "$old" 2>/dev/null; then

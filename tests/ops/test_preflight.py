@@ -75,8 +75,12 @@ def model_archive(path: Path, metadata: dict[str, object] | None, extra: bytes =
 
 
 def deploy(tmp_path: Path, model: Path) -> subprocess.CompletedProcess[str]:
-    """What the console runs to put a model in service (default profile)."""
-    return run(f'bash ops/stack.sh deploy "{tmp_path / "etat"}" "{model}"')
+    """What the console runs to put a model in service (default profile): the cause, then what it means
+    for the model in service (two lines, the first one naming the cause)."""
+    done = run(f'bash ops/stack.sh deploy "{tmp_path / "etat"}" "{model}"')
+    lines = done.stderr.splitlines()
+    assert lines[-1:] == ["La mise en service est refusée ; le modèle en service n'a pas changé."], done.stderr
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, "\n".join(lines[:-1]))
 
 
 def test_a_damaged_model_archive(tmp_path: Path) -> None:
