@@ -30,11 +30,20 @@ class Refused(Exception):
     """The one line that says why the assistant does not start."""
 
 
-def expected_assistant_id() -> str:
-    for line in (REPO / "config.yml").read_text(encoding="utf-8").splitlines():
+def assistant_id(config: Path) -> str:
+    for line in config.read_text(encoding="utf-8").splitlines():
         if line.startswith("assistant_id:"):
             return line.split(":", 1)[1].strip()
     return ""
+
+
+def expected_assistant_ids() -> list[str]:
+    """The assistants this installation trains: config.yml's, and the console's training configuration
+    when it has one of its own (CONSOLE_TRAIN_CONFIG)."""
+    configs = [REPO / "config.yml"]
+    if os.environ.get("CONSOLE_TRAIN_CONFIG"):
+        configs.append(Path(os.environ["CONSOLE_TRAIN_CONFIG"]))
+    return [assistant_id(config) for config in configs if config.is_file()]
 
 
 def check_state_folder(state: Path, min_free_mb: int) -> None:
@@ -99,10 +108,10 @@ def check_model(model: Path) -> Path:
                       "(make train).") from error
     if not isinstance(metadata, dict):
         raise Refused(f"{path} n'est pas un modèle Rasa (pas de metadata.json) ; retirez-le de {path.parent}.")
-    expected = expected_assistant_id()
-    if metadata.get("assistant_id") != expected:
+    expected = expected_assistant_ids()
+    if metadata.get("assistant_id") not in expected:
         raise Refused(f"{path} est le modèle d'un autre assistant (« {metadata.get('assistant_id')} », attendu "
-                      f"« {expected} ») ; retirez-le de {path.parent}.")
+                      f"« {' » ou « '.join(expected)} ») ; retirez-le de {path.parent}.")
     version = str(metadata.get("rasa_open_source_version", ""))
     if not version.startswith(RASA_SERIES):
         raise Refused(f"le modèle {path} a été entraîné avec Rasa {version or '?'} ; cet assistant utilise Rasa "
