@@ -14,6 +14,7 @@ the replies, support agents' included. Here:
   2 000 characters is answered with a French message without reaching the assistant.
 """
 
+import logging
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
@@ -23,6 +24,9 @@ from socketio import AsyncServer
 
 from channels.conversations import socketio_conversation
 from channels.limits import MAX_MESSAGE_CHARACTERS, message_too_long
+from channels.rest import CLIENT_MESSAGE_ID, RESTARTING_TEXT, valid_message_id
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = "conversation"
 
@@ -78,8 +82,15 @@ class ValidatedSocketIOInput(SocketIOInput):
             metadata = event.get(self.metadata_key)
             if not isinstance(metadata, dict):
                 metadata = None
+            if valid_message_id(event.get("message_id")):  # sent again on reconnection: answered once
+                metadata = {**(metadata or {}), CLIENT_MESSAGE_ID: event["message_id"]}
             message = UserMessage(text, output, conversation, input_channel=self.name(), metadata=metadata)
-            await on_new_message(message)
+            try:
+                await on_new_message(message)
+            except Exception:
+                # The turn failed (a store or the action server restarting): never a silent nothing.
+                logger.exception("Le tour de la conversation %s a échoué.", conversation)
+                await output.send_text_message(conversation, RESTARTING_TEXT)
 
         sio.on("session_request", session_request, namespace=namespace)
         sio.on(self.user_message_evt, user_uttered, namespace=namespace)

@@ -6,6 +6,9 @@
 #   deploy/prod.sh pg-start | pg-stop | redis-start | redis-stop | actions-start | actions-stop
 #   deploy/prod.sh rasa-start NAME PORT | rasa-stop NAME | rasa-wait PORT | nginx-start | nginx-stop
 #   deploy/prod.sh nginx-config                 print the nginx configuration it would run
+#   deploy/prod.sh rasa-restart NAME | actions-restart
+#                                               start again a process that died, without waiting (the
+#                                               supervision of deploy/run-prod.sh); exit 75 during a deploy
 #   deploy/prod.sh deploy MODEL                 put MODEL in service on every instance, one at a time,
 #                                               behind nginx and without a pause (docs/production.md)
 # Ports and the state dir come from the environment (deploy/prod-env.sh gives the defaults).
@@ -100,10 +103,10 @@ redis_stop() {
 
 actions_start() {
   local pidfile="$PROD_DIR/actions.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
+  if [ -f "$pidfile" ] && running "$(cat "$pidfile")"; then return 0; fi
   # rasa-sdk listens on SANIC_HOST (its default: every interface).
   SANIC_HOST=127.0.0.1 setsid rasa run actions --actions actions --port "$PROD_ACTIONS_PORT" \
-    > "$log_dir/actions.log" 2>&1 < /dev/null &
+    >> "$log_dir/actions.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$pidfile"
 }
 
@@ -131,13 +134,32 @@ rasa_process() {
 rasa_start() {
   local name="${1:?instance}" port="${2:?port}" model
   local pidfile="$PROD_DIR/rasa-$name.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
+  if [ -f "$pidfile" ] && running "$(cat "$pidfile")"; then return 0; fi
   model="${PROD_MODEL:-$(latest_model)}"
   [ -n "$model" ] || { echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
   : > "$log_dir/rasa-$name.log"
   rasa_process "$model" "$port" "$log_dir/rasa-$name.log"
   echo $! > "$pidfile"
   echo "$port" > "$PROD_DIR/rasa-$name.port"
+  echo "$model" > "$PROD_DIR/rasa-$name.model"
+}
+
+# hold_deploy_lock: the lock a deploy holds, taken without waiting (exit 75 while a deploy runs: it
+# starts the instances' new processes itself).
+hold_deploy_lock() {
+  exec 9>>"$PROD_DIR/deploy.lock"
+  flock -n 9 || exit 75
+}
+
+# rasa_restart NAME: the instance's process again, on its current port with the model it had, if it
+# died (deploy/run-prod.sh's supervision); does not wait for the model to load.
+rasa_restart() {
+  local name="${1:?instance}" model
+  hold_deploy_lock
+  if running "$(cat "$PROD_DIR/rasa-$name.pid" 2>/dev/null)"; then return 0; fi
+  model="$(cat "$PROD_DIR/rasa-$name.model" 2>/dev/null || latest_model)"
+  rasa_process "$model" "$(cat "$PROD_DIR/rasa-$name.port")" "$log_dir/rasa-$name.log"
+  echo $! > "$PROD_DIR/rasa-$name.pid"
 }
 
 rasa_wait() {
@@ -191,7 +213,7 @@ nginx_config() {
 nginx_start() {
   local home="$PROD_DIR/nginx"
   mkdir -p "$home/tmp"
-  if [ -f "$home/nginx.pid" ] && kill -0 "$(cat "$home/nginx.pid")" 2>/dev/null; then return 0; fi
+  if [ -f "$home/nginx.pid" ] && running "$(cat "$home/nginx.pid")"; then return 0; fi
   nginx_config > "$home/nginx.conf"
   nginx -t -q -c "$home/nginx.conf" -p "$home" 2> "$home/nginx-test.log" || {
     cat "$home/nginx-test.log" >&2; exit 1; }
@@ -274,6 +296,7 @@ replace_instance() {
     echo "La mise en service a échoué sur l'instance $name ; son modèle n'a pas changé." >&2
     return 1
   fi
+  echo "$model" > "$PROD_DIR/rasa-$name.model"
   # Requests nginx's previous workers already sent to the old process finish; then it stops.
   sleep 1
   stop_pid "$old_pid" $((${SANIC_GRACEFUL_SHUTDOWN_TIMEOUT%.*} + 20))
@@ -283,6 +306,9 @@ replace_instance() {
 deploy_model() {
   local model="${1:?modèle}" name names
   [ -f "$model" ] || { echo "ERREUR : modèle introuvable : $model" >&2; exit 1; }
+  python3 ops/preflight.py --state "$PROD_DIR" --model "$model" || {
+    echo "La mise en service est refusée ; aucune instance n'a changé de modèle." >&2
+    exit 78; }
   model="$(cd "$(dirname "$model")" && pwd)/$(basename "$model")"
   names="$(instance_names)"
   [ -n "$names" ] && [ -f "$PROD_DIR/nginx/nginx.pid" ] || {
@@ -311,8 +337,10 @@ start_all() {
   packages
   [ -n "$(latest_model)" ] || [ -n "${PROD_MODEL:-}" ] || {
     echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
+  python3 ops/preflight.py --state "$PROD_DIR" --model "${PROD_MODEL:-models}" || exit $?
   pg_start
   redis_start
+  : > "$log_dir/actions.log"
   actions_start
   local i=0 port
   # All instances load in parallel (Rasa tolerates concurrent table creation).
@@ -331,7 +359,7 @@ stop_all() {
   for pidfile in "$PROD_DIR"/rasa-*.pid; do
     [ -e "$pidfile" ] && stop_pidfile "$pidfile"
   done
-  rm -f "$PROD_DIR"/rasa-*.port
+  rm -f "$PROD_DIR"/rasa-*.port "$PROD_DIR"/rasa-*.model
   stop_pidfile "$PROD_DIR/actions.pid"
   redis_stop
   pg_stop
@@ -356,7 +384,9 @@ case "$cmd" in
   pg-stop) pg_stop ;;
   redis-start) redis_start ;;
   redis-stop) redis_stop ;;
-  actions-start) actions_start; actions_wait ;;
+  actions-start) : > "$log_dir/actions.log"; actions_start; actions_wait ;;
+  actions-restart) hold_deploy_lock; actions_start ;;
+  rasa-restart) rasa_restart "$@" ;;
   actions-stop) stop_pidfile "$PROD_DIR/actions.pid" ;;
   rasa-start) rasa_start "$@" ;;
   rasa-wait) rasa_wait "$@" ;;

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # `make run-prod`: the whole production profile in the foreground (deploy/prod.sh start), then every
-# registered service (webchat page, support console…) given as arguments, pointed at nginx.
-# Ctrl-C stops everything, PostgreSQL and Redis included (their data stays in $PROD_DIR).
+# registered service (webchat page, support console…) given as arguments, pointed at nginx. A Rasa
+# instance, the action server, nginx or a service that dies is started again (ops/supervise.sh).
+# Ctrl-C stops everything, PostgreSQL and Redis included (their data stays in $PROD_DIR); so does a part
+# that keeps failing. PostgreSQL and Redis are not restarted by this script: on a server they are the
+# system's services (docs/production.md); the Rasa instances wait for them (docs/reliability.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . deploy/prod-env.sh
 . ops/processes.sh
+. ops/supervise.sh
 stop_everything_on_exit deploy/prod.sh stop
 start_interruptibly deploy/prod.sh start
 # The support console reads the conversations straight from the tracker store: here, PostgreSQL.
@@ -21,15 +25,14 @@ Profil de production « Cloud au centre » démarré (tout sur 127.0.0.1) :
   - PostgreSQL (tracker store) : $PG_HOST:$PG_PORT ; Redis (lock store) : $REDIS_HOST:$REDIS_PORT
   - données et journaux : $PROD_DIR (jeton de l'API : .secrets/rasa_token)
 Essai : curl -s -XPOST $RASA_URL/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{"sender":"moi","message":"Bonjour"}'
+Une partie qui s'arrête est relancée (une ligne le dit ici et dans son journal).
 Ctrl-C pour tout arrêter.
 TXT
-while true; do
-  alive=0
-  for pidfile in "$PROD_DIR"/rasa-*.pid; do
-    kill -0 "$(cat "$pidfile")" 2>/dev/null && alive=$((alive + 1))
-  done
-  [ "$alive" -gt 0 ] || { echo "Plus aucune instance Rasa ne tourne (voir $PROD_DIR/log/)." >&2; exit 1; }
-  kill -0 "$(cat "$PROD_DIR/actions.pid")" 2>/dev/null \
-    || { echo "Le serveur d'actions s'est arrêté (voir $PROD_DIR/log/actions.log)." >&2; exit 1; }
-  sleep 2
+for portfile in "$PROD_DIR"/rasa-*.port; do
+  name="$(basename "$portfile" .port)"
+  supervise "$name" "$PROD_DIR/$name.pid" "$PROD_DIR/log/$name.log" orphan deploy/prod.sh rasa-restart "${name#rasa-}"
 done
+supervise actions "$PROD_DIR/actions.pid" "$PROD_DIR/log/actions.log" orphan deploy/prod.sh actions-restart
+supervise nginx "$PROD_DIR/nginx/nginx.pid" "$PROD_DIR/nginx/error.log" orphan deploy/prod.sh nginx-start
+supervise_services "$PROD_DIR/log" "$@"
+supervise_forever

@@ -55,7 +55,14 @@ secret_from_env_or_file() {
   fi
   export "${name?}"
 }
-# The Rasa HTTP API token.
+# The Rasa HTTP API token; RASA_AUTH_TOKEN_FILE (the systemd units) names a file that must hold it.
+if [ -n "${RASA_AUTH_TOKEN_FILE:-}" ] && [ -z "${RASA_AUTH_TOKEN:-}" ]; then
+  if [ ! -r "$RASA_AUTH_TOKEN_FILE" ] || [ ! -s "$RASA_AUTH_TOKEN_FILE" ]; then
+    echo "ERREUR : le fichier du jeton de l'API Rasa ($RASA_AUTH_TOKEN_FILE, RASA_AUTH_TOKEN_FILE) manque, est vide ou illisible ; créez-le (docs/production.md, « Un service sur une VM »)." >&2
+    exit 78
+  fi
+  RASA_AUTH_TOKEN="$(tr -d '[:space:]' < "$RASA_AUTH_TOKEN_FILE")"
+fi
 secret_from_env_or_file RASA_AUTH_TOKEN rasa_token
 # The Tchap bridge's secret: required on Rasa's callback channel and on the bridge's callback endpoint.
 secret_from_env_or_file TCHAP_CALLBACK_TOKEN tchap_callback_token

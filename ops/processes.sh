@@ -11,6 +11,16 @@ stop_pid() {
   fi
 }
 
+# running PID: the process exists and is not a zombie (a dead child not yet waited for, or a dead orphan
+# that its reaper has not collected yet: `kill -0` succeeds on those).
+running() {
+  local pid="$1" stat
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [ "${stat%% *}" != Z ]
+}
+
 # Stop the process (group) of a pid file, then remove the file.
 stop_pidfile() {
   local pidfile="$1"
@@ -63,17 +73,32 @@ wait_ready() {
 # stop_services stops them, stop_services_of LOG_DIR too (from another shell).
 service_pids=()
 start_services() {
-  local log_dir="$1" service name
+  local log_dir="$1" service
   shift
   for service in "$@"; do
-    name="$(basename "$(dirname "$service")")"
-    [ "$(basename "$service")" = serve.sh ] || name="$name-$(basename "$service" .sh)"
-    echo "Démarrage de $service (journal : $log_dir/$name.log)"
-    (umask 077; : > "$log_dir/$name.log")
-    setsid bash "$service" >> "$log_dir/$name.log" 2>&1 < /dev/null &
-    service_pids+=("$!")
-    echo "$!" > "$log_dir/$name.pid"
+    echo "Démarrage de $service (journal : $log_dir/$(service_name "$service").log)"
+    (umask 077; : > "$log_dir/$(service_name "$service").log")
+    start_one_service "$log_dir" "$service"
   done
+}
+
+# The name of a service script: its folder, or <folder>-<script> for a script other than serve.sh.
+service_name() {
+  local name
+  name="$(basename "$(dirname "$1")")"
+  [ "$(basename "$1")" = serve.sh ] || name="$name-$(basename "$1" .sh)"
+  echo "$name"
+}
+
+# start_one_service LOG_DIR SCRIPT: start it (again) in the background, a child of this shell (the
+# supervision reads its exit status), its output appended to its log and its pid in its pid file.
+start_one_service() {
+  local log_dir="$1" service="$2" name
+  name="$(service_name "$service")"
+  [ -e "$log_dir/$name.log" ] || (umask 077; : > "$log_dir/$name.log")
+  setsid bash "$service" >> "$log_dir/$name.log" 2>&1 < /dev/null &
+  service_pids+=("$!")
+  echo "$!" > "$log_dir/$name.pid"
 }
 
 stop_services() {

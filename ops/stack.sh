@@ -5,13 +5,17 @@
 #   ops/stack.sh stop DIR
 #   ops/stack.sh deploy DIR MODEL   a new Rasa process with MODEL takes over the port, then the one in
 #                                   service stops gracefully (rasa_patches/shared_port.py, docs/console.md)
+#   ops/stack.sh restart-rasa DIR | restart-actions DIR
+#                                   start again a server that died, without waiting for it (the supervision
+#                                   of ops/supervise.sh); Rasa with the model in service. Exit 75 while a
+#                                   deploy holds the lock (that deploy starts Rasa itself).
 # Ports come from RASA_PORT / ACTIONS_PORT; the tracker store is DIR/tracker.db unless TRACKER_DB is set.
 # Both servers listen on RASA_INTERFACE / ACTIONS_INTERFACE (default 127.0.0.1, ops/env.sh).
 # STACK_WAIT_SECONDS (default 600) bounds the wait for the model to load on a busy machine.
 set -euo pipefail
 # The conversations (tracker.db), logs, pid, token and environment files: readable by this account only.
 umask 077
-usage="usage: ops/stack.sh start|stop DIR | deploy DIR MODEL"
+usage="usage: ops/stack.sh start|stop|restart-rasa|restart-actions DIR | deploy DIR MODEL"
 cmd="${1:?$usage}"
 dir="${2:?$usage}"
 cd "$(dirname "$0")/.."
@@ -51,6 +55,8 @@ start_rasa() {
 deploy() {
   local model="$1" old new ready="$dir/rasa-next.ready"
   [ -f "$model" ] || { echo "ERREUR : modèle introuvable : $model" >&2; exit 1; }
+  python3 ops/preflight.py --state "$dir" --model "$model" || {
+    echo "La mise en service est refusée ; le modèle en service n'a pas changé." >&2; exit 78; }
   model="$(cd "$(dirname "$model")" && pwd)/$(basename "$model")"
   old="$(cat "$dir/rasa.pid" 2>/dev/null || true)"
   if [ ! -f "$dir/rasa.env" ] || [ -z "$old" ] || ! kill -0 "$old" 2>/dev/null; then
@@ -71,6 +77,7 @@ deploy() {
     exit 1
   fi
   echo "$new" > "$dir/rasa.pid.new" && mv "$dir/rasa.pid.new" "$dir/rasa.pid"
+  echo "$model" > "$dir/rasa.model"
   rm -f "$dir/rasa-next.pid" "$ready"
   trap - TERM INT
   # The old process accepts what it had queued, finishes its requests and closes its websockets.
@@ -79,21 +86,46 @@ deploy() {
   echo "Modèle $(basename "$model") en service (Rasa, processus $new, port $RASA_PORT)."
 }
 
+start_actions() {
+  # rasa-sdk listens on SANIC_HOST (its default: every interface).
+  SANIC_HOST="$ACTIONS_INTERFACE" setsid rasa run actions --actions actions --port "$ACTIONS_PORT" \
+    >> "$dir/actions.log" 2>&1 < /dev/null 9>&- &
+  echo $! > "$dir/actions.pid"
+}
+
+# restart PART: start again the server of PART (rasa or actions) if its process is gone; at once, under
+# the deploy lock (exit 75 when a deploy holds it).
+restart() {
+  local part="$1"
+  exec 9>>"$dir/deploy.lock"
+  flock -n 9 || exit 75
+  if running "$(cat "$dir/$part.pid" 2>/dev/null)"; then return 0; fi
+  [ -f "$dir/rasa.env" ] || { echo "ERREUR : $dir/rasa.env manque (ops/stack.sh start d'abord)." >&2; exit 1; }
+  . "$dir/rasa.env"
+  if [ "$part" = actions ]; then
+    start_actions
+  else
+    start_rasa "$(cat "$dir/rasa.model" 2>/dev/null || echo models)" "$dir/rasa.log"
+    echo $! > "$dir/rasa.pid"
+  fi
+}
+
 case "$cmd" in
   start)
     ls models/*.tar.gz >/dev/null 2>&1 || { echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
+    # A read-only or full state folder, a damaged or foreign model: one French line, exit 78.
+    python3 ops/preflight.py --state "$dir" --model models || exit $?
     # Files written by an earlier version with the default umask become private too.
     for file in "$dir/rasa_token" "$dir/rasa.log" "$dir/actions.log" "$TRACKER_DB"; do
       [ ! -e "$file" ] || chmod 600 "$file"
     done
     echo "$RASA_AUTH_TOKEN" > "$dir/rasa_token"
     save_rasa_env
-    # rasa-sdk listens on SANIC_HOST (its default: every interface).
-    SANIC_HOST="$ACTIONS_INTERFACE" setsid rasa run actions --actions actions --port "$ACTIONS_PORT" \
-      > "$dir/actions.log" 2>&1 < /dev/null &
-    echo $! > "$dir/actions.pid"
-    # Appended to by every Rasa process of this stack (a deploy starts one more).
+    : > "$dir/actions.log"
+    start_actions
+    # Appended to by every Rasa process of this stack (a deploy or a restart starts one more).
     : > "$dir/rasa.log"
+    echo models > "$dir/rasa.model"
     start_rasa models "$dir/rasa.log"
     echo $! > "$dir/rasa.pid"
     wait_http "le serveur d'actions" "http://localhost:$ACTIONS_PORT/health" "$dir/actions.log" "$dir/actions.pid" \
@@ -112,5 +144,7 @@ case "$cmd" in
     exec 9>>"$dir/deploy.lock"; flock 9
     deploy "${3:?$usage}"
     ;;
+  restart-rasa) restart rasa ;;
+  restart-actions) restart actions ;;
   *) echo "$usage" >&2; exit 2 ;;
 esac

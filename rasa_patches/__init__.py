@@ -5,7 +5,14 @@ Rasa's own command line with ARGS (`make run`, `make test`, the production profi
 all start Rasa that way). Each fix keeps Rasa's behaviour, says what it costs, and can be undone (tests).
 """
 
-from rasa_patches import jsonschema_cache, sequential_graph, shared_port
+from rasa_patches import (
+    action_failures,
+    jsonschema_cache,
+    message_replay,
+    sequential_graph,
+    shared_port,
+    store_failures,
+)
 
 
 def apply_all() -> None:
@@ -13,6 +20,9 @@ def apply_all() -> None:
     jsonschema_cache.apply()
     shared_port.apply()
     sequential_graph.apply()
+    store_failures.apply()
+    message_replay.apply()
+    action_failures.apply()
 
 
 def undo_all() -> None:
@@ -20,3 +30,6 @@ def undo_all() -> None:
     jsonschema_cache.undo()
     shared_port.undo()
     sequential_graph.undo()
+    store_failures.undo()
+    message_replay.undo()
+    action_failures.undo()

@@ -6,12 +6,11 @@ import os
 import signal
 import socket
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from teststack import free_port
+from makerun import kill_leftovers, start_make_run, still_running, terminal_of, why_make_run_did_not_stop
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -50,62 +49,6 @@ def test_only_the_widget_page_may_call_rasa_from_a_browser(stack):
     page = stack.stack.page_url  # the stack's widget page (make run: http://localhost:8080)
     assert allowed_origin(stack, page) == page
     assert allowed_origin(stack, "https://intrus.example") is None
-
-
-def as_from_a_terminal() -> None:
-    """Ctrl-C as a terminal delivers it: a run of the tests started in the background (`make test &`,
-    nohup, some CI runners) ignores SIGINT, and bash cannot trap a signal ignored when it starts."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def terminal_of(state: Path) -> Path:
-    """Where `start_make_run` writes what `make run` prints (what its terminal would show)."""
-    return state.parent / "run.log"
-
-
-def start_make_run(state: Path) -> tuple:
-    """`make run`'s script with its own state and ports; returns it with the pids of Rasa and the action
-    server once both are started (the model is then still loading)."""
-    env = dict(os.environ, STATE_DIR=str(state), TRACKER_DB=str(state / "tracker.db"),
-               RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()))
-    env.pop("RASA_URL", None)
-    with terminal_of(state).open("w") as output:
-        run = subprocess.Popen(["bash", "ops/run.sh"], cwd=REPO, env=env, start_new_session=True,
-                               stdout=output, stderr=subprocess.STDOUT, preexec_fn=as_from_a_terminal)
-    deadline = time.monotonic() + 120
-    while not ((state / "rasa.pid").exists() and (state / "actions.pid").exists()):
-        assert run.poll() is None and time.monotonic() < deadline, "make run did not start the servers"
-        time.sleep(0.1)
-    time.sleep(0.5)
-    pids = [int((state / name).read_text()) for name in ("rasa.pid", "actions.pid")]
-    return run, env, pids
-
-
-def still_running(pids, seconds: float = 30) -> list:
-    deadline = time.monotonic() + seconds
-    alive = list(pids)
-    while alive and time.monotonic() < deadline:
-        alive = [pid for pid in alive if os.path.exists(f"/proc/{pid}") and
-                 not Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"]
-        time.sleep(0.1)
-    return alive
-
-
-def why_make_run_did_not_stop(run, terminal: Path) -> str:
-    """What `make run` was doing when it should have stopped: its processes and what it printed."""
-    processes = subprocess.run(["ps", "-o", "pid,stat,etime,args", "-g", str(run.pid)], capture_output=True,
-                               text=True).stdout
-    return f"make run ne s'est pas arrêté (code {run.returncode}) :\n{processes}\n{terminal.read_text()}"
-
-
-def kill_leftovers(run, pids) -> None:
-    """Whatever the test's outcome, nothing it started survives it."""
-    for group in (run.pid, *pids):
-        try:
-            os.killpg(group, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    run.wait(10)
 
 
 # These two start `make run`'s script themselves, which needs a trained model: marked `stack` so that

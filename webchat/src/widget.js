@@ -9,6 +9,14 @@ var STORAGE_PREFIX = 'cloudAuCentre.';
 var MAX_STORED_MESSAGES = 200;
 var MAX_MESSAGE_LENGTH = 1000;
 var TYPING_TIMEOUT_MS = 20000;
+var RESTARTING_TEXT = 'Le service redémarre, réessayez dans un instant.';
+
+/** A name for one message, kept when it is sent again. */
+function newMessageId() {
+  var bytes = new Uint8Array(12);
+  (window.crypto || window.msCrypto).getRandomValues(bytes);
+  return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+}
 var SAFE_PROTOCOLS = ['http:', 'https:', 'mailto:'];
 
 var DEFAULT_OPTIONS = {
@@ -253,6 +261,9 @@ function Widget(options) {
   this.messages = this.store.messages();
   this.sessionId = this.store.sessionId();
   this.typingTimer = null;
+  // The message sent and not answered yet: sent again once, on reconnection, when the connection was lost
+  // before its answer (a part of the assistant restarting: docs/reliability.md).
+  this.pending = null;
   this.socket = null;
   this.buildDom();
   this.renderAll();
@@ -440,9 +451,25 @@ Widget.prototype.send = function (payload, shown) {
   this.showFormError('');
   this.retireReplies();
   this.addMessage({ from: 'user', text: String(shown).slice(0, MAX_MESSAGE_LENGTH) });
-  this.socket.emit('user_uttered', { message: String(payload).slice(0, MAX_MESSAGE_LENGTH), session_id: this.sessionId });
+  this.pending = { message: String(payload).slice(0, MAX_MESSAGE_LENGTH), id: newMessageId(), resent: false };
+  this.socket.emit('user_uttered', {
+    message: this.pending.message, message_id: this.pending.id, session_id: this.sessionId,
+  });
   this.setTyping(true);
   return true;
+};
+
+/** After a reconnection: the message whose answer never came is sent again, once. */
+Widget.prototype.resendPending = function () {
+  if (!this.pending || this.pending.resent) return;
+  this.pending.resent = true;
+  // The same name: if Rasa had stored it before the connection dropped, it answers again without
+  // processing it twice (rasa_patches/message_replay.py).
+  this.socket.emit('user_uttered', {
+    message: this.pending.message, message_id: this.pending.id, session_id: this.sessionId,
+  });
+  this.setTyping(true);
+  this.setStatusText('Reconnecté : votre dernier message a été renvoyé.');
 };
 
 Widget.prototype.setTyping = function (on) {
@@ -450,7 +477,13 @@ Widget.prototype.setTyping = function (on) {
   clearTimeout(this.typingTimer);
   this.typing.classList.toggle('caw-typing--on', on);
   this.typingText.textContent = on ? 'L’assistant rédige une réponse…' : '';
-  if (on) this.typingTimer = setTimeout(function () { self.setTyping(false); }, TYPING_TIMEOUT_MS);
+  if (on) {
+    this.typingTimer = setTimeout(function () {
+      self.setTyping(false);
+      // Never a silent nothing: the person knows the answer did not come and what to do.
+      if (self.pending) self.showFormError(RESTARTING_TEXT);
+    }, TYPING_TIMEOUT_MS);
+  }
 };
 
 Widget.prototype.restart = function () {
@@ -460,6 +493,7 @@ Widget.prototype.restart = function () {
     return;
   }
   this.socket.emit('user_uttered', { message: '/restart', session_id: this.sessionId });
+  this.pending = null;
   this.showFormError('');
   this.setTyping(false);
   this.messages = [];
@@ -505,14 +539,19 @@ Widget.prototype.connect = function () {
     }
     self.setStatus('connected');
     self.showFormError('');
+    self.resendPending();
   });
   socket.on('bot_uttered', function (data) {
+    self.pending = null;
     self.setTyping(false);
     recordsFromBotMessage(data).forEach(function (record) { self.addMessage(record); });
   });
   socket.on('disconnect', function () {
     self.setTyping(false);
     self.setStatus('lost');
+    if (self.pending) {
+      self.setStatusText(RESTARTING_TEXT + ' Votre message sera renvoyé dès la reconnexion.');
+    }
   });
   socket.on('connect_error', function () {
     self.setStatus('lost');

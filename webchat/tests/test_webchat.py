@@ -285,6 +285,15 @@ def test_restart_clears_the_conversation(page: Page, page_url: str, rasa_url: st
     assert "restart" in tracker_event_names(rasa_url, rasa_token, sender)
 
 
+def wait_for_the_websocket(page: Page, upgraded: list) -> None:
+    """Until the route has seen the page switch to the websocket (the upgrade packet "5")."""
+    for _ in range(50):
+        if upgraded:
+            break
+        page.wait_for_timeout(200)
+    assert upgraded, "le client socket.io n'est jamais passé en websocket"
+
+
 def test_lost_connection_is_shown_and_recovered(page: Page, page_url: str) -> None:
     open_widget(page, page_url)
     # engine.io opens with long polling, probes a websocket, then switches to it when the page sends
@@ -305,11 +314,7 @@ def test_lost_connection_is_shown_and_recovered(page: Page, page_url: str) -> No
     page.route_web_socket(re.compile(r"/socket\.io/"), through_route)
     page.reload()  # so that the socket goes through the route
     expect(page.locator(WIDGET)).to_have_attribute("data-connection", "connected", timeout=REPLY_TIMEOUT_MS)
-    for _ in range(50):
-        if upgraded:
-            break
-        page.wait_for_timeout(200)
-    assert upgraded, "le client socket.io n'est jamais passé en websocket"
+    wait_for_the_websocket(page, upgraded)
 
     page.route(re.compile(r"/socket\.io/"), lambda route: route.abort())  # no reconnection for now
     upgraded[-1].close()
@@ -381,3 +386,43 @@ def test_embed_snippet_with_the_javascript_api(page: Page, page_url: str) -> Non
     page.get_by_role("button", name="Réduire").click()
     expect(launcher).to_be_focused()
     expect(page.locator("link[data-cloud-widget-css]")).to_have_count(1)  # stylesheet loaded by the script
+
+
+def test_a_message_lost_with_the_connection_is_sent_again_once_on_reconnection(
+    page: Page, page_url: str, rasa_url: str, rasa_token: str
+) -> None:
+    """Rasa restarting (docs/reliability.md): the message leaves, the connection drops before it reaches
+    Rasa. The person reads that the service restarts; on reconnection the widget sends it again, once,
+    and the answer comes: Rasa holds the message exactly once."""
+    open_widget(page, page_url)
+    upgraded: list[object] = []
+    dropped: list[str] = []
+
+    def through_route(ws) -> None:
+        server = ws.connect_to_server()
+
+        def page_to_server(message) -> None:
+            if message == "5":  # the switch to the websocket (see the test of a lost connection above)
+                upgraded.append(ws)
+            if isinstance(message, str) and "user_uttered" in message and not dropped:
+                dropped.append(message)  # lost with the connection, as when Rasa dies mid-turn
+                ws.close()
+                return
+            server.send(message)
+
+        ws.on_message(page_to_server)
+
+    page.route_web_socket(re.compile(r"/socket\.io/"), through_route)
+    page.reload()
+    expect(page.locator(WIDGET)).to_have_attribute("data-connection", "connected", timeout=REPLY_TIMEOUT_MS)
+    wait_for_the_websocket(page, upgraded)
+    sender = session_id(page)
+    before = bot_count(page)
+    page.locator("#caw-input").fill("Qu'est-ce que SecNumCloud ?")
+    page.locator("#caw-input").press("Enter")
+    expect(page.locator(f"{WIDGET} .caw-status")).to_contain_text("Le service redémarre", timeout=10_000)
+    assert dropped
+    wait_for_any_bot_reply(page, before)
+    expect(page.locator(f"{WIDGET} .caw-status")).to_contain_text("votre dernier message a été renvoyé")
+    expect(page.locator(USER_BUBBLES)).to_have_count(1)
+    assert tracker_user_texts(rasa_url, rasa_token, sender).count("Qu'est-ce que SecNumCloud ?") == 1
