@@ -26,6 +26,7 @@ import yaml
 from actions.answer_parts import AnswerParts, answer_lines
 from actions.context import VERDICT_TOPIC
 from actions.explanations import fact_part
+from actions.faq_catalog import load_catalog
 from actions.faq_decision import FaqDecision
 from actions.scope_answers import (
     ENTITY_TYPE,
@@ -359,6 +360,10 @@ def read_check_in_context(text: str, context: Context, intent: str = "") -> Opti
         return Reply(CHECK, "situation", values=changed_answers({}, reading))
     if reading[ENTITY_TYPE] in _ENTITY_ONLY_VERDICTS and asks_applicability:
         return Reply(CHECK, "situation", values=changed_answers({}, {ENTITY_TYPE: reading[ENTITY_TYPE]}))
+    if _CONCERNED.search(question_part(text)) and _FIRST_PERSON.search(normalized):
+        # « je suis à l'ANTS, est-ce qu'on est concernés ? »: the check, which asks about the project.
+        own_entity = {name: value for name, value in reading.items() if name in (ENTITY_TYPE, ORGANISATION)}
+        return Reply(CHECK, "situation", values=changed_answers({}, own_entity))
     return None
 
 
@@ -649,7 +654,29 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
         if aspect is not None:
             return aspect
     if decision.key is None or (context.after_verdict and elliptical and not clear):
-        return _unplaced_reply(text, context, decision)
+        return _unplaced_reply(text, context, decision) or _candidate_in_context(context, decision)
+    return None
+
+
+MIN_CANDIDATE_CONFIDENCE = 0.2
+
+
+def _candidate_in_context(context: Context, decision: FaqDecision) -> Optional[Reply]:
+    """A follow-up the classifier hesitates on, whose best reading is a question close to the last answer
+    (its related questions in the topic map, or one resting on the same sections): that answer."""
+    if decision.key is not None or not decision.candidates or not context.topic or context.topic == VERDICT_TOPIC:
+        return None
+    if decision.confidence < MIN_CANDIDATE_CONFIDENCE:
+        return None
+    best = decision.candidates[0]
+    if best == context.topic or f"utter_faq/{best}" in context.last_responses:
+        return None
+    catalog = load_catalog()
+    topic, candidate = catalog.get(context.topic), catalog.get(best)
+    if topic is None or candidate is None:
+        return None
+    if best in topic.related or (candidate.topic and candidate.topic == topic.topic):
+        return Reply(FAQ, "lecture proche de la réponse précédente", key=best, topic=best)
     return None
 
 
@@ -766,8 +793,8 @@ def entity_question_reply(text: str, context: Context, decision: FaqDecision) ->
     entity = parse_entity_type(text, requested=False)
     if entity is None or (entity.operator is None and decision.key is not None):
         return None
-    if _FIRST_PERSON.search(normalized) and entity.entity_type not in (OPERATEUR, ADMINISTRATION_CENTRALE):
-        return None  # one's own collectivité, service or company: its verdict (read_check_in_context)
+    if _FIRST_PERSON.search(question_part(text)):
+        return None  # one's own organisation: its verdict or the check (read_check_in_context)
     reply = perimeter_reply(entity, context.topic)
     return Reply(reply.kind, "question sur une organisation", key=reply.key, response=reply.response,
                  topic="champ_application" if reply.kind == RESPONSE else reply.topic, values=reply.values)

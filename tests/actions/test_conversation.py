@@ -279,3 +279,15 @@ def test_a_follow_up_beyond_the_answer_gets_the_fact_base_point() -> None:
     got = reply("et avec des motifs légitimes ?", context)
     assert got is not None and got.kind == PART and got.values.get("precision")
     assert "prouver que les garanties de SecNumCloud sont réunies" in got.values["extrait"]
+
+
+def test_ones_own_operator_asking_whether_it_is_concerned_starts_the_check() -> None:
+    got = reply("Je suis à l'ANTS, est-ce qu'on est concernés par la doctrine ?", Context())
+    assert got is not None and (got.kind, got.reason) == (CHECK, "situation")
+    assert got.values["entity_type"] == "operateur" and got.values.get("new_project") is None
+
+
+def test_an_unsure_follow_up_close_to_the_last_answer_gets_that_question() -> None:
+    decision = FaqDecision(None, "low_confidence", 0.35, ("financement", "accompagnement"))
+    got = reply("et côté sous pour la migration, il y a quoi", after("accompagnement"), decision)
+    assert got is not None and (got.kind, got.key) == (FAQ, "financement")
