@@ -659,6 +659,8 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
 
 
 MIN_CANDIDATE_CONFIDENCE = 0.2
+# In a conversation, a follow-up's own best reading is taken from this confidence, whatever its subject.
+MIN_CANDIDATE_CONFIDENCE_ANY_SUBJECT = 0.35
 
 
 def _candidate_in_context(context: Context, decision: FaqDecision) -> Optional[Reply]:
@@ -675,7 +677,8 @@ def _candidate_in_context(context: Context, decision: FaqDecision) -> Optional[R
     topic, candidate = catalog.get(context.topic), catalog.get(best)
     if topic is None or candidate is None:
         return None
-    if best in topic.related or (candidate.topic and candidate.topic == topic.topic):
+    close = best in topic.related or (candidate.topic and candidate.topic == topic.topic)
+    if close or decision.confidence >= MIN_CANDIDATE_CONFIDENCE_ANY_SUBJECT:
         return Reply(FAQ, "lecture proche de la réponse précédente", key=best, topic=best)
     return None
 
