@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import LAST_CHECK, TOPIC, VERDICT_TOPIC
 from actions.faq import ActionOutOfScope
+from actions.orientation_sheet import offer_orientation_sheet
 from actions.scope_answers import (
     CHECK_ANSWERS,
     SCOPE_FAILURES,
@@ -122,6 +123,7 @@ def give_verdict(dispatcher: CollectingDispatcher, slots: Dict[str, Any]) -> Lis
     record = verdict_record(verdict, slots, slots.get(CHECK_ANSWERS) or {}, new_reference(), time.time())
     dispatcher.utter_message(text=verdict.text, buttons=verdict.buttons,
                              metadata={**verdict.metadata, "reference": record["reference"]})
+    offer_orientation_sheet(dispatcher, record)
     return ([SlotSet("scope_verdict", verdict.code), SlotSet(LAST_CHECK, record), SlotSet(TOPIC, VERDICT_TOPIC),
              SlotSet("fallback_count", 0)] + reset_scope_slots())
 
