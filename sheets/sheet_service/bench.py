@@ -8,13 +8,14 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from typing import Any
 
 from .content import build_sheet
 from .render import sheet_pdf
 
 ROUNDS = 40
 _ANSWER = {"question": "entity_type", "text": "je travaille au CNRS", "reading": "opérateur : CNRS"}
-RECORDS = [
+RECORDS: list[dict[str, Any]] = [
     {"verdict": "concerne", "criterion": "refonte_plus", "sections": ["A3", "C", "A1", "B1-R1", "A4", "A12"],
      "entity_type": "operateur", "organisation": "Centre national de la recherche scientifique",
      "answers": [_ANSWER, {"question": "new_project", "text": "non", "reading": "refonte d'un système existant"},

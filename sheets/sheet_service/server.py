@@ -28,6 +28,7 @@ DEFAULT_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 183
 # Two sheets built at once at most (2 cores): a burst waits instead of slowing every turn of Rasa.
 BUILDS_AT_ONCE = 2
+CORS_ORIGINS = web.AppKey("cors_origins", tuple)
 
 
 def retention_days(env: dict[str, str]) -> int:
@@ -58,7 +59,8 @@ class Settings:
 
 
 def problem(status: int, message: str) -> web.Response:
-    return web.json_response({"erreur": message}, status=status, headers={"Cache-Control": "no-store"})
+    return web.json_response({"erreur": message}, status=status, headers={"Cache-Control": "no-store"},
+                             dumps=lambda value: json.dumps(value, ensure_ascii=False))
 
 
 def bearer_token(request: web.Request) -> str:
@@ -133,7 +135,7 @@ class SheetDoor:
 @web.middleware
 async def cors(request: web.Request, handler: Any) -> web.StreamResponse:
     """The widget's page (its origin only, never *) may POST and read the PDF and its file name."""
-    origins: tuple[str, ...] = request.app["cors_origins"]
+    origins = request.app[CORS_ORIGINS]
     origin = request.headers.get("Origin", "")
     allowed = origin in origins
     if request.method == "OPTIONS":
@@ -156,7 +158,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     reader = RasaReader(settings.rasa_url, settings.tokens.rasa)
     door = SheetDoor(settings, reader)
     app = web.Application(middlewares=[cors], client_max_size=MAX_BODY_BYTES)
-    app["cors_origins"] = settings.cors_origins
+    app[CORS_ORIGINS] = settings.cors_origins
     app.router.add_post("/fiches/{reference}", door.sheet)
     app.router.add_route("OPTIONS", "/fiches/{reference}", door.health)
     app.router.add_get("/health", door.health)
