@@ -11,15 +11,19 @@ from typing import Any, Callable
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    DownloadResponse,
     InviteMemberEvent,
     LoginResponse,
     RoomCreateResponse,
+    RoomEncryptedFile,
     RoomMemberEvent,
+    RoomMessageFile,
     RoomMessageText,
     RoomPreset,
     RoomSendResponse,
     SyncResponse,
 )
+from nio.crypto.attachments import decrypt_attachment
 
 
 @dataclass
@@ -40,6 +44,7 @@ class MatrixUser:
         self.client = AsyncClient(homeserver, user_id, store_path=str(store), config=config)
         self.password = password
         self.received: list[Received] = []
+        self.files: list[RoomMessageFile | RoomEncryptedFile] = []
         self.memberships: dict[tuple[str, str], str] = {}
 
     async def login(self) -> None:
@@ -69,6 +74,8 @@ class MatrixUser:
             for event in info.timeline.events:
                 if isinstance(event, RoomMemberEvent):
                     self.memberships[(room_id, event.state_key)] = event.membership
+                elif isinstance(event, (RoomMessageFile, RoomEncryptedFile)):
+                    self.files.append(event)
                 elif isinstance(event, RoomMessageText):
                     self.received.append(
                         Received(
@@ -88,6 +95,14 @@ class MatrixUser:
                 return result
             await self.sync(timeout_ms=1000)
         raise AssertionError(f"timed out waiting for {what}; received: {[m.body[:80] for m in self.received]}")
+
+    async def file_content(self, event: RoomMessageFile | RoomEncryptedFile) -> bytes:
+        """Download a received file, and decrypt it when it came encrypted (as a Matrix client does)."""
+        response = await self.client.download(mxc=event.url)
+        assert isinstance(response, DownloadResponse), response
+        if isinstance(event, RoomEncryptedFile):
+            return decrypt_attachment(response.body, event.key["k"], event.hashes["sha256"], event.iv)
+        return response.body
 
     async def create_room(self, invite: list[str], encrypted: bool = False, direct: bool = True) -> str:
         initial_state = []
