@@ -14,6 +14,7 @@ from aiohttp import web
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
     if argv[:1] == ["pdf"] and len(argv) == 3:
         from .content import build_sheet
         from .render import sheet_pdf
