@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import aiohttp
 from nio import (
     AsyncClient,
     AsyncClientConfig,
-    DownloadResponse,
     InviteMemberEvent,
     LoginResponse,
     RoomCreateResponse,
@@ -98,11 +98,16 @@ class MatrixUser:
 
     async def file_content(self, event: RoomMessageFile | RoomEncryptedFile) -> bytes:
         """Download a received file, and decrypt it when it came encrypted (as a Matrix client does)."""
-        response = await self.client.download(mxc=event.url)
-        assert isinstance(response, DownloadResponse), response
+        # Authenticated media (Matrix 1.11), as current clients and Synapse's default want it.
+        server_and_id = event.url.removeprefix("mxc://")
+        url = f"{self.client.homeserver}/_matrix/client/v1/media/download/{server_and_id}"
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url, headers={"Authorization": f"Bearer {self.client.access_token}"}) as response:
+                assert response.status == 200, (response.status, await response.text())
+                body = await response.read()
         if isinstance(event, RoomEncryptedFile):
-            return decrypt_attachment(response.body, event.key["k"], event.hashes["sha256"], event.iv)
-        return response.body
+            return decrypt_attachment(body, event.key["k"], event.hashes["sha256"], event.iv)
+        return body
 
     async def create_room(self, invite: list[str], encrypted: bool = False, direct: bool = True) -> str:
         initial_state = []

@@ -141,7 +141,11 @@ def test_the_orientation_sheet_is_attached_to_a_post_after_the_verdict(stack: St
     offer = stack.fake.wait_for_post(lambda p: "fiche d'orientation (PDF, référence" in p.get("message", ""),
                                      after=before, timeout=TIMEOUT)
     reference = re.search(r"référence ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})", offer["message"]).group(1)
-    attached = stack.fake.wait_for_post(lambda p: bool(p.get("file_ids")), after=before, timeout=TIMEOUT)
+    def has_this_sheet(post: dict[str, Any]) -> bool:
+        files = [stack.fake.files.get(file_id, {}) for file_id in post.get("file_ids") or []]
+        return any(f.get("name") == f"fiche-orientation-{reference}.pdf" for f in files)
+
+    attached = stack.fake.wait_for_post(has_this_sheet, after=before, timeout=TIMEOUT)
     assert attached["channel_id"] == CHANNEL_ID and len(attached["file_ids"]) == 1
     upload = stack.fake.files[attached["file_ids"][0]]
     assert upload["name"] == f"fiche-orientation-{reference}.pdf" and upload["channel_id"] == CHANNEL_ID
