@@ -135,6 +135,17 @@ def stop_process(process: Optional[subprocess.Popen], timeout: float = 30) -> No
         pass
 
 
+def stop_sheets(state_dir: Path) -> None:
+    """Stop the sheet service a stack started (its pid in STATE/sheets.pid)."""
+    pid_file = state_dir / "sheets.pid"
+    if pid_file.exists():
+        try:
+            os.killpg(int(pid_file.read_text()), signal.SIGTERM)
+        except (ProcessLookupError, ValueError):
+            pass
+        pid_file.unlink()
+
+
 @dataclass
 class Stack:
     """A running assistant (Rasa + action server) and what every part's tests need to know about it."""
@@ -251,13 +262,7 @@ class Stack:
 
     def stop(self) -> None:
         subprocess.run([str(STACK_SH), "stop", str(self.state_dir)], env=self.stack_sh_env(), cwd=REPO, check=False)
-        pid_file = self.state_dir / "sheets.pid"
-        if pid_file.exists():
-            try:
-                os.killpg(int(pid_file.read_text()), signal.SIGTERM)
-            except (ProcessLookupError, ValueError):
-                pass
-            pid_file.unlink()
+        stop_sheets(self.state_dir)
 
     @classmethod
     @contextmanager
@@ -331,7 +336,8 @@ def start_kept(state: Path) -> int:
 
 
 def stop_kept(state: Path) -> int:
-    """Stop the servers whose pid files are in STATE (ops/stack.sh stop needs nothing else)."""
+    """Stop the servers whose pid files are in STATE (ops/stack.sh stop and the sheet service need nothing else)."""
+    stop_sheets(state)
     return subprocess.run([str(STACK_SH), "stop", str(state)], cwd=REPO).returncode
 
 
