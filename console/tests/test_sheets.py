@@ -28,7 +28,7 @@ def test_a_reference_finds_its_verdict_and_conversation(agent: tuple[TestClient,
     client, _ = agent
     keep_a_verdict(tracker)
     page = client.get("/fiches", params={"reference": REFERENCE.lower()}).text
-    assert "Fiche 7KQ2-M9XD-PW3A" in page and "concerne" in page
+    assert "Fiche 7KQ2-M9XD-PW3A" in page and "verdict : <strong>Concerné</strong>" in page
     assert "« 70 % » : 70 % : refonte de plus de 50 % de l&#39;existant" in page
     assert f'href="/conversations/socketio-{"ab" * 16}"' in page
     assert f'href="/fiches/{REFERENCE}.pdf"' in page

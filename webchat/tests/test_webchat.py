@@ -222,6 +222,9 @@ def test_the_orientation_sheet_is_downloaded_after_the_verdict(page: Page, page_
     assert re.search(r"le \d{1,2}(er)? \w+ " + today + r" à \d{2} h \d{2} \(heure de Paris\)", text), text
     assert f"Référence {reference}, vérifiable" in text, text
     expect(page.locator(".caw-sheet__detail").last).to_contain_text("Fiche téléchargée")
+    if os.environ.get("SHEET_SCREENSHOT"):
+        page.screenshot(path=os.environ["SHEET_SCREENSHOT"])
+    assert serious(run_axe(page, page_url)) == []
 
 
 def test_reload_shows_and_continues_the_same_conversation(page: Page, page_url: str) -> None:

@@ -18,9 +18,12 @@ from starlette.routing import Route
 from .. import stats_tables as t
 from ..queries import audit
 from ..retention import RetentionConfigError, RetentionPolicy
+from ..stats_report import VERDICT_LABELS
 from ..tracker import fmt_ts
 from .common import error, login_required, render, username
 
+# The statistics' names of the verdicts, and the one they do not list.
+VERDICT_NAMES = {**VERDICT_LABELS, "service_deconcentre_a_confirmer": "Service déconcentré (à confirmer)"}
 REFERENCE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 
 
@@ -86,7 +89,7 @@ async def sheets_page(request: Request) -> Response:
     if reference:
         found = await run_in_threadpool(find_sheet, request.app.state.reader.engine, reference)
     return render(request, "sheets.html", given=given, reference=reference, found=found, fmt_ts=fmt_ts,
-                  retention_days=retention_days(), label=request.app.state.labels.label)
+                  retention_days=retention_days(), verdict_names=VERDICT_NAMES)
 
 
 @login_required()
