@@ -415,7 +415,7 @@ Widget.prototype.renderSheet = function (sheet) {
   var self = this;
   var box = element('div', { className: 'caw-sheet' });
   var button = element('button', {
-    type: 'button', className: 'fr-btn fr-btn--secondary fr-btn--sm fr-icon-download-line fr-btn--icon-left caw-sheet__download',
+    type: 'button', className: 'fr-btn fr-btn--secondary fr-btn--sm caw-sheet__download',
   }, sheet.title);
   var detail = element('p', { className: 'caw-sheet__detail', 'aria-live': 'polite' }, 'PDF – référence ' + sheet.reference);
   button.addEventListener('click', function () { self.downloadSheet(sheet, button, detail); });
