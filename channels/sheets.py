@@ -8,6 +8,7 @@ is SHEETS_URL (the internal one), else SHEETS_PUBLIC_URL.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -20,6 +21,8 @@ logger = logging.getLogger(__name__)
 OFFER_KEY = "orientation_sheet"
 _REFERENCE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 TIMEOUT_SECONDS = 30
+# Waits before asking again while the verdict's turn is not saved yet (about 15 s in all).
+NOT_SAVED_YET_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 def sheet_offer(json_message: Any) -> dict[str, Any] | None:
@@ -35,19 +38,28 @@ def sheet_filename(offer: dict[str, Any]) -> str:
 
 
 async def fetch_sheet(conversation_id: str, offer: dict[str, Any]) -> bytes | None:
-    """The PDF of the offered sheet for this conversation; None (logged) when the door cannot give it."""
+    """The PDF of the offered sheet for this conversation; None (logged) when the door cannot give it.
+
+    The offer is sent during its turn, and Rasa saves the turn's events (the verdict among them) once the turn
+    ends: a 404 is asked again a few times, until the verdict is in the conversation."""
     base = (os.environ.get("SHEETS_URL") or os.environ.get("SHEETS_PUBLIC_URL") or "").rstrip("/")
     if not base:
         logger.error("Fiche %s : aucune adresse du service des fiches (SHEETS_URL)", offer["reference"])
         return None
     headers = {"Authorization": f"Bearer {os.environ.get('RASA_AUTH_TOKEN', '')}"}
+    status = None
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)) as session:
-            async with session.post(f"{base}/fiches/{offer['reference']}", headers=headers,
-                                    json={"conversation_id": conversation_id}) as response:
-                if response.status == 200 and response.content_type == "application/pdf":
-                    return await response.read()
-                logger.error("Fiche %s : le service des fiches a répondu %s", offer["reference"], response.status)
-    except (aiohttp.ClientError, TimeoutError) as error:
+            for delay in (*NOT_SAVED_YET_DELAYS, None):
+                async with session.post(f"{base}/fiches/{offer['reference']}", headers=headers,
+                                        json={"conversation_id": conversation_id}) as response:
+                    status = response.status
+                    if status == 200 and response.content_type == "application/pdf":
+                        return await response.read()
+                if status != 404 or delay is None:
+                    break
+                await asyncio.sleep(delay)
+        logger.error("Fiche %s : le service des fiches a répondu %s", offer["reference"], status)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
         logger.error("Fiche %s : service des fiches injoignable (%s)", offer["reference"], error)
     return None

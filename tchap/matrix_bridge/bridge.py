@@ -58,6 +58,7 @@ MESSAGE_SHEET_FAILED = (
     "infonuage.dinum@modernisation.gouv.fr."
 )
 SHEET_KEY = "orientation_sheet"
+SHEET_NOT_SAVED_YET_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 SHEET_REFERENCE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 MESSAGE_RASA_DOWN = (
     "L'assistant est momentanément indisponible. Réessayez dans quelques minutes, ou écrivez à "
@@ -458,16 +459,23 @@ class TchapBridge:
         """The sheet's PDF for this Tchap conversation, asked with the bridge's secret (sheets/ serves a
         `tchap:` conversation to that secret only)."""
         assert self.http is not None
+        status = None
         try:
-            async with self.http.post(
-                f"{self.config.sheets_url}/fiches/{reference}",
-                json={"conversation_id": conv},
-                headers={"Authorization": f"Bearer {self.config.callback_token}"},
-                timeout=aiohttp.ClientTimeout(total=30),
-            ) as response:
-                if response.status == 200 and response.content_type == "application/pdf":
-                    return await response.read()
-                logger.error("Fiche %s : le service des fiches a répondu %s.", reference, response.status)
+            # Rasa saves the verdict once its turn ends, after sending us the offer: a 404 is asked again.
+            for delay in (*SHEET_NOT_SAVED_YET_DELAYS, None):
+                async with self.http.post(
+                    f"{self.config.sheets_url}/fiches/{reference}",
+                    json={"conversation_id": conv},
+                    headers={"Authorization": f"Bearer {self.config.callback_token}"},
+                    timeout=aiohttp.ClientTimeout(total=30),
+                ) as response:
+                    status = response.status
+                    if status == 200 and response.content_type == "application/pdf":
+                        return await response.read()
+                if status != 404 or delay is None:
+                    break
+                await asyncio.sleep(delay)
+            logger.error("Fiche %s : le service des fiches a répondu %s.", reference, status)
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             logger.error("Fiche %s : service des fiches injoignable (%s).", reference, error)
         return None
