@@ -1,7 +1,8 @@
 """Every text a person can receive, with the fact-base sections it declares (read from the data).
 
 - the responses of domain/*.yml (``metadata: {sections: [...]}`` of each variation);
-- the parts of the scope check's verdicts (actions/data/verdicts.yml).
+- the parts of the scope check's verdicts (actions/data/verdicts.yml);
+- the orientation sheet's fixed texts (actions/data/sheet.yml, printed by sheets/).
 
 tests/data/test_traceability.py checks each of them against the fact base; `python -m actions.fact_base`
 lists those whose sections changed in the shared fact base.
@@ -16,6 +17,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 DOMAIN_DIR = REPO / "domain"
 VERDICTS_FILE = Path(__file__).parent / "data" / "verdicts.yml"
+SHEET_FILE = Path(__file__).parent / "data" / "sheet.yml"
 
 
 @dataclass(frozen=True)
@@ -54,5 +56,13 @@ def verdict_parts() -> Iterator[TracedText]:
             yield TracedText(f"verdicts.yml: {group}/{key}", str(part["text"]), sections, declared)
 
 
+def sheet_texts() -> Iterator[TracedText]:
+    data = yaml.safe_load(SHEET_FILE.read_text(encoding="utf-8")) or {}
+    for group, texts in data.items():
+        for key, part in (texts or {}).items():
+            sections, declared = _sections(part.get("sections"))
+            yield TracedText(f"sheet.yml: {group}/{key}", str(part["text"]), sections, declared)
+
+
 def all_texts() -> List[TracedText]:
-    return [*domain_texts(), *verdict_parts()]
+    return [*domain_texts(), *verdict_parts(), *sheet_texts()]

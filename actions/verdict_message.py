@@ -12,6 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CHECK_TO_CONTINUE, LAST_CHECK, TOPIC, VERDICT_TOPIC
+from actions.orientation_sheet import offer_orientation_sheet
 from actions.scope_answers import CHECK_ANSWERS, SCOPE_FAILURES, SCOPE_SLOTS
 from actions.scope_verdict import new_reference, scope_verdict, verdict_record
 
@@ -21,11 +22,13 @@ def reset_scope_slots() -> List[EventType]:
 
 
 def give_verdict(dispatcher: CollectingDispatcher, slots: Dict[str, Any]) -> List[EventType]:
-    """The verdict for these answers, said and kept as the conversation's last check."""
+    """The verdict for these answers, said and kept as the conversation's last check, with the offer of its
+    orientation sheet (actions/orientation_sheet.py)."""
     verdict = scope_verdict(slots.get("entity_type"), slots.get("new_project"), slots.get("refactor_percentage"),
                             slots.get("organisation"))
     record = verdict_record(verdict, slots, slots.get(CHECK_ANSWERS) or {}, new_reference(), time.time())
     dispatcher.utter_message(text=verdict.text, buttons=verdict.buttons,
                              metadata={**verdict.metadata, "reference": record["reference"]})
+    offer_orientation_sheet(dispatcher, record)
     return ([SlotSet("scope_verdict", verdict.code), SlotSet(LAST_CHECK, record), SlotSet(TOPIC, VERDICT_TOPIC),
              SlotSet("fallback_count", 0), SlotSet(CHECK_TO_CONTINUE, False)] + reset_scope_slots())

@@ -9,7 +9,9 @@ Registered in credentials.yml as `channels.mattermost.MattermostInput`. Compared
 - buttons become interactive message actions whose callbacks come back to `/webhooks/mattermost/actions`
   with an HMAC-signed context, so forged callbacks are refused;
 - `get_output_channel()` lets support agents answer a paused conversation (`output_channel=latest`):
-  the conversation id `mattermost_<channel_id>_<user_id>` says where to post.
+  the conversation id `mattermost_<channel_id>_<user_id>` says where to post;
+- the orientation sheet offered after a verdict is fetched from sheets/ and posted as a file attachment
+  (`POST /api/v4/files`, then a post with its `file_ids`), after the turn: a turn never waits for a PDF.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.limits import MAX_MESSAGE_CHARACTERS, message_too_long
+from channels.sheets import fetch_sheet, sheet_filename, sheet_offer
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,10 @@ MSG_BAD_CALLBACK = "Action de bouton invalide ou falsifiée."
 MSG_OTHER_USER = (
     "Ces boutons s'adressent à la personne qui a posé la question. "
     "Posez votre propre question en mentionnant l'assistant."
+)
+MSG_SHEET_FAILED = (
+    "La fiche d'orientation n'a pas pu être jointe. Réessayez la vérification dans un instant, ou écrivez à "
+    "infonuage.dinum@modernisation.gouv.fr."
 )
 MSG_FAILURE = (
     "L'assistant rencontre un problème technique : réessayez dans un instant ou écrivez à "
@@ -249,6 +256,25 @@ class MattermostApi:
         """POST /api/v4/posts as the bot."""
         return await self._request("POST", "/api/v4/posts", post)
 
+    async def upload_file(self, channel_id: str, filename: str, content: bytes) -> str | None:
+        """POST /api/v4/files (multipart: channel_id, files): the new file's id, or None (logged)."""
+        timeout = aiohttp.ClientTimeout(total=HTTP_TIMEOUT_SECONDS)
+        form = aiohttp.FormData()
+        form.add_field("channel_id", channel_id)
+        form.add_field("files", content, filename=filename, content_type="application/pdf")
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                async with session.post(f"{self.base}/api/v4/files", data=form,
+                                        headers={"Authorization": f"Bearer {self.bot_token}"}) as resp:
+                    body = await resp.json(content_type=None) if resp.status < 300 else None
+                    infos = body.get("file_infos") if isinstance(body, dict) else None
+                    if infos and isinstance(infos[0], dict) and isinstance(infos[0].get("id"), str):
+                        return str(infos[0]["id"])
+                    logger.error("Mattermost POST /api/v4/files a répondu %s", resp.status)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            logger.error("Mattermost POST /api/v4/files injoignable : %s", error)
+        return None
+
     async def me(self) -> dict[str, Any] | None:
         """GET /api/v4/users/me: the bot's own id and username."""
         return await self._request("GET", "/api/v4/users/me")
@@ -328,11 +354,31 @@ class MattermostOutput(OutputChannel):
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         channel_id = self._channel_of(recipient_id)
-        if channel_id is not None:
+        offer = sheet_offer(json_message)
+        if channel_id is not None and offer is not None:
+            task = asyncio.create_task(self.post_sheet(channel_id, recipient_id, offer))
+            _BACKGROUND.add(task)
+            task.add_done_callback(_BACKGROUND.discard)
+        elif channel_id is not None:
             post = dict(json_message)
             post["channel_id"] = channel_id
             post.setdefault("message", "")
             await self.api.create_post(post)
+
+
+    async def post_sheet(self, channel_id: str, recipient_id: str, offer: dict[str, Any]) -> None:
+        """The orientation sheet as a file attached to a post of the bot (after the turn)."""
+        content = await fetch_sheet(recipient_id, offer)
+        file_id = await self.api.upload_file(channel_id, sheet_filename(offer), content) if content else None
+        if file_id is None:
+            await self.api.create_post({"channel_id": channel_id, "message": MSG_SHEET_FAILED})
+            return
+        await self.api.create_post({"channel_id": channel_id, "message": str(offer.get("title") or ""),
+                                    "file_ids": [file_id]})
+
+
+# Sheets being fetched and posted after their turn (a reference keeps each task alive until it ends).
+_BACKGROUND: set[asyncio.Task[None]] = set()
 
 
 # --- input channel ----------------------------------------------------------------------------------

@@ -11,13 +11,15 @@ the replies, support agents' included. Here:
 - every `user_uttered` goes to the conversation bound to its socket, whatever `session_id` it carries
   (a socket that never asked gets one, confirmed the same way);
 - a message that is not text becomes an empty message (the assistant says so), and a message over
-  2 000 characters is answered with a French message without reaching the assistant.
+  2 000 characters is answered with a French message without reaching the assistant;
+- a custom payload (the orientation sheet's offer, actions/orientation_sheet.py) is emitted as the event's
+  data, as the widget reads it (Rasa's output passed its keys to `emit` as arguments and failed on any other).
 """
 
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncServer
@@ -29,6 +31,13 @@ from channels.rest import CLIENT_MESSAGE_ID, RESTARTING_TEXT, valid_message_id
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "conversation"
+
+
+class CustomJsonSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, whose custom payloads reach the widget as `bot_uttered` data."""
+
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        await self.sio.emit(self.bot_message_evt, json_message, room=recipient_id)
 
 
 def checked_text(text: object) -> str:
@@ -49,6 +58,12 @@ def checked_event(data: object) -> Dict[str, Any]:
 
 class ValidatedSocketIOInput(SocketIOInput):
     """`socketio` channel whose conversations belong to the socket that was given them."""
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """For a support agent's messages (`output_channel=latest`), with the same custom payloads."""
+        if self.sio is None:
+            return super().get_output_channel()  # (warns: another instance holds the socket)
+        return CustomJsonSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)  # health route, connect (JWT) and disconnect
@@ -74,7 +89,7 @@ class ValidatedSocketIOInput(SocketIOInput):
             event = checked_event(data)
             session = await sio.get_session(sid, namespace=namespace)
             conversation = session.get(SESSION_KEY) or await bind(sid, event.get("session_id"))
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = CustomJsonSocketIOOutput(sio, self.bot_message_evt)
             text = event["message"]
             if len(text) > MAX_MESSAGE_CHARACTERS:
                 await output.send_text_message(conversation, message_too_long(len(text)))

@@ -27,6 +27,9 @@ export ACTION_ENDPOINT_URL="http://127.0.0.1:$PROD_ACTIONS_PORT/webhook"
 export RASA_URL="http://localhost:$PROD_PORT"
 # The public door does not route the callback channel: the Tchap bridge has its own.
 export TCHAP_RASA_URL="http://localhost:$PROD_BRIDGE_PORT"
+# The sheet's links go through nginx's public door (/fiches/), like socket.io; channels ask the service directly.
+export SHEETS_PUBLIC_URL="$RASA_URL"
+export SHEETS_URL="http://localhost:$SHEETS_PORT"
 export PYTHONPATH="$prod_repo_root${PYTHONPATH:+:$PYTHONPATH}"
 # The console of the production profile is served over HTTPS (behind the site's reverse proxy): its
 # session cookie is Secure and it sends HSTS. Browsers accept Secure cookies from http://localhost too.

@@ -205,7 +205,8 @@ upstream_servers() {
 nginx_config() {
   NGINX_DIR="$PROD_DIR/nginx" NGINX_USER="$( [ "$(id -u)" -eq 0 ] && echo 'user root;' || echo '')" \
     RASA_UPSTREAM_SERVERS="$(upstream_servers)" PROD_PORT="$PROD_PORT" PROD_BRIDGE_PORT="$PROD_BRIDGE_PORT" \
-    envsubst '${NGINX_DIR} ${NGINX_USER} ${RASA_UPSTREAM_SERVERS} ${PROD_PORT} ${PROD_BRIDGE_PORT}
+    SHEETS_PORT="${SHEETS_PORT:-5057}" \
+    envsubst '${NGINX_DIR} ${NGINX_USER} ${RASA_UPSTREAM_SERVERS} ${PROD_PORT} ${PROD_BRIDGE_PORT} ${SHEETS_PORT}
               ${PROD_LIMIT_WEBHOOKS} ${PROD_LIMIT_MATTERMOST} ${PROD_LIMIT_SOCKETIO}' \
     < deploy/nginx.conf
 }

@@ -41,6 +41,9 @@ export MATTERMOST_BOT_TOKEN="${MATTERMOST_BOT_TOKEN:-}"
 export MATTERMOST_WEBHOOK_TOKEN="${MATTERMOST_WEBHOOK_TOKEN:-}"
 export MATTERMOST_SLASH_TOKEN="${MATTERMOST_SLASH_TOKEN:-}"
 export MATTERMOST_ACTIONS_URL="${MATTERMOST_ACTIONS_URL:-$RASA_URL/webhooks/mattermost/actions}"
+# The orientation sheet's door (sheets/serve.sh), and the address its links give (nginx's in production).
+export SHEETS_PORT="${SHEETS_PORT:-5057}"
+export SHEETS_PUBLIC_URL="${SHEETS_PUBLIC_URL:-http://localhost:$SHEETS_PORT}"
 export PATH="$repo_root/.venv/bin:$PATH"
 
 # Shared secrets: from the environment, else generated once into .secrets/<file> (mode 600, ignored by git).

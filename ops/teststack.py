@@ -135,6 +135,17 @@ def stop_process(process: Optional[subprocess.Popen], timeout: float = 30) -> No
         pass
 
 
+def stop_sheets(state_dir: Path) -> None:
+    """Stop the sheet service a stack started (its pid in STATE/sheets.pid)."""
+    pid_file = state_dir / "sheets.pid"
+    if pid_file.exists():
+        try:
+            os.killpg(int(pid_file.read_text()), signal.SIGTERM)
+        except (ProcessLookupError, ValueError):
+            pass
+        pid_file.unlink()
+
+
 @dataclass
 class Stack:
     """A running assistant (Rasa + action server) and what every part's tests need to know about it."""
@@ -150,6 +161,7 @@ class Stack:
     mattermost_url: str  # where the Mattermost channel posts (a fake Mattermost in the tests)
     mattermost_bot_token: str
     mattermost_webhook_token: str
+    sheets_url: str  # the orientation sheet's door (sheets/), started with the stack
 
     # --- describing it to other processes ---------------------------------------------------------
 
@@ -175,7 +187,7 @@ class Stack:
             tchap_callback_url=value("tchap_callback_url"),
             tchap_callback_token=value("tchap_callback_token"), mattermost_url=value("mattermost_url"),
             mattermost_bot_token=value("mattermost_bot_token"),
-            mattermost_webhook_token=value("mattermost_webhook_token"),
+            mattermost_webhook_token=value("mattermost_webhook_token"), sheets_url=value("sheets_url"),
         )
 
     # --- starting and stopping it -----------------------------------------------------------------
@@ -197,6 +209,7 @@ class Stack:
             mattermost_url=f"http://127.0.0.1:{free_port()}",
             mattermost_bot_token=secrets.token_hex(16),
             mattermost_webhook_token=secrets.token_hex(16),
+            sheets_url=f"http://127.0.0.1:{free_port()}",
         )
 
     def port(self, url: str) -> str:
@@ -222,6 +235,7 @@ class Stack:
             MATTERMOST_SLASH_TOKEN="",
             MATTERMOST_ACTIONS_URL=f"{self.url}/webhooks/mattermost/actions",
             STACK_WAIT_SECONDS=str(STACK_WAIT_SECONDS),
+            SHEETS_PUBLIC_URL=self.sheets_url,  # the sheet's links the action server gives
         )
         return env
 
@@ -234,9 +248,21 @@ class Stack:
         if started.returncode != 0:
             self.stop()
             raise RuntimeError(f"La pile Rasa de test n'a pas démarré (journaux dans {self.state_dir}).")
+        self._start_sheets()
+
+    def _start_sheets(self) -> None:
+        """The orientation sheet's door, reading this stack's conversations (pid in STATE/sheets.pid)."""
+        subprocess.run([str(REPO / "sheets" / "install.sh")], cwd=REPO, check=True)
+        env = {**self.stack_sh_env(), "RASA_URL": self.url, "SHEETS_HOST": "127.0.0.1",
+               "SHEETS_PORT": self.port(self.sheets_url), "SHEETS_CORS": self.page_url}
+        process = start_and_wait([str(REPO / ".venv-sheets" / "bin" / "python"), "-m", "sheet_service"],
+                                 "Le service des fiches", f"{self.sheets_url}/health", self.state_dir / "sheets.log",
+                                 env=env, cwd=REPO / "sheets", timeout=60)
+        (self.state_dir / "sheets.pid").write_text(str(process.pid))
 
     def stop(self) -> None:
         subprocess.run([str(STACK_SH), "stop", str(self.state_dir)], env=self.stack_sh_env(), cwd=REPO, check=False)
+        stop_sheets(self.state_dir)
 
     @classmethod
     @contextmanager
@@ -310,7 +336,8 @@ def start_kept(state: Path) -> int:
 
 
 def stop_kept(state: Path) -> int:
-    """Stop the servers whose pid files are in STATE (ops/stack.sh stop needs nothing else)."""
+    """Stop the servers whose pid files are in STATE (ops/stack.sh stop and the sheet service need nothing else)."""
+    stop_sheets(state)
     return subprocess.run([str(STACK_SH), "stop", str(state)], cwd=REPO).returncode
 
 

@@ -43,11 +43,16 @@ def validated_socket_url(url: str) -> str:
     return url.strip().rstrip("/")
 
 
-def content_security_policy(socket_url: str) -> str:
-    """Allow scripts, styles and fonts from this server only, and connections to Rasa (http and ws)."""
+def content_security_policy(socket_url: str, sheets_url: str = "") -> str:
+    """Allow scripts, styles and fonts from this server only, and connections to Rasa (http and ws) and to the
+    orientation sheet's door (sheets/; the same origin as Rasa behind nginx in production)."""
     parts = urlsplit(socket_url)
     ws_scheme = "wss" if parts.scheme == "https" else "ws"
     origin = f"{parts.scheme}://{parts.netloc}"
+    if sheets_url:
+        sheets = urlsplit(sheets_url)
+        if f"{sheets.scheme}://{sheets.netloc}" != origin:
+            origin += f" {sheets.scheme}://{sheets.netloc}"
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; font-src 'self'; "
         "img-src 'self' data:; "
@@ -60,10 +65,11 @@ class WebchatHandler(SimpleHTTPRequestHandler):
     """Static files from build/, with the socket URL filled in and security headers."""
 
     socket_url = "http://localhost:5005"
+    sheets_url = ""
     retention_days = 30
 
     def end_headers(self) -> None:
-        self.send_header("Content-Security-Policy", content_security_policy(self.socket_url))
+        self.send_header("Content-Security-Policy", content_security_policy(self.socket_url, self.sheets_url))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "same-origin")
         self.send_header("Cache-Control", "no-cache")
@@ -119,6 +125,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=os.environ.get("WEBCHAT_SOCKET_URL") or os.environ.get("RASA_URL") or "http://localhost:5005",
         help="URL publique du serveur Rasa (canal socketio), vue depuis le navigateur",
     )
+    parser.add_argument(
+        "--sheets-url",
+        default=os.environ.get("WEBCHAT_SHEETS_URL") or os.environ.get("SHEETS_PUBLIC_URL") or "",
+        help="URL publique du service des fiches d'orientation (sheets/), si elle diffère de celle de Rasa",
+    )
     return parser.parse_args(argv)
 
 
@@ -126,6 +137,7 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
         socket_url = validated_socket_url(args.socket_url)
+        sheets_url = validated_socket_url(args.sheets_url) if args.sheets_url else ""
         days = retention_days(dict(os.environ))
     except ValueError as error:
         print(f"ERREUR : {error}", file=sys.stderr)
@@ -133,7 +145,8 @@ def main(argv: list[str]) -> int:
     if not (BUILD_DIR / "index.html").is_file():
         print("ERREUR : la page n'est pas construite ; lancez webchat/install.sh.", file=sys.stderr)
         return 1
-    handler = partial(type("Handler", (WebchatHandler,), {"socket_url": socket_url, "retention_days": days}),
+    handler = partial(type("Handler", (WebchatHandler,), {"socket_url": socket_url, "sheets_url": sheets_url,
+                                                        "retention_days": days}),
                       directory=str(BUILD_DIR))
     server = ThreadingHTTPServer((args.host, args.port), handler)
     server.daemon_threads = True

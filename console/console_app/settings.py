@@ -60,6 +60,7 @@ class Settings:
     work_dir: Path = field(default_factory=lambda: REPO_ROOT / "var" / "console")
     poll_seconds: float = 2.0
     session_max_age: int = 8 * 3600
+    sheets_url: str = "http://localhost:5057"  # the orientation sheet's door (sheets/), asked with the Rasa token
 
     @property
     def data_dir(self) -> Path:
@@ -105,4 +106,5 @@ class Settings:
             deploy_command=_deploy_command(env, state_dir),
             work_dir=Path(env.get("CONSOLE_WORK_DIR") or state_dir / "console").resolve(),
             poll_seconds=float(env.get("CONSOLE_POLL_SECONDS") or 2),
+            sheets_url=(env.get("SHEETS_URL") or env.get("SHEETS_PUBLIC_URL") or "http://localhost:5057").rstrip("/"),
         )

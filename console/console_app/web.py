@@ -35,6 +35,7 @@ from .routes import (
     inbox,
     models,
     privacy,
+    sheets,
     statistics,
     takeover,
     users,
@@ -49,7 +50,8 @@ HERE = Path(__file__).resolve().parent
 CONSOLE_DIR = HERE.parent
 DSFR_DIST = CONSOLE_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 CHARTJS_DIST = CONSOLE_DIR / "node_modules" / "chart.js" / "dist"
-AREAS = (accounts, conversations, inbox, answers, models, audit, takeover, users, assistant, statistics, privacy)
+AREAS = (accounts, conversations, inbox, answers, models, audit, takeover, users, assistant, statistics, privacy,
+         sheets)
 # The largest form of the console (an edited answer, a batch of annotations) is far below this.
 MAX_BODY_BYTES = 100_000
 

@@ -3,13 +3,16 @@
 Matrix → Rasa: each new text message meant for the bot is POSTed to
 `$RASA_URL/webhooks/callback/webhook` as {"sender": "tchap:<room>:<user>", "message": text}.
 Rasa → Matrix: Rasa POSTs every bot message (also support-agent takeover replies) to our HTTP
-endpoint; `recipient_id` tells which room and person it is for.
+endpoint; `recipient_id` tells which room and person it is for. The orientation sheet offered after a
+verdict (custom payload `orientation_sheet`) is fetched from sheets/ and sent into the room as an
+`m.file`, encrypted in an encrypted room (after the callback is answered: a turn never waits for a PDF).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import io
 import logging
 import re
 from typing import Any
@@ -50,6 +53,13 @@ MESSAGE_UNDECRYPTABLE = (
     "dans le salon). Pouvez-vous le renvoyer ?"
 )
 MESSAGE_EMPTY_MENTION = "Oui ? Posez-moi votre question sur la doctrine « cloud au centre » en me mentionnant."
+MESSAGE_SHEET_FAILED = (
+    "La fiche d'orientation n'a pas pu être envoyée. Refaites la vérification dans un instant, ou écrivez à "
+    "infonuage.dinum@modernisation.gouv.fr."
+)
+SHEET_KEY = "orientation_sheet"
+SHEET_NOT_SAVED_YET_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+SHEET_REFERENCE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 MESSAGE_RASA_DOWN = (
     "L'assistant est momentanément indisponible. Réessayez dans quelques minutes, ou écrivez à "
     "infonuage.dinum@modernisation.gouv.fr."
@@ -159,6 +169,7 @@ class TchapBridge:
         self.http: aiohttp.ClientSession | None = None
         self._locks: dict[str, asyncio.Lock] = {}
         self._web_runner: web.AppRunner | None = None
+        self._sheet_tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ login
     async def login(self) -> None:
@@ -443,6 +454,65 @@ class TchapBridge:
             return False
         return True
 
+    # ------------------------------------------------------------------ orientation sheet
+    async def fetch_sheet(self, conv: str, reference: str) -> bytes | None:
+        """The sheet's PDF for this Tchap conversation, asked with the bridge's secret (sheets/ serves a
+        `tchap:` conversation to that secret only)."""
+        assert self.http is not None
+        status = None
+        try:
+            # Rasa saves the verdict once its turn ends, after sending us the offer: a 404 is asked again.
+            for delay in (*SHEET_NOT_SAVED_YET_DELAYS, None):
+                async with self.http.post(
+                    f"{self.config.sheets_url}/fiches/{reference}",
+                    json={"conversation_id": conv},
+                    headers={"Authorization": f"Bearer {self.config.callback_token}"},
+                    timeout=aiohttp.ClientTimeout(total=30),
+                ) as response:
+                    status = response.status
+                    if status == 200 and response.content_type == "application/pdf":
+                        return await response.read()
+                if status != 404 or delay is None:
+                    break
+                await asyncio.sleep(delay)
+            logger.error("Fiche %s : le service des fiches a répondu %s.", reference, status)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            logger.error("Fiche %s : service des fiches injoignable (%s).", reference, error)
+        return None
+
+    async def send_sheet(self, room: MatrixRoom, user_id: str, reference: str) -> None:
+        """Upload the PDF (encrypted in an encrypted room, as clients expect) and send it as an m.file."""
+        pdf = await self.fetch_sheet(conversation_id(room.room_id, user_id), reference)
+        filename = f"fiche-orientation-{reference}.pdf"
+        uploaded = None
+        if pdf is not None:
+            response, keys = await self.client.upload(
+                io.BytesIO(pdf), content_type="application/pdf", filename=filename,
+                encrypt=room.encrypted, filesize=len(pdf))
+            uploaded = getattr(response, "content_uri", None)
+            if not uploaded:
+                logger.error("Fiche %s : envoi du fichier refusé par le serveur Matrix (%s).", reference, response)
+        if not uploaded:
+            await self.reply(room, user_id, MESSAGE_SHEET_FAILED)
+            return
+        content: dict[str, Any] = {"msgtype": "m.file", "body": filename, "filename": filename,
+                                   "info": {"mimetype": "application/pdf", "size": len(pdf or b"")}}
+        if room.encrypted and keys is not None:
+            content["file"] = {**keys, "url": uploaded, "mimetype": "application/pdf"}
+        else:
+            content["url"] = uploaded
+        await self.send(room.room_id, content)
+
+    def start_sheet(self, room: MatrixRoom, user_id: str, offer: Any) -> bool:
+        """Send the offered sheet in the background; False when the payload is not a sheet's offer."""
+        reference = offer.get("reference") if isinstance(offer, dict) else None
+        if not isinstance(reference, str) or not SHEET_REFERENCE.fullmatch(reference):
+            return False
+        task = asyncio.create_task(self.send_sheet(room, user_id, reference))
+        self._sheet_tasks.add(task)
+        task.add_done_callback(self._sheet_tasks.discard)
+        return True
+
     # ------------------------------------------------------------------ Rasa callback endpoint
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=256 * 1024)
@@ -476,6 +546,9 @@ class TchapBridge:
         room = self.client.rooms.get(room_id)
         if room is None:
             return web.json_response({"error": "salon inconnu"}, status=404)
+        custom = data.get("custom")
+        if isinstance(custom, dict) and self.start_sheet(room, user_id, custom.get(SHEET_KEY)):
+            return web.json_response({"status": "fiche en cours d'envoi"})
         given = data.get("text")
         text = given if isinstance(given, str) else ""
         if isinstance(data.get("image"), str):

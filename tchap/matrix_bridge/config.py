@@ -36,6 +36,8 @@ class BridgeConfig:
     max_message_chars: int = 2000
     rasa_timeout_s: float = 60.0
     sync_timeout_ms: int = 30000
+    # The orientation sheet's door (sheets/): the bridge fetches a verdict's PDF there and sends it as a file.
+    sheets_url: str = "http://localhost:5057"
 
     @property
     def bot_server(self) -> str:
@@ -97,5 +99,7 @@ def load_config(env: dict[str, str] | None = None) -> BridgeConfig:
         callback_path=path,
         callback_token=token,
         device_name=env.get("TCHAP_DEVICE_NAME", "Assistant Cloud au centre"),
+        sheets_url=(env.get("TCHAP_SHEETS_URL") or env.get("SHEETS_URL") or env.get("SHEETS_PUBLIC_URL")
+                    or "http://localhost:5057").rstrip("/"),
         max_message_chars=max_chars,
     )

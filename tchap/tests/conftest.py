@@ -66,6 +66,7 @@ def bridge(tmp_path_factory, synapse, bot_user, rasa_stack, callback_url):
             "TCHAP_CALLBACK_URL": callback_url,
             "TCHAP_CALLBACK_TOKEN": rasa_stack.tchap_callback_token,
             "RASA_URL": rasa_stack.url,
+            "TCHAP_SHEETS_URL": rasa_stack.sheets_url,
             "TCHAP_LOG_LEVEL": "INFO",
         },
     )

@@ -8,18 +8,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import aiohttp
 from nio import (
     AsyncClient,
     AsyncClientConfig,
     InviteMemberEvent,
     LoginResponse,
     RoomCreateResponse,
+    RoomEncryptedFile,
     RoomMemberEvent,
+    RoomMessageFile,
     RoomMessageText,
     RoomPreset,
     RoomSendResponse,
     SyncResponse,
 )
+from nio.crypto.attachments import decrypt_attachment
 
 
 @dataclass
@@ -40,6 +44,7 @@ class MatrixUser:
         self.client = AsyncClient(homeserver, user_id, store_path=str(store), config=config)
         self.password = password
         self.received: list[Received] = []
+        self.files: list[RoomMessageFile | RoomEncryptedFile] = []
         self.memberships: dict[tuple[str, str], str] = {}
 
     async def login(self) -> None:
@@ -69,6 +74,8 @@ class MatrixUser:
             for event in info.timeline.events:
                 if isinstance(event, RoomMemberEvent):
                     self.memberships[(room_id, event.state_key)] = event.membership
+                elif isinstance(event, (RoomMessageFile, RoomEncryptedFile)):
+                    self.files.append(event)
                 elif isinstance(event, RoomMessageText):
                     self.received.append(
                         Received(
@@ -88,6 +95,19 @@ class MatrixUser:
                 return result
             await self.sync(timeout_ms=1000)
         raise AssertionError(f"timed out waiting for {what}; received: {[m.body[:80] for m in self.received]}")
+
+    async def file_content(self, event: RoomMessageFile | RoomEncryptedFile) -> bytes:
+        """Download a received file, and decrypt it when it came encrypted (as a Matrix client does)."""
+        # Authenticated media (Matrix 1.11), as current clients and Synapse's default want it.
+        server_and_id = event.url.removeprefix("mxc://")
+        url = f"{self.client.homeserver}/_matrix/client/v1/media/download/{server_and_id}"
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url, headers={"Authorization": f"Bearer {self.client.access_token}"}) as response:
+                assert response.status == 200, (response.status, await response.text())
+                body = await response.read()
+        if isinstance(event, RoomEncryptedFile):
+            return decrypt_attachment(body, event.key["k"], event.hashes["sha256"], event.iv)
+        return body
 
     async def create_room(self, invite: list[str], encrypted: bool = False, direct: bool = True) -> str:
         initial_state = []

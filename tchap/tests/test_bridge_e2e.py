@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import tempfile
 from urllib.parse import quote
 
 import pytest
 from matrix_bridge.bridge import WELCOME_DIRECT
 from matrix_user import MatrixUser, Received
+from nio import RoomEncryptedFile
 from servers import http_json
 
 pytestmark = pytest.mark.asyncio
@@ -98,6 +101,24 @@ async def test_encrypted_room(bridge, bot_user, make_user):
     verdict = await run_scope_check(user, room_id, bot_user)
     assert verdict.encrypted and "Votre projet est concerné" in verdict.body
     assert "n'ai pas pu déchiffrer" not in " ".join(m.body for m in user.messages_from(bot_user, room_id))
+    # The orientation sheet follows the verdict as a file, encrypted like every message of the room.
+    sheet = await user.wait_for(lambda: next((f for f in user.files if f.sender == bot_user), None), timeout=90,
+                                what="the orientation sheet")
+    assert isinstance(sheet, RoomEncryptedFile) and "url" not in sheet.source["content"]
+    assert re.fullmatch(r"fiche-orientation-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\.pdf", sheet.body)
+    pdf = await user.file_content(sheet)
+    assert pdf.startswith(b"%PDF-")
+    text = " ".join(pdf_text(pdf).split())
+    reference = sheet.body[len("fiche-orientation-"):-len(".pdf")]
+    assert "Votre projet est concerné" in text and f"Référence {reference}" in text
+    assert "Administration centrale" in text or "administration centrale" in text
+
+
+def pdf_text(pdf: bytes) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        return subprocess.run(["pdftotext", handle.name, "-"], check=True, capture_output=True, text=True).stdout
 
 
 async def test_group_room_answers_only_when_mentioned(bridge, bot_user, make_user):

@@ -1,8 +1,8 @@
 """A fake Mattermost server: the REST API v4 endpoints the channel calls, recording every request.
 
 No Mattermost server can be installed here, so the channel is tested at its HTTP boundary: this server
-answers `POST /api/v4/posts` and `GET /api/v4/users/me` like Mattermost does (201 + the created post,
-200 + the user), checks the bot's Bearer token, and runs in its own thread so that both async tests and
+answers `POST /api/v4/posts`, `POST /api/v4/files` (multipart `channel_id` + `files`) and
+`GET /api/v4/users/me` like Mattermost does (201 + the created post, 201 + `file_infos`, 200 + the user), checks the bot's Bearer token, and runs in its own thread so that both async tests and
 blocking integration tests can use it.
 """
 
@@ -29,6 +29,7 @@ class FakeMattermost:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.requests: list[dict[str, Any]] = []
+        self.files: dict[str, dict[str, Any]] = {}  # file id → {name, channel_id, content}
         self.rate_limit_next = 0
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -52,6 +53,26 @@ class FakeMattermost:
         post = dict(body, id=secrets.token_hex(13), user_id=BOT_USER_ID, create_at=int(time.time() * 1000))
         return web.json_response(post, status=201)
 
+    async def _upload_files(self, request: web.Request) -> web.Response:
+        """POST /api/v4/files as Mattermost answers it: 201, {"file_infos": [...], "client_ids": []}."""
+        form = await request.post()
+        upload = form.get("files")
+        channel_id = form.get("channel_id")
+        self._record(request, {"channel_id": channel_id})
+        if not self._authorized(request):
+            return web.json_response({"id": "api.context.session_expired.app_error"}, status=401)
+        if not isinstance(upload, web.FileField) or not isinstance(channel_id, str):
+            return web.json_response({"id": "api.file.upload_file.incorrect_number_of_files.app_error"}, status=400)
+        content = upload.file.read()
+        file_id = secrets.token_hex(13)
+        info = {"id": file_id, "user_id": BOT_USER_ID, "post_id": "", "channel_id": channel_id,
+                "create_at": int(time.time() * 1000), "name": upload.filename, "extension": "pdf",
+                "size": len(content), "mime_type": upload.content_type, "has_preview_image": False}
+        with self._lock:
+            self.files[file_id] = {"name": upload.filename, "channel_id": channel_id, "content": content,
+                                   "content_type": upload.content_type}
+        return web.json_response({"file_infos": [info], "client_ids": []}, status=201)
+
     async def _users_me(self, request: web.Request) -> web.Response:
         self._record(request, None)
         if not self._authorized(request):
@@ -74,6 +95,7 @@ class FakeMattermost:
     async def _start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/v4/posts", self._create_post)
+        app.router.add_post("/api/v4/files", self._upload_files)
         app.router.add_get("/api/v4/users/me", self._users_me)
         self._runner = web.AppRunner(app)
         await self._runner.setup()

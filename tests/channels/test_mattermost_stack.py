@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -129,6 +131,34 @@ def test_scope_check_by_button_clicks(stack: Stack) -> None:
     )
     assert verdict["channel_id"] == CHANNEL_ID
     assert chosen_titles[0].lower().startswith("administration")
+
+
+def test_the_orientation_sheet_is_attached_to_a_post_after_the_verdict(stack: Stack) -> None:
+    user = "u4sheet0000000000000000000"
+    before = len(stack.fake.posts())
+    for text in ("mon projet est-il concerné ?", "un ministère", "non, une refonte", "70 %"):
+        assert stack.webhook(user, text).status_code == 200
+    offer = stack.fake.wait_for_post(lambda p: "fiche d'orientation (PDF, référence" in p.get("message", ""),
+                                     after=before, timeout=TIMEOUT)
+    reference = re.search(r"référence ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})", offer["message"]).group(1)
+    def has_this_sheet(post: dict[str, Any]) -> bool:
+        files = [stack.fake.files.get(file_id, {}) for file_id in post.get("file_ids") or []]
+        return any(f.get("name") == f"fiche-orientation-{reference}.pdf" for f in files)
+
+    attached = stack.fake.wait_for_post(has_this_sheet, after=before, timeout=TIMEOUT)
+    assert attached["channel_id"] == CHANNEL_ID and len(attached["file_ids"]) == 1
+    upload = stack.fake.files[attached["file_ids"][0]]
+    assert upload["name"] == f"fiche-orientation-{reference}.pdf" and upload["channel_id"] == CHANNEL_ID
+    assert upload["content_type"] == "application/pdf"
+    text = " ".join(pdf_text(upload["content"]).split())
+    assert "Votre projet est concerné" in text and "« 70 % »" in text and f"Référence {reference}" in text
+
+
+def pdf_text(pdf: bytes) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        return subprocess.run(["pdftotext", handle.name, "-"], check=True, capture_output=True, text=True).stdout
 
 
 def test_support_agent_takeover_reply_reaches_mattermost(stack: Stack) -> None:

@@ -6,6 +6,9 @@ names no section, a section that does not exist in the fact base, or a link that
 of its sections fails here (actions/fact_base.py says what a section and its sources are).
 """
 
+import importlib.util
+import sys
+from pathlib import Path
 from typing import List
 
 import pytest
@@ -55,6 +58,7 @@ TEXTS = all_texts()
 def test_every_kind_of_text_is_checked() -> None:
     names = [text.name for text in TEXTS]
     assert "utter_faq/controle" in names and "utter_greet" in names and "verdicts.yml: concerne/headline" in names
+    assert "sheet.yml: texts/disclaimer" in names and "utter_orientation_sheet" in names
     assert len(TEXTS) > 80
 
 
@@ -92,3 +96,26 @@ def test_a_changed_section_lists_the_texts_to_review() -> None:
 
 def test_an_unchanged_fact_base_needs_no_review() -> None:
     assert fact_base.review_report(SECTIONS, fact_base.load()) == []
+
+
+def _sheet_knowledge():  # type: ignore[no-untyped-def]
+    """sheets/sheet_service/knowledge.py, the sheet's own reading of the fact base (loaded by path: the sheet
+    service does not import the action server's code, so this test compares the two readings)."""
+    path = Path(__file__).resolve().parents[2] / "sheets" / "sheet_service" / "knowledge.py"
+    spec = importlib.util.spec_from_file_location("sheet_knowledge", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (dataclasses look their module up there)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_sheet_names_each_rule_and_faq_question_with_one_of_its_official_sources() -> None:
+    index = _sheet_knowledge().fact_base_index()
+    rules_and_questions = EXPECTED_IDS - {fact_base.PREAMBLE, fact_base.CONDUCT}
+    assert set(index) == rules_and_questions
+    for section_id in rules_and_questions - {"B2"}:
+        assert index[section_id].url in SECTIONS[section_id].sources, section_id
+    # B2 names no page of its own (see above): the sheet gives the FAQ's.
+    assert index["B2"].url == SECTIONS["A1"].sources[0]
+    assert index["B1-R9"].title == "Règle R9 de la doctrine"

@@ -74,10 +74,16 @@ def prod_env(state_dir: Path, **ports: int) -> dict[str, str]:
     return env
 
 
+class StandInServer(ThreadingHTTPServer):
+    # The flood tests open 20 connections at once: the default listen backlog (5) made a loaded machine
+    # drop some, and nginx answered 504 after its 2-second connect timeout: a stand-in fault, not the door's.
+    request_queue_size = 128
+
+
 @pytest.fixture(scope="module")
 def doors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Doors]:
     StandInRasa.seen = []
-    upstream = ThreadingHTTPServer(("127.0.0.1", 0), StandInRasa)
+    upstream = StandInServer(("127.0.0.1", 0), StandInRasa)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     state = tmp_path_factory.mktemp("nginx-doors")
     public, bridge = free_port(), free_port()
@@ -215,8 +221,8 @@ def ingress_paths() -> list[str]:
 
 def test_k8s_ingress_exposes_only_the_public_channels() -> None:
     paths = ingress_paths()
-    assert "/socket.io/" in paths and "/webhooks/rest/" in paths
-    assert all(path.startswith(("/webhooks/", "/socket.io/")) for path in paths), paths
+    assert "/socket.io/" in paths and "/webhooks/rest/" in paths and "/fiches/" in paths
+    assert all(path.startswith(("/webhooks/", "/socket.io/", "/fiches/")) for path in paths), paths
     assert not [path for path in paths if path.startswith("/webhooks/callback")]
     annotations = VALUES["ingress"]["annotations"]
     assert int(annotations["nginx.ingress.kubernetes.io/limit-rps"]) > 0
@@ -243,3 +249,27 @@ def test_k8s_network_policies_isolate_rasa_the_actions_and_the_stores() -> None:
         sources = [peer for rule in policy["spec"]["ingress"] for peer in rule["from"]]
         assert {"podSelector": {"matchLabels": RASA_POD}} in sources, store
         assert all("podSelector" in peer and "namespaceSelector" not in peer for peer in sources), store
+
+
+SHEETS_DOCS = [doc for doc in yaml.safe_load_all((DEPLOY / "k8s" / "sheets.yml").read_text(encoding="utf-8")) if doc]
+
+
+def test_the_orientation_sheet_is_published_beside_socket_io_everywhere() -> None:
+    """nginx (local profile and Compose) routes /fiches/ to the sheet service with a rate limit and a small body;
+    Kubernetes publishes it through the ingress, to the sheet service only, and lets only the ingress, the
+    bridge, the console and Rasa reach it; its secrets come from the Secrets."""
+    for conf in ((DEPLOY / "nginx.conf").read_text(), (DEPLOY / "docker" / "nginx.conf").read_text()):
+        block = conf.split("location /fiches/ {", 1)[1].split("\n    }", 1)[0]
+        assert "limit_req zone=webhooks" in block and "client_max_body_size 4k;" in block
+        assert "proxy_pass http://127.0.0.1:${SHEETS_PORT};" in block or "proxy_pass http://sheets:5057;" in block
+    extra = {item["path"]: item["backend"]["service"]["name"] for item in VALUES["ingress"]["extraPaths"]}
+    assert extra["/fiches/"] == "cloud-au-centre-sheets"
+    kinds = {doc["kind"]: doc for doc in SHEETS_DOCS}
+    assert set(kinds) == {"Deployment", "Service", "NetworkPolicy"}
+    sources = [next(iter(rule.values())) for rule in kinds["NetworkPolicy"]["spec"]["ingress"][0]["from"]]
+    assert {"kubernetes.io/metadata.name": "ingress-nginx"} in [s["matchLabels"] for s in sources]
+    env = {item["name"]: item for item in kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    for name in ("RASA_AUTH_TOKEN", "TCHAP_CALLBACK_TOKEN"):
+        assert "value" not in env[name] and env[name]["valueFrom"]["secretKeyRef"]["name"].startswith("cloud-au-centre-")
+    secret_keys = {item["name"]: item["valueFrom"]["secretKeyRef"] for item in VALUES["extraEnv"] if "valueFrom" in item}
+    assert env["RASA_AUTH_TOKEN"]["valueFrom"]["secretKeyRef"] == secret_keys["RASA_AUTH_TOKEN"]

@@ -209,7 +209,25 @@ function createStore(kind) {
 /** A stored message must have the shape we wrote; anything else (tampered storage) is dropped. */
 function isValidRecord(record) {
   return record && (record.from === 'bot' || record.from === 'user') && typeof record.text === 'string' &&
-    (record.buttons === undefined || Array.isArray(record.buttons));
+    (record.buttons === undefined || Array.isArray(record.buttons)) &&
+    (record.sheet === undefined || sheetOffer({ orientation_sheet: record.sheet }) !== null);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The orientation sheet (issue 24): after a verdict, the assistant offers its PDF. The widget asks the
+// sheet's door for it with the conversation's own secret (its session id), in the body of a POST, never
+// in a URL; the PDF is saved from memory under its file name.
+
+var SHEET_REFERENCE = /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/;
+
+/** The sheet's offer in a bot message ({orientation_sheet: {...}}), or null. */
+function sheetOffer(data) {
+  var offer = data && data.orientation_sheet;
+  if (!offer || typeof offer !== 'object' || typeof offer.reference !== 'string' ||
+      !SHEET_REFERENCE.test(offer.reference) || !safeUrl(offer.url) || typeof offer.title !== 'string') return null;
+  return { reference: offer.reference, url: safeUrl(offer.url), title: offer.title,
+    issued: typeof offer.issued === 'number' ? offer.issued : null,
+    filename: 'fiche-orientation-' + offer.reference + '.pdf' };
 }
 
 /** Convert a socket.io bot_uttered payload into message records. */
@@ -224,6 +242,8 @@ function recordsFromBotMessage(data) {
       }
     });
   });
+  var sheet = sheetOffer(data);
+  if (sheet) return [{ from: 'bot', text: '', sheet: sheet }];
   var text = typeof data.text === 'string' ? data.text : '';
   var attachment = data.attachment && data.attachment.payload && data.attachment.payload.src;
   if (typeof attachment === 'string' && safeUrl(attachment)) {
@@ -379,6 +399,10 @@ Widget.prototype.renderMessage = function (record, index) {
   var item = element('div', { className: 'caw-msg ' + (fromBot ? 'caw-msg--bot' : 'caw-msg--user') });
   item.appendChild(element('span', { className: 'fr-sr-only' }, fromBot ? 'L’assistant a écrit : ' : 'Vous avez écrit : '));
   var bubble = element('div', { className: 'caw-bubble' });
+  if (record.sheet) {
+    item.appendChild(this.renderSheet(record.sheet));
+    return item;
+  }
   if (fromBot) bubble.appendChild(renderText(record.text));
   else bubble.appendChild(element('p', {}, record.text));
   item.appendChild(bubble);
@@ -395,6 +419,48 @@ Widget.prototype.renderMessage = function (record, index) {
     item.appendChild(group);
   }
   return item;
+};
+
+/** The download button of a sheet and the line that says how it went. */
+Widget.prototype.renderSheet = function (sheet) {
+  var self = this;
+  var box = element('div', { className: 'caw-sheet' });
+  var button = element('button', {
+    type: 'button', className: 'fr-btn fr-btn--secondary fr-btn--sm caw-sheet__download',
+  }, sheet.title);
+  var detail = element('p', { className: 'caw-sheet__detail', 'aria-live': 'polite' }, 'PDF – référence ' + sheet.reference);
+  button.addEventListener('click', function () { self.downloadSheet(sheet, button, detail); });
+  box.appendChild(button);
+  box.appendChild(detail);
+  return box;
+};
+
+Widget.prototype.downloadSheet = function (sheet, button, detail) {
+  var self = this;
+  button.disabled = true;
+  detail.textContent = 'Préparation de la fiche…';
+  var done = function (message) {
+    button.disabled = false;
+    detail.textContent = message;
+  };
+  fetch(sheet.url, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, credentials: 'omit',
+    body: JSON.stringify({ conversation_id: self.sessionId, issued: sheet.issued }),
+  }).then(function (response) {
+    if (response.ok) return response.blob().then(function (blob) {
+      var link = element('a', { href: URL.createObjectURL(blob), download: sheet.filename });
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
+      done('Fiche téléchargée : ' + sheet.filename);
+    });
+    return response.json().then(function (body) {
+      done(body && typeof body.erreur === 'string' ? body.erreur : 'La fiche n’a pas pu être produite.');
+    }, function () { done('La fiche n’a pas pu être produite. Réessayez dans un instant.'); });
+  }, function () {
+    done('La fiche n’a pas pu être téléchargée : connexion impossible. Réessayez dans un instant.');
+  });
 };
 
 Widget.prototype.addMessage = function (record) {

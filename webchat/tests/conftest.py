@@ -41,7 +41,8 @@ def page_url(rasa_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Ite
     port = urlsplit(rasa_stack.page_url).port  # the origin Rasa's CORS allows
     url = f"http://127.0.0.1:{port}/"
     server = start_and_wait(
-        [sys.executable, str(WEBCHAT_DIR / "server.py"), "--port", str(port), "--socket-url", rasa_stack.url],
+        [sys.executable, str(WEBCHAT_DIR / "server.py"), "--port", str(port), "--socket-url", rasa_stack.url,
+         "--sheets-url", rasa_stack.sheets_url],
         "le serveur de la page", url, tmp_path_factory.mktemp("webchat") / "page.log", timeout=30,
     )
     yield url

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
@@ -192,6 +194,37 @@ def test_scope_check_by_buttons_only_sends_payloads_and_shows_titles(
     assert message_texts(page, USER_MESSAGES) == titles
     sent = tracker_user_texts(rasa_url, rasa_token, session_id(page))
     assert sent[:4] == ["/check_scope", "administration centrale", "non, refonte de l'existant", "plus de 50 %"], sent
+
+
+def test_the_orientation_sheet_is_downloaded_after_the_verdict(page: Page, page_url: str, tmp_path) -> None:
+    open_widget(page, page_url)
+    click_reply(page, r"^Mon projet est-il concerné \?$")
+    click_reply(page, r"^Opérateur")
+    click_reply(page, r"^Non")
+    before = bot_count(page)
+    click_reply(page, r"^Plus de 50")
+    offer = wait_for_bot_text(page, before, "fiche d'orientation")
+    reference = re.search(r"référence ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})", offer).group(1)
+    button = page.get_by_role("button", name="Télécharger la fiche d'orientation (PDF)")
+    expect(button).to_be_visible(timeout=30_000)
+    with page.expect_download(timeout=30_000) as download_info:
+        button.click()
+    download = download_info.value
+    assert download.suggested_filename == f"fiche-orientation-{reference}.pdf"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                                   text=True).stdout.split())
+    today = time.strftime("%Y")
+    assert "Votre projet est concerné au sens de la FAQ" in text, text
+    assert "« Plus de 50 % »" in text or "plus de 50 %" in text, text
+    assert "Règle R1 de la doctrine : https://www.numerique.gouv.fr/services/cloud/regles-doctrine/" in text, text
+    assert re.search(r"le \d{1,2}(er)? \w+ " + today + r" à \d{2} h \d{2} \(heure de Paris\)", text), text
+    assert f"Référence {reference}, vérifiable" in text, text
+    expect(page.locator(".caw-sheet__detail").last).to_contain_text("Fiche téléchargée")
+    if os.environ.get("SHEET_SCREENSHOT"):
+        page.screenshot(path=os.environ["SHEET_SCREENSHOT"])
+    assert serious(run_axe(page, page_url)) == []
 
 
 def test_reload_shows_and_continues_the_same_conversation(page: Page, page_url: str) -> None:

@@ -11,6 +11,7 @@
     assistant      « Parler à l'assistant »: try the live assistant, intent and confidence per message
     statistics     usage statistics, the conversations behind a figure, CSV exports
     privacy        personal data (admin): retention, purge now, erasing a conversation
+    sheets         orientation sheets: find one by its reference, produce its PDF again (audited)
 
 Shared request helpers (session, CSRF, rendering) are in `common`; SQL is in `..queries`.
 """
