@@ -86,6 +86,19 @@ class AnswerParts:
         return Part(part_from(lines, best), source)
 
 
+    def clause_asked(self, question: str, line: str) -> Optional[str]:
+        """Of a line already given, the clause the question is about (« il dépend de quel fonds ? » after the
+        line on the FTAP guichet: its clause on the fund), or None when no shorter clause fits."""
+        clauses = [clause.strip() for clause in re.split(r", | ; | : ", line.rstrip(" .;:")) if clause.strip()]
+        clauses = [clause for clause in clauses if clause.count("**") % 2 == 0]
+        if len(clauses) < 2:
+            return None
+        best = max(clauses, key=lambda clause: self.score(question, clause))
+        if self.score(question, best) < MIN_SCORE:
+            return None
+        return best[0].upper() + best[1:] + "."
+
+
 def part_from(lines: Sequence[str], index: int) -> str:
     """Line `index`, with the (up to three) items of the list it opens when it ends with « : »."""
     chosen = [lines[index]]

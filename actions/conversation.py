@@ -124,6 +124,14 @@ _CONCERNED = re.compile(
     r"|de quel cote|on doit faire quoi|que (doit on|devons nous) faire)\b"
 )
 MAX_ELLIPTICAL_WORDS = 6
+# « Top, et ensuite ? », « ok merci. sinon… »: words that acknowledge the last answer before the message proper.
+_ACKNOWLEDGEMENT = re.compile(
+    r"^((ok|okay|merci|merci beaucoup|super|top|parfait|tres bien|d accord|entendu|compris|genial|cool|nickel"
+    r"|c est note|note)( |$))+"
+)
+# « sinon, … », « au fait, … »: what follows opens another subject.
+_NEW_SUBJECT = re.compile(r"^(sinon|au fait|autre chose|autre question|rien a voir|par ailleurs|changement de sujet) ")
+MIN_WORDS_OF_A_NEW_SUBJECT = 4
 # « quelle différence entre X et Y ? », « X ou Y ? », « X par rapport à Y »
 _COMPARISON = re.compile(
     r"\b(differences?|different\w*|differencier|distingue\w*|distinction|compar\w*|versus|vs|par rapport (a|au|aux)"
@@ -135,7 +143,8 @@ _STEP_NUMBERS = {
     "deux": 2, "troisieme": 3, "3e": 3, "3eme": 3, "3": 3, "trois": 3, "quatrieme": 4, "4e": 4, "4eme": 4, "4": 4,
     "quatre": 4, "cinquieme": 5, "derniere": 5, "5e": 5, "5eme": 5, "5": 5, "cinq": 5,
 }
-_STEP_PATTERNS = (re.compile(r"\b(\w+) etape\b"), re.compile(r"\betape (?:n |numero )?(\w+)\b"))
+_STEP_PATTERNS = (re.compile(r"\b(\w+) etape\b"), re.compile(r"\betape (?:n |numero )?(\w+)\b"),
+                  re.compile(r"\b(\w+) des (?:5|cinq) etapes\b"))
 # « et les hôpitaux ? », « et pour un EPIC ? »: another entity, after a perimeter answer.
 # Words after « et les… » that name no organisation (« et une refonte de la moitié ? »).
 _NOT_ORGANISATIONS = frozenset(
@@ -214,7 +223,7 @@ CLEAR_READING_CONFIDENCE = 0.6
 def _clear_on_its_own(text: str, decision: FaqDecision, context: Context) -> bool:
     """A question that says what it is about: the classifier is sure of it, it is not short, it points back to
     nothing (« ces services », « et si… »), and if it opens on « et » it names the notion it is about."""
-    normalized = normalize(text)
+    normalized = without_acknowledgement(normalize(text))
     if decision.reason not in ("confident", "rule_number") or decision.key in (None, context.topic) \
             or decision.confidence < CLEAR_READING_CONFIDENCE or len(normalized.split()) <= MAX_ELLIPTICAL_WORDS:
         return False
@@ -238,10 +247,25 @@ def asks_for_the_check(text: str, parse_data: Dict[str, Any]) -> bool:
         and _FIRST_PERSON.search(normalized) is not None and _CONCERNED.search(normalized) is not None
 
 
+def without_acknowledgement(normalized: str) -> str:
+    """« top et ensuite on fait comment » → « et ensuite on fait comment »: the message after its « ok, merci »."""
+    return _ACKNOWLEDGEMENT.sub("", normalized)
+
+
 def is_elliptical(text: str) -> bool:
-    """Short, or opening on « et », « mais », « donc »…: a message that leans on what was said before."""
+    """Short, or opening on « et », « mais », « donc », « ok »… (« top, et ensuite ? » too): a message that
+    leans on what was said before."""
     normalized = normalize(text)
-    return len(normalized.split()) <= MAX_ELLIPTICAL_WORDS or _ELLIPTICAL_START.match(normalized) is not None
+    own = without_acknowledgement(normalized)
+    return len(own.split()) <= MAX_ELLIPTICAL_WORDS or _ELLIPTICAL_START.match(normalized) is not None \
+        or _ELLIPTICAL_START.match(own) is not None
+
+
+def opens_another_subject(text: str) -> bool:
+    """« ok merci. sinon t'as une recette de crêpes ? »: a whole question after « sinon », « au fait »…"""
+    message = without_acknowledgement(normalize(text))
+    match = _NEW_SUBJECT.match(message)
+    return match is not None and len(message[match.end():].split()) >= MIN_WORDS_OF_A_NEW_SUBJECT
 
 
 def clauses(text: str) -> List[str]:
@@ -324,6 +348,8 @@ def _what_if_reading(text: str, last_check: Dict[str, Any]) -> Dict[str, Any]:
     return reading
 
 
+# « les données de nos clients ministères sont sensibles, … ? »: a question on their data, not on who one is.
+_ABOUT_DATA = re.compile(r"\b(sensib\w*|qualif\w*|secnum\w*|securite|diffusion restreinte)\b")
 _OTHER_HYPOTHESIS = re.compile(r"\bchang\w* d(e|u|es) (prestataires?|fournisseurs?|editeurs?|societes?|hebergeurs?)\b")
 # Entities whose verdict does not depend on the project.
 _ENTITY_ONLY_VERDICTS = (COLLECTIVITE, SERVICE_DECONCENTRE, AUTRE)
@@ -337,7 +363,8 @@ def read_check_in_context(text: str, context: Context, intent: str = "") -> Opti
     normalized = normalize(text)
     if context.after_verdict and context.last_check is not None:
         previous = _check_answers(context.last_check)
-        if previous.get(ENTITY_TYPE) == AUTRE and names_the_state_as_client(normalized):
+        if previous.get(ENTITY_TYPE) == AUTRE and names_the_state_as_client(normalized) \
+                and topic_named_in(text) in (None, "champ_application") and not _ABOUT_DATA.search(normalized):
             # Working for ministries does not make a company or an association an administration.
             return Reply(CHECK, "what_if_client", values=previous)
         if _WHAT_IF.match(normalized) or is_elliptical(text):
@@ -485,6 +512,9 @@ _STEP_WORDS = {
 }
 
 
+_ASKS_WHERE_TO_START = re.compile(r"\b(commence\w*|demarre\w*|par ou|par quoi|premiers? pas|debuter|debute)\b")
+
+
 def _step_after(text: str, context: Context) -> Optional[int]:
     """« et après ? » after step N, or « on a fini la matrice d'emploi, l'étape d'après ? »: step N + 1."""
     for response in context.last_responses:
@@ -493,9 +523,19 @@ def _step_after(text: str, context: Context) -> Optional[int]:
             return int(match.group(1)) + 1
     normalized = normalize(text)
     if re.search(r"\betape", normalized):
+        done = step_asked(text)
+        if done is not None and done < 5:
+            return done + 1  # « on a bouclé l'étape 4, c'est quoi la suite ? »
         for step, words in _STEP_WORDS.items():
             if re.search(rf"\b({words})", normalized):
                 return step + 1
+    if context.topic not in _STEP_TOPICS or not is_elliptical(text):
+        return None
+    asked = step_asked(context.last_user_text, context.topic)
+    if asked is not None and asked < 5:
+        return asked + 1  # « quelle est la première étape ? » then « et ensuite ? »
+    if _ASKS_WHERE_TO_START.search(normalize(context.last_user_text)):
+        return 2  # « on commence par quoi ? » was answered with the first step: « et ensuite ? » is the second
     return None
 
 
@@ -572,9 +612,14 @@ def part_reply(text: str, context: Context) -> Optional[Reply]:
     parts = answer_parts(context.answers)
     part = parts.part_asked(text, answer)
     focused_before = any(name in ("utter_comme_indique", "utter_precision") for name in context.last_responses)
-    if part is not None and not (focused_before and any(part.line in said for said in context.last_texts)):
+    said_just_before = part is not None and focused_before and any(part.line in said for said in context.last_texts)
+    if part is not None and not said_just_before:
         return Reply(PART, "partie de la réponse", topic=context.topic,
                      values={"extrait": part.line, "sources": part.source})
+    clause = parts.clause_asked(text, part.line) if part is not None and "\n" not in part.line else None
+    if clause is not None:
+        return Reply(PART, "partie de la ligne déjà donnée", topic=context.topic,
+                     values={"extrait": clause, "sources": part.source})
     # What the fact base says under the sections of the last answer, beyond the answer itself.
     fact = fact_part(text, context.last_sections, parts)
     if fact is None:
@@ -593,6 +638,42 @@ def topic_named_in(text: str) -> Optional[str]:
     return None
 
 
+# « nos données ne sont pas d'une sensibilité particulière », « notre analyse conclut qu'elles sont sensibles »:
+# the person states the result of their analysis (the two criteria of the fact base, A6).
+_STATES_SENSITIVE = re.compile(
+    r"\b(sont|seront|est|sera|pour des|pour nos|avec des|on a des|nous avons des) (bien |donc |clairement )?"
+    r"(donnees )?(d une sensibilite particuliere|particulierement sensibles|sensibles|tres sensibles)\b"
+)
+_FIRST_CRITERION = re.compile(r"\b(mission essentielle|secrets? protege\w*|sensibles? par (nature|usage))\b")
+_SECOND_CRITERION = re.compile(
+    r"\b(ordre public|securite publique|sante ou (la )?vie|vie des personnes|propriete intellectuelle)\b")
+_ASKS_DEFINITION = re.compile(
+    r"\b(criteres?|conditions|definition|definit|c est quoi|c quoi|veut dire|signifie|comment (savoir|on sait))\b")
+_CONCLUDES = re.compile(r"\b(conclu\w*|analyse (montre|dit|indique|revele)|on a (determine|etabli)|s avere\w*)\b")
+_ASKS_WHICH_CLOUD = re.compile(
+    r"\bquel(le)?s? ((type|genre|sorte) d(e )?)?(cloud|hebergement|offre|solution)s?\b"
+    r"|\b(on|je|nous) (doit |dois |devons )?(prend|prends|prendre|choisi\w*) quoi\b|\bquelle suite\b"
+)
+
+
+def data_conclusion_reply(text: str, parse_data: Dict[str, Any]) -> Optional[Reply]:
+    """The conclusion of one's sensitivity analysis, with « which cloud? » or « what next? » (or nothing
+    asked): what R9 asks for that conclusion, not the definition of sensitive data again."""
+    normalized = normalize(text)
+    if _ASKS_DEFINITION.search(normalized):
+        return None  # « c quoi les critères pour dire que des données sont d'une sensibilité particulière »
+    both_criteria = _FIRST_CRITERION.search(normalized) is not None and _SECOND_CRITERION.search(normalized) is not None
+    asks = _ASKS_WHICH_CLOUD.search(normalized) is not None or asks_next_steps(text, parse_data)
+    tells = "?" not in text and (_CONCLUDES.search(normalized) is not None or both_criteria)
+    if not (asks or tells):
+        return None
+    if "non_sensible" in aspects_of(text):
+        return Reply(RESPONSE, "données non sensibles", response="utter_suivi_r9_non_sensibles", topic="regle_r9")
+    if _STATES_SENSITIVE.search(normalized) or both_criteria:
+        return Reply(RESPONSE, "données sensibles", response="utter_ensuite_donnees_sensibles", topic="regle_r9")
+    return None
+
+
 def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
                      decision: FaqDecision) -> Optional[Reply]:
     """The reply the context calls for, or None when the message is read on its own (see module doc)."""
@@ -608,9 +689,14 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
         return check
     if asks_for_the_check(text, parse_data):
         return Reply(CHECK, "start")
+    data = data_conclusion_reply(text, parse_data)
+    if data is not None:
+        return data
     named = topic_named_in(text)
     clear = _clear_on_its_own(text, decision, context)
     step = step_asked(text, context.topic)
+    if step is not None and asks_next_steps(text, parse_data):
+        return next_steps_reply(context, decision, text)  # « on a bouclé l'étape 4, la suite ? »
     if step is not None and decision.reason != "rule_number":
         return Reply(RESPONSE, f"étape {step}", response=f"utter_suivi_etape_{step}", topic="cinq_etapes")
     link = _link_asked(normalized, context)
@@ -637,6 +723,10 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
         return Reply(RESPONSE, "obligations d'une collectivité", response="utter_suivi_collectivite_sans_obligation",
                      topic="collectivites")
     if asks_why(text, parse_data) or _short_why(normalized, context, decision):
+        if named and named != context.topic and not context.after_verdict \
+                and f"utter_faq/{named}" not in context.last_responses:
+            # « pourquoi SecNumCloud spécifiquement ? » after the definition of sensitive data: what SecNumCloud is.
+            return Reply(FAQ, "pourquoi d'une autre notion", key=named, topic=named)
         return why_reply(context, text)
     if asks_next_steps(text, parse_data):
         part = part_reply(text, context) if _CONCRETELY.search(normalized) else None
@@ -775,7 +865,8 @@ def _clearly_off_topic(text: str, parse_data: Dict[str, Any]) -> bool:
     """« au fait, tu peux m'expliquer comment poser mes congés ? »: a whole question off the subject is not a
     follow-up, whatever came before."""
     intent, confidence = _intent(parse_data)
-    return intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE and not is_elliptical(text)
+    return intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE \
+        and (not is_elliptical(text) or opens_another_subject(text))
 
 
 def _short_why(normalized: str, context: Context, decision: FaqDecision) -> bool:

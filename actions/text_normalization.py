@@ -9,7 +9,7 @@ import unicodedata
 from functools import lru_cache
 
 _APOSTROPHES = "’‘`´ʼ"
-_SEPARATORS = re.compile(r"[\s\-_/·.,;:!?()\[\]«»\"“”°º]+")
+_SEPARATORS = re.compile(r"[\s\-_/·.,;:!?()\[\]«»\"“”°º*`]+")
 
 
 def strip_accents(text: str) -> str:

@@ -21,6 +21,7 @@ from actions.conversation import (
     reply_in_context,
     step_asked,
 )
+from actions.context import VERDICT_TOPIC
 from actions.faq_decision import FaqDecision
 
 CNRS = "Centre national de la recherche scientifique (CNRS)"
@@ -28,6 +29,8 @@ VERDICT_40 = {"verdict": "non_concerne", "criterion": "refonte_moins", "entity_t
               "organisation": CNRS, "new_project": False, "refactor_percentage": 40.0, "answers": []}
 VERDICT_NEW = {"verdict": "concerne", "criterion": "nouveau", "entity_type": "administration_centrale",
                "organisation": None, "new_project": True, "refactor_percentage": None, "answers": []}
+VERDICT_COMPANY = {"verdict": "hors_circulaire_autre", "criterion": "autre", "entity_type": "autre",
+                   "organisation": None, "new_project": None, "refactor_percentage": None, "answers": []}
 VERDICT_COLLECTIVITE = {"verdict": "hors_circulaire_collectivite", "criterion": "collectivite",
                         "entity_type": "collectivite", "organisation": None, "new_project": None,
                         "refactor_percentage": None, "answers": []}
@@ -51,6 +54,8 @@ def reply(text: str, context: Context, decision: Optional[FaqDecision] = None, i
         ("controle", "et au-dessus de 9 millions ?", "utter_suivi_controle_montants"),
         ("regle_r8", "c'est qui en dessous du seuil ?", "utter_suivi_controle_montants"),
         ("cloud_commercial", "on passe par quel marché ?", "utter_suivi_ugap"),
+        ("cloud_commercial", "une collectivité peut en acheter ?", "utter_suivi_ouverture_clouds"),
+        ("secnumcloud", "et pour être qualifié, on s'adresse à qui ?", "utter_suivi_offres_qualifiees"),
         ("secnumcloud", "et quels fournisseurs sont qualifiés ?", "utter_suivi_offres_qualifiees"),
         ("derogation_r9", "et qui valide ?", "utter_suivi_derogation_r9_qui"),
         ("financement", "c'est combien ?", "utter_suivi_financement_montant"),
@@ -97,6 +102,17 @@ def test_a_follow_up_that_moves_on_gets_the_neighbouring_answer(topic: str, text
     assert got is not None and (got.kind, got.key, got.topic) == (FAQ, key, key), got
 
 
+def test_a_ministry_s_own_saas_after_r14_is_r12() -> None:
+    got = reply("et notre ministère peut y ajouter ses propres SaaS ?", after("regle_r14"))
+    assert got is not None and (got.kind, got.key) == (FAQ, "regle_r12"), got
+
+
+def test_legitimate_reasons_not_to_follow_r9_get_its_derogation() -> None:
+    got = reply("et si on a des raisons légitimes de ne pas prendre du SecNumCloud, il se passe quoi ?",
+                after("regle_r9"))
+    assert got is not None and (got.kind, got.key) == (FAQ, "derogation_r9"), got
+
+
 def test_a_clear_question_is_read_on_its_own_even_after_an_answer() -> None:
     confident = FaqDecision("financement", "confident", 0.92)
     assert reply("Existe-t-il un financement de l'État pour migrer nos applications vers le cloud ?",
@@ -123,6 +139,11 @@ def test_why_after_a_new_project_verdict() -> None:
 def test_why_after_an_answer_explains_where_it_comes_from() -> None:
     got = reply("d'où ça sort ?", after("controle", sections=("A8", "B1-R3")))
     assert got is not None and got.kind == EXPLAIN_ANSWER
+
+
+def test_why_of_another_notion_gets_that_notion() -> None:
+    got = reply("pourquoi SecNumCloud spécifiquement ?", after("donnees_sensibles", sections=("A6",)), intent="ask_why")
+    assert got is not None and (got.kind, got.key) == (FAQ, "secnumcloud"), got
 
 
 def test_why_with_nothing_before_says_what_it_can_explain() -> None:
@@ -216,6 +237,75 @@ def test_a_step_asked_by_its_rank() -> None:
     assert step_asked("c'est quoi l'étape 5 ?") == 5
 
 
+def test_next_after_a_step_asked_by_its_rank_is_the_following_step() -> None:
+    asked_first = Context(topic="cinq_etapes", last_responses=("utter_faq/cinq_etapes",),
+                          last_user_text="Quelle est la première des 5 étapes ?")
+    got = reply("et ensuite ?", asked_first, intent="ask_next_steps", confidence=1.0)
+    assert got is not None and got.response == "utter_suivi_etape_2", got
+
+
+def test_next_after_asking_where_to_start_is_the_second_step() -> None:
+    asked_start = Context(topic="par_ou_commencer", last_responses=("utter_faq/par_ou_commencer",),
+                          last_user_text="on commence par quoi ?")
+    got = reply("et ensuite ?", asked_start, intent="ask_next_steps", confidence=1.0)
+    assert got is not None and got.response == "utter_suivi_etape_2", got
+
+
+def test_a_step_said_done_is_followed_by_the_next_one() -> None:
+    text = "On a bouclé l'étape 4 du démarrage. C'est quoi la suite ?"
+    got = reply(text, Context(), intent="ask_next_steps", confidence=0.9)
+    assert got is not None and got.response == "utter_suivi_etape_5", got
+
+
+def test_next_after_thanks_is_still_a_follow_up() -> None:
+    text = "Top, et ensuite on fait comment concrètement"
+    got = reply(text, after("cloud_interne"), intent="ask_next_steps", confidence=1.0)
+    assert got is not None and got.response == "utter_suivi_cloud_interne_acces", got
+
+
+@pytest.mark.parametrize("text", ["ok merci. sinon t'as une recette de crêpes ?",
+                                  "merci ! au fait, comment je réserve une salle de réunion ?"])
+def test_another_subject_after_thanks_is_not_read_in_context(text: str) -> None:
+    assert reply(text, after("secnumcloud"), intent="out_of_scope", confidence=0.9) is None
+
+
+def test_working_for_ministries_asked_after_a_company_verdict_keeps_the_verdict() -> None:
+    got = reply("et si nos clients sont des ministères, on serait concernés ?", after(VERDICT_TOPIC, VERDICT_COMPANY))
+    assert got is not None and (got.kind, got.reason) == (CHECK, "what_if_client"), got
+
+
+@pytest.mark.parametrize("text", ["nos clients ministères ont des données sensibles, il nous faut du SecNumCloud ?",
+                                  "les données de nos clients ministères sont sensibles, il faut quoi ?"])
+def test_a_question_on_data_naming_ministry_clients_is_not_a_what_if(text: str) -> None:
+    got = reply(text, after(VERDICT_TOPIC, VERDICT_COMPANY))
+    assert got is None or got.reason != "what_if_client", got
+
+
+@pytest.mark.parametrize(
+    "text, response",
+    [
+        ("pour des données d'une sensibilité particulière, on doit prendre quel type de cloud ?",
+         "utter_ensuite_donnees_sensibles"),
+        ("l'analyse est faite : nos données sont particulièrement sensibles. Quelle suite ?",
+         "utter_ensuite_donnees_sensibles"),
+        ("les données servent une mission essentielle et une fuite nuirait à l'ordre public ; on visait un cloud"
+         " du commerce", "utter_ensuite_donnees_sensibles"),
+        ("on a fait l'analyse, nos données ne sont pas d'une sensibilité particulière : on fait quoi ?",
+         "utter_suivi_r9_non_sensibles"),
+    ],
+)
+def test_the_conclusion_of_a_sensitivity_analysis_gets_what_r9_asks(text: str, response: str) -> None:
+    got = reply(text, Context(), FaqDecision("donnees_sensibles", "confident", 0.8))
+    assert got is not None and (got.response, got.topic) == (response, "regle_r9"), got
+
+
+@pytest.mark.parametrize("text", ["est-ce que les données de nos agents sont sensibles ?",
+                                  "c quoi les critères pour dire que des données sont d'une sensibilité particulière",
+                                  "nos données sont sensibles"])
+def test_asking_whether_data_is_sensitive_is_not_a_conclusion(text: str) -> None:
+    assert reply(text, Context(), FaqDecision("donnees_sensibles", "confident", 0.9)) is None
+
+
 def test_nothing_in_context_leaves_the_message_to_the_usual_answer() -> None:
     assert reply("Qui finance la migration vers le cloud ?", Context(), FaqDecision("financement", "confident")) is None
 
@@ -227,7 +317,10 @@ def test_a_button_is_never_read_in_context() -> None:
 @pytest.mark.parametrize("text, expected", [("et les hôpitaux ?", True), ("à partir de quel montant ?", True),
                                             ("Qui contrôle l'application de la doctrine dans les ministères ?", False),
                                             ("et pour nous qui sommes un établissement public, comment faire ?",
-                                             True)])
+                                             True),
+                                            ("ok merci, et pour la formation ?", True),
+                                            ("merci, qui contrôle l'application de la doctrine dans les ministères ?",
+                                             False)])
 def test_elliptical_messages(text: str, expected: bool) -> None:
     assert is_elliptical(text) is expected
 
@@ -273,10 +366,23 @@ def test_a_follow_up_gets_the_line_of_the_last_answer_it_asks_about() -> None:
     assert got is not None and got.kind == PART and "transparent sur les incidents" in got.values["extrait"]
 
 
+def test_a_follow_up_on_the_line_just_given_gets_its_clause() -> None:
+    """« ça s'appelle comment ce guichet ? » got the line on the FTAP guichet; « il dépend de quel fonds ? » gets
+    the clause naming the fund, not the same line again."""
+    answers = _answers()
+    line = [line for line in dict(answers)["financement"].splitlines() if "FTAP" in line][0]
+    context = Context(topic="financement", last_responses=("utter_comme_indique",), last_sections=("A10",),
+                      last_user_text="ça s'appelle comment ce guichet ?", last_texts=(f"Comme indiqué : {line}",),
+                      answers=answers)
+    got = reply("il dépend de quel fonds ?", context, intent="out_of_scope", confidence=0.5)
+    assert got is not None and got.kind == PART, got
+    assert "FTAP" in got.values["extrait"] and "guichet" not in got.values["extrait"]
+
+
 def test_a_follow_up_beyond_the_answer_gets_the_fact_base_point() -> None:
     context = Context(topic="regle_r9", last_responses=("utter_faq/regle_r9",), last_sections=("B1-R9", "A6", "A9"),
                       last_user_text="Que dit la R9 ?", answers=_answers())
-    got = reply("et avec des motifs légitimes ?", context)
+    got = reply("et la cybersécurité et l'isolation juridique ?", context)
     assert got is not None and got.kind == PART and got.values.get("precision")
     assert "prouver que les garanties de SecNumCloud sont réunies" in got.values["extrait"]
 
