@@ -512,6 +512,8 @@ _STEP_WORDS = {
 }
 
 
+# « on a bouclé l'étape 4 », « l'étape d'après » (not « la première étape, concrètement ? »).
+_STEP_DONE = re.compile(r"\b(fini\w*|termine\w*|boucle\w*|acheve\w*|fait|faite|realise\w*|d apres|suivante|apres)\b")
 _ASKS_WHERE_TO_START = re.compile(r"\b(commence\w*|demarre\w*|par ou|par quoi|premiers? pas|debuter|debute)\b")
 
 
@@ -523,7 +525,7 @@ def _step_after(text: str, context: Context) -> Optional[int]:
             return int(match.group(1)) + 1
     normalized = normalize(text)
     if re.search(r"\betape", normalized):
-        done = step_asked(text)
+        done = step_asked(text) if _STEP_DONE.search(normalized) else None
         if done is not None and done < 5:
             return done + 1  # « on a bouclé l'étape 4, c'est quoi la suite ? »
         for step, words in _STEP_WORDS.items():
@@ -695,7 +697,7 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
     named = topic_named_in(text)
     clear = _clear_on_its_own(text, decision, context)
     step = step_asked(text, context.topic)
-    if step is not None and asks_next_steps(text, parse_data):
+    if step is not None and asks_next_steps(text, parse_data) and _STEP_DONE.search(normalized):
         return next_steps_reply(context, decision, text)  # « on a bouclé l'étape 4, la suite ? »
     if step is not None and decision.reason != "rule_number":
         return Reply(RESPONSE, f"étape {step}", response=f"utter_suivi_etape_{step}", topic="cinq_etapes")

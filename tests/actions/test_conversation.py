@@ -5,6 +5,7 @@ from typing import Any, Dict, Optional
 import pytest
 from tracker_factory import parse_data
 
+from actions.context import VERDICT_TOPIC
 from actions.conversation import (
     ALREADY_SAID,
     CHECK,
@@ -21,7 +22,6 @@ from actions.conversation import (
     reply_in_context,
     step_asked,
 )
-from actions.context import VERDICT_TOPIC
 from actions.faq_decision import FaqDecision
 
 CNRS = "Centre national de la recherche scientifique (CNRS)"
@@ -249,6 +249,18 @@ def test_next_after_asking_where_to_start_is_the_second_step() -> None:
                           last_user_text="on commence par quoi ?")
     got = reply("et ensuite ?", asked_start, intent="ask_next_steps", confidence=1.0)
     assert got is not None and got.response == "utter_suivi_etape_2", got
+
+
+def test_a_step_asked_concretely_is_that_step() -> None:
+    asked_start = Context(topic="par_ou_commencer", last_responses=("utter_faq/par_ou_commencer",),
+                          last_user_text="on commence par quoi ?")
+    got = reply("la première étape, concrètement ?", asked_start, intent="ask_next_steps", confidence=0.8)
+    assert got is not None and got.response == "utter_suivi_etape_1", got
+
+
+def test_motifs_legitimes_after_any_answer_get_the_r9_derogation() -> None:
+    got = reply("admettons qu'on ait des motifs légitimes, la suite c'est quoi ?", after("evaluation_sensibilite"))
+    assert got is not None and (got.kind, got.key) == (FAQ, "derogation_r9"), got
 
 
 def test_a_step_said_done_is_followed_by_the_next_one() -> None:
