@@ -121,7 +121,7 @@ _CONCERNED = re.compile(
     r"\b(concern\w*|s appliqu\w*|appliqu\w* la doctrine|applicable|soumis\w*|oblig\w*|rentr\w*|champ|tomb\w*"
     r"|vise\w*|relev\w*|scope|perimetre|oui ou non|suivre (la doctrine|cloud au centre)|contraintes?|exigences?"
     r"|impos\w*|respecter (la doctrine|cloud au centre)"
-    r"|de quel cote|on doit faire quoi|que (doit on|devons nous) faire)\b"
+    r"|de quel cote|on doit faire quoi|que (doit on|devons nous|faut il) faire|qu est ce qu (il faut|on doit) faire)\b"
 )
 MAX_ELLIPTICAL_WORDS = 6
 # « Top, et ensuite ? », « ok merci. sinon… »: words that acknowledge the last answer before the message proper.
@@ -355,6 +355,31 @@ _OTHER_HYPOTHESIS = re.compile(r"\bchang\w* d(e|u|es) (prestataires?|fournisseur
 _ENTITY_ONLY_VERDICTS = (COLLECTIVITE, SERVICE_DECONCENTRE, AUTRE)
 
 
+# « et les opérateurs en général ? », « et nos établissements sous tutelle ? »: a kind of organisation, not a
+# what-if on one's own (« et si c'était un opérateur ? »).
+_IN_GENERAL = re.compile(
+    r"\b(en general|de (maniere|facon) generale|globalement|dans l ensemble|en regle generale)\b"
+    r"|^(et |mais |quid )?(pour |de |chez )?(les|nos|des|leurs|ses|tous les|toutes les) "
+)
+
+
+def _entity_in_general(text: str, normalized: str, change: Dict[str, Any], unchanged: bool) -> Optional[Reply]:
+    """After a verdict, a kind of organisation asked about in general (or the same as one's own): what the FAQ
+    says of its perimeter (A1), not the verdict again."""
+    if set(change) - {ENTITY_TYPE, ORGANISATION}:
+        return None  # a project told too: a what-if
+    if not (_IN_GENERAL.search(normalized) or (ENTITY_TYPE in change and unchanged)):
+        return None
+    entity = parse_entity_type(text, requested=False)
+    if entity is None or entity.operator is not None:
+        return None
+    reply = perimeter_reply(entity, "champ_application")
+    if reply.kind == FAQ:
+        return reply
+    return Reply(RESPONSE, "une sorte d'organisation en général", response=reply.response, topic="champ_application",
+                 values=reply.values)
+
+
 def read_check_in_context(text: str, context: Context, intent: str = "") -> Optional[Reply]:
     """A what-if after a verdict, or a situation told in one message: the person's own organisation and
     project (« Au CNRS on refond 70 % de notre SI »), or an organisation whose verdict needs nothing more
@@ -370,6 +395,9 @@ def read_check_in_context(text: str, context: Context, intent: str = "") -> Opti
         if _WHAT_IF.match(normalized) or is_elliptical(text):
             change = _what_if_reading(text, context.last_check)
             answers = changed_answers(previous, change)
+            general = _entity_in_general(text, normalized, change, answers == previous)
+            if general is not None:
+                return general
             if change and answers != previous:
                 return Reply(CHECK, "what_if", values=answers)
     reading = read_scope_answer(text, None, {}).slots
@@ -514,6 +542,12 @@ _STEP_WORDS = {
 
 # « on a bouclé l'étape 4 », « l'étape d'après » (not « la première étape, concrètement ? »).
 _STEP_DONE = re.compile(r"\b(fini\w*|termine\w*|boucle\w*|acheve\w*|fait|faite|realise\w*|d apres|suivante|apres)\b")
+# « on a fixé nos enjeux », « c'est bon pour la cartographie »: a step told done by what it is, without its number.
+_CONTENT_DONE = re.compile(
+    r"\b(on a|nous avons|j ai|c est|ca y est|deja|c est bon|on s est|nous nous sommes) (\w+ ){0,3}"
+    r"(fix\w*|etabli\w*|cartographi\w*|construit\w*|reuni\w*|dote\w*|defini\w*|fini\w*|termine\w*|boucle\w*"
+    r"|fait|faite|realise\w*|mis en place|pose\w*|monte\w*|cree\w*)\b"
+)
 _ASKS_WHERE_TO_START = re.compile(r"\b(commence\w*|demarre\w*|par ou|par quoi|premiers? pas|debuter|debute)\b")
 
 
@@ -528,6 +562,8 @@ def _step_after(text: str, context: Context) -> Optional[int]:
         done = step_asked(text) if _STEP_DONE.search(normalized) else None
         if done is not None and done < 5:
             return done + 1  # « on a bouclé l'étape 4, c'est quoi la suite ? »
+    if re.search(r"\betape", normalized) or _CONTENT_DONE.search(normalized):
+        # « on a fini la matrice d'emploi, l'étape d'après ? », « on a fixé nos enjeux, la suite ? »
         for step, words in _STEP_WORDS.items():
             if re.search(rf"\b({words})", normalized):
                 return step + 1
@@ -701,13 +737,20 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
         return next_steps_reply(context, decision, text)  # « on a bouclé l'étape 4, la suite ? »
     if step is not None and decision.reason != "rule_number":
         return Reply(RESPONSE, f"étape {step}", response=f"utter_suivi_etape_{step}", topic="cinq_etapes")
+    neighbour = _neighbour_rule(text, normalized, context)
+    if neighbour is not None:
+        return neighbour
     link = _link_asked(normalized, context)
     if link is not None:
         return link
-    if named in ("secnumcloud", "regle_r9") and "non_sensible" in aspects_of(context.last_user_text):
+    said_before = aspects_of(context.last_user_text) if named in ("secnumcloud", "regle_r9") else []
+    if "non_sensible" in said_before:
         # « SecNumCloud obligatoire du coup ? » after « nos données ne sont pas sensibles ».
         return Reply(RESPONSE, "données non sensibles dites avant", response="utter_suivi_r9_non_sensibles",
                      topic=named)
+    if "sante" in said_before and "sante" not in aspects_of(text):
+        # « faut-il du SecNumCloud ? » after « une appli avec des données de santé »: what health data imply.
+        return Reply(RESPONSE, "données de santé dites avant", response="utter_suivi_donnees_sante", topic=named)
     if elliptical or _ANAPHORA.search(normalized):
         # « et pour la SREN, qui fait l'analyse ? »: the notion the message names, then the last answers'.
         for topic in _topics_in_context(named, context, decision, clear):
@@ -720,10 +763,9 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
     rule = _rule_by_number_alone(normalized, context)
     if rule is not None:
         return rule
-    if context.after_verdict and context.last_check and context.last_check.get(ENTITY_TYPE) == COLLECTIVITE \
-            and _COLLECTIVITE_OBLIGATION.search(normalized):
-        return Reply(RESPONSE, "obligations d'une collectivité", response="utter_suivi_collectivite_sans_obligation",
-                     topic="collectivites")
+    collectivite = _after_a_collectivite_verdict(text, normalized, context, parse_data)
+    if collectivite is not None:
+        return collectivite
     if asks_why(text, parse_data) or _short_why(normalized, context, decision):
         if named and named != context.topic and not context.after_verdict \
                 and f"utter_faq/{named}" not in context.last_responses:
@@ -731,6 +773,8 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
             return Reply(FAQ, "pourquoi d'une autre notion", key=named, topic=named)
         return why_reply(context, text)
     if asks_next_steps(text, parse_data):
+        if not context.topic and elliptical and decision.key and _step_after(text, context) is None:
+            return None  # « par où commencer ? » as a first question: its own answer
         part = part_reply(text, context) if _CONCRETELY.search(normalized) else None
         topic = None if context.after_verdict else context.topic
         aspect = aspect_reply(text, topic, context) if len(clauses(text)) > 1 else None
@@ -807,6 +851,31 @@ _ORDINAL_WORDS = {"premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4, 
 _COLLECTIVITE_OBLIGATION = re.compile(r"\b(secnumcloud|secnum|snc|oblig\w*|forc\w*|impos\w*|contraint\w*)\b")
 
 
+# After a collectivité's verdict, « on peut quand même y aller ? », « c'est recommandé pour nous ? »: the invitation.
+_COLLECTIVITE_INVITATION = re.compile(
+    r"\b(quand meme|recommand\w*|encourag\w*|conseill\w*|invit\w*|incit\w*|interet|le droit|autoris\w*|libres?"
+    r"|ce qu on veut|y aller|aller (sur|vers|dans) le cloud|passer au cloud|sensibles?|etat civil)\b"
+)
+MAX_WORDS_ABOUT_A_COLLECTIVITE = 10
+
+
+def _after_a_collectivite_verdict(text: str, normalized: str, context: Context,
+                                  parse_data: Dict[str, Any]) -> Optional[Reply]:
+    """A short follow-up to a collectivité's verdict: no obligation (SecNumCloud included), or the invitation
+    to use the cloud anyway; a why or a question on another notion is read otherwise."""
+    if not (context.after_verdict and context.last_check and context.last_check.get(ENTITY_TYPE) == COLLECTIVITE):
+        return None
+    if _COLLECTIVITE_OBLIGATION.search(normalized):
+        return Reply(RESPONSE, "obligations d'une collectivité", response="utter_suivi_collectivite_sans_obligation",
+                     topic="collectivites")
+    short = len(without_acknowledgement(normalized).split()) <= MAX_WORDS_ABOUT_A_COLLECTIVITE
+    if short and _COLLECTIVITE_INVITATION.search(normalized) and not asks_why(text, parse_data) \
+            and topic_named_in(text) in (None, "donnees_sensibles", "collectivites", "accompagnement"):
+        return Reply(RESPONSE, "une collectivité invitée au cloud", response="utter_ensuite_collectivite",
+                     topic="collectivites")
+    return None
+
+
 def _rule_by_number_alone(normalized: str, context: Context) -> Optional[Reply]:
     """« la 4 c'est quoi déjà ? » right after the rules: rule R4."""
     if not (context.topic == "regles" or (context.topic or "").startswith("regle_r")):
@@ -819,6 +888,37 @@ def _rule_by_number_alone(normalized: str, context: Context) -> Optional[Reply]:
     if number is None or not 1 <= number <= 15:
         return None
     return Reply(FAQ, f"règle {number}", key=f"regle_r{number}", topic=f"regle_r{number}")
+
+
+# Right after rule N: « et la suivante ? », « celle d'avant ? », « et les règles autour ? ».
+_RULES_AROUND = re.compile(
+    r"\b(autour|voisines?|qui l (entourent|encadrent)|de part et d autre|(d )?avant et (d )?apres"
+    r"|precedente et (la )?suivante)\b"
+)
+_RULE_AFTER = re.compile(r"\b(suivante|prochaine|(la|celle|regle) (d )?apres)\b")
+_RULE_BEFORE = re.compile(r"\b(precedente|anterieure|(la|celle|regle) (d )?avant)\b")
+
+
+def _neighbour_rule(text: str, normalized: str, context: Context) -> Optional[Reply]:
+    """Rule N ± 1 asked right after rule N (both when « autour »), in a short message or one naming a rule."""
+    match = re.fullmatch(r"regle_r(\d+)", context.topic or "")
+    if match is None or not (is_elliptical(text) or re.search(r"\bregles?\b", normalized)):
+        return None
+    number = int(match.group(1))
+    if _RULES_AROUND.search(normalized):
+        numbers = [n for n in (number - 1, number + 1) if 1 <= n <= 15]
+    elif _RULE_AFTER.search(normalized):
+        numbers = [number + 1] if number < 15 else []
+    elif _RULE_BEFORE.search(normalized):
+        numbers = [number - 1] if number > 1 else []
+    else:
+        return None
+    if len(numbers) == 2:
+        return Reply(BOTH_SIDES, "règles voisines", topic=f"regle_r{numbers[0]}",
+                     values={"keys": [f"regle_r{n}" for n in numbers], "notions": [f"R{n}" for n in numbers]})
+    if not numbers:
+        return None  # nothing before R1 nor after R15: the message is read on its own
+    return Reply(FAQ, f"règle {numbers[0]}", key=f"regle_r{numbers[0]}", topic=f"regle_r{numbers[0]}")
 
 
 _WHY_NOT = re.compile(r"^(et |mais )?pourquoi pas (le |la |l |les |du |de la |un |une )?(?P<notion>.+)$")

@@ -8,6 +8,7 @@ from tracker_factory import parse_data
 from actions.context import VERDICT_TOPIC
 from actions.conversation import (
     ALREADY_SAID,
+    BOTH_SIDES,
     CHECK,
     EXPLAIN_ANSWER,
     FAQ,
@@ -178,6 +179,8 @@ def test_next_steps_after_the_five_steps_is_the_support_offered() -> None:
         ("et si c'était 60 % ?", {"new_project": False, "refactor_percentage": 60.0}),
         ("et si c'était exactement la moitié ?", {"new_project": False, "refactor_percentage": 50.0}),
         ("et avec 70 ?", {"new_project": False, "refactor_percentage": 70.0}),
+        ("et pile 50 ?", {"new_project": False, "refactor_percentage": 50.0}),
+        ("et à 50 tout juste ?", {"new_project": False, "refactor_percentage": 50.0}),
         ("et si c'était une création ?", {"new_project": True, "refactor_percentage": None}),
         ("et pour un rectorat ?", {"entity_type": "service_deconcentre", "organisation": None}),
         ("et si c'était une direction d'administration centrale ?",
@@ -409,3 +412,101 @@ def test_an_unsure_follow_up_close_to_the_last_answer_gets_that_question() -> No
     decision = FaqDecision(None, "low_confidence", 0.35, ("financement", "accompagnement"))
     got = reply("et côté sous pour la migration, il y a quoi", after("accompagnement"), decision)
     assert got is not None and (got.kind, got.key) == (FAQ, "financement")
+
+
+@pytest.mark.parametrize(
+    "topic, text, keys",
+    [
+        ("regle_r4", "et la suivante ?", ["regle_r5"]),
+        ("regle_r5", "et celle d'après ?", ["regle_r6"]),
+        ("regle_r11", "et la règle d'avant ?", ["regle_r10"]),
+        ("regle_r13", "et les règles autour ?", ["regle_r12", "regle_r14"]),
+        ("regle_r15", "et celle d'avant et d'après ?", ["regle_r14"]),
+    ],
+)
+def test_the_rule_next_to_the_last_one_is_that_rule(topic: str, text: str, keys: list) -> None:
+    got = reply(text, after(topic))
+    assert got is not None, got
+    assert (got.values.get("keys") if got.kind == BOTH_SIDES else [got.key]) == keys, got
+
+
+def test_the_rule_after_r15_is_not_made_up() -> None:
+    assert reply("et la suivante ?", after("regle_r15")) is None
+
+
+@pytest.mark.parametrize(
+    "text, step",
+    [
+        ("On a fixé nos enjeux et objectifs au plus haut niveau, c'est quoi la suite ?", 2),
+        ("c'est bon on a cartographié notre SI, on fait quoi maintenant ?", 3),
+        ("Nous avons réuni les prérequis, et ensuite ?", 4),
+    ],
+)
+def test_a_step_told_done_by_its_content_is_followed_by_the_next_one(text: str, step: int) -> None:
+    got = reply(text, after("par_ou_commencer"), FaqDecision("accompagnement", "confident", confidence=0.83))
+    assert got is not None and got.response == f"utter_suivi_etape_{step}", got
+
+
+def test_where_to_start_as_a_first_question_is_its_own_answer() -> None:
+    decision = FaqDecision("par_ou_commencer", "confident", confidence=0.99)
+    assert reply("Par où commencer ?", Context(), decision, intent="faq", confidence=0.99) is None
+
+
+def test_a_collectivite_asking_what_to_do_for_its_project_gets_its_verdict() -> None:
+    text = "nous sommes une commune et nous créons une application de réservation de salles, que faut-il faire ?"
+    got = reply(text, Context(), intent="faq", confidence=0.49)
+    assert got is not None and (got.kind, got.reason) == (CHECK, "situation"), got
+    assert got.values.get("entity_type") == "collectivite", got
+
+
+@pytest.mark.parametrize("text", ["on peut quand même aller sur le cloud ?", "c'est recommandé pour nous ?",
+                                  "mais on est encouragés à y aller ?", "même pour des données sensibles ?"])
+def test_a_collectivite_asking_whether_it_may_use_the_cloud_gets_the_invitation(text: str) -> None:
+    got = reply(text, after(VERDICT_TOPIC, VERDICT_COLLECTIVITE), intent="faq", confidence=0.6)
+    assert got is not None and got.response == "utter_ensuite_collectivite", got
+
+
+def test_an_operator_asking_whether_it_may_use_the_cloud_does_not_get_the_collectivite_invitation() -> None:
+    got = reply("c'est recommandé pour nous ?", after(VERDICT_TOPIC, VERDICT_40), intent="faq", confidence=0.6)
+    assert got is None or got.response != "utter_ensuite_collectivite", got
+
+
+@pytest.mark.parametrize("text", ["on peut y couper ?", "c'est négociable ?", "on est vraiment obligés ?"])
+def test_a_way_out_of_r9_asked_after_secnumcloud_is_its_derogation(text: str) -> None:
+    got = reply(text, after("secnumcloud"), intent="faq", confidence=0.5)
+    assert got is not None and (got.kind, got.key) == (FAQ, "derogation_r9"), got
+
+
+@pytest.mark.parametrize(
+    "text, response",
+    [
+        ("et l'administration centrale en général ?", "utter_perimetre_administration"),
+        ("et nos établissements sous tutelle ?", "utter_perimetre_operateur"),
+        ("et les opérateurs de façon générale ?", "utter_perimetre_operateur"),
+    ],
+)
+def test_a_kind_of_organisation_in_general_after_a_verdict_gets_its_perimeter(text: str, response: str) -> None:
+    got = reply(text, after(VERDICT_TOPIC, VERDICT_NEW), intent="inform", confidence=0.7)
+    assert got is not None and got.response == response, got
+
+
+def test_a_what_if_on_one_organisation_still_gives_its_verdict() -> None:
+    got = reply("et si c'était un opérateur ?", after(VERDICT_TOPIC, VERDICT_NEW), intent="inform")
+    assert got is not None and (got.kind, got.reason) == (CHECK, "what_if"), got
+
+
+@pytest.mark.parametrize(
+    "situation, response",
+    [
+        ("Ministère, on refait 80 % de l'intranet, les données sont publiques. Concernés ?",
+         "utter_suivi_r9_non_sensibles"),
+        ("Opérateur, nouveau site vitrine sans données personnelles, on est concernés ?",
+         "utter_suivi_r9_non_sensibles"),
+        ("Je suis à l'INSEE, on crée une appli avec des données de santé. Quelles règles ?",
+         "utter_suivi_donnees_sante"),
+    ],
+)
+def test_secnumcloud_asked_after_a_situation_that_said_what_the_data_are(situation: str, response: str) -> None:
+    context = Context(topic=VERDICT_TOPIC, last_check=VERDICT_NEW, last_responses=("",), last_user_text=situation)
+    got = reply("faut-il du SecNumCloud ?", context, FaqDecision("secnumcloud", "confident", confidence=0.93))
+    assert got is not None and got.response == response, got
