@@ -753,7 +753,7 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
         return Reply(RESPONSE, "données de santé dites avant", response="utter_suivi_donnees_sante", topic=named)
     if elliptical or _ANAPHORA.search(normalized):
         # « et pour la SREN, qui fait l'analyse ? »: the notion the message names, then the last answers'.
-        for topic in _topics_in_context(named, context, decision, clear):
+        for topic in _topics_in_context(named, context, decision, clear, text):
             own = own_aspect_reply(text, topic, context)
             if own is not None:
                 return own
@@ -829,10 +829,17 @@ _TOPIC_OF_VERDICT = {
 }
 
 
-def _topics_in_context(named: Optional[str], context: Context, decision: FaqDecision, clear: bool) -> List[str]:
+# A message whose subject is a pronoun for what was just said (« elle s'applique aussi… », « ça vaut pour… »).
+_REFERS_BACK = re.compile(r"^(et |mais |donc |du coup )?(elle|il|ca|cela|celle ci|celle la|cette regle|ce texte) ")
+
+
+def _topics_in_context(named: Optional[str], context: Context, decision: FaqDecision, clear: bool,
+                       text: str = "") -> List[str]:
     """Whose aspects a follow-up may ask: the notion it names, the last answer's topic (unless the message is
     clear on its own), the answers given with the last verdict (a second question) and the verdict's subject."""
     topics = [named] if named else []
+    if _REFERS_BACK.match(normalize(text)):
+        topics.insert(0, context.topic or "")  # « elle s'applique aussi au cloud interne ? »: the last rule
     if not clear:
         topics.append(context.topic or "")
         topics += [response.split("/", 1)[1] for response in context.last_responses

@@ -510,3 +510,19 @@ def test_secnumcloud_asked_after_a_situation_that_said_what_the_data_are(situati
     context = Context(topic=VERDICT_TOPIC, last_check=VERDICT_NEW, last_responses=("",), last_user_text=situation)
     got = reply("faut-il du SecNumCloud ?", context, FaqDecision("secnumcloud", "confident", confidence=0.93))
     assert got is not None and got.response == response, got
+
+
+def test_a_pronoun_for_the_last_rule_keeps_it_as_the_subject() -> None:
+    got = reply("elle s'applique aussi si on est sur un cloud interne ?", after("regle_r9"),
+                FaqDecision("cloud_interne", "confident", confidence=0.7))
+    assert got is not None and got.response == "utter_suivi_r9_interne", got
+
+
+def test_how_to_apply_for_the_financing_is_who_to_write_to() -> None:
+    got = reply("ok, et ensuite, on candidate comment ?", after("financement"), intent="ask_next_steps")
+    assert got is not None and got.response == "utter_suivi_financement_candidature", got
+
+
+def test_legitimate_reasons_after_the_r9_derogation_lead_to_who_grants_it() -> None:
+    got = reply("admettons qu'on ait des motifs légitimes, la suite c'est quoi ?", after("derogation_r9"))
+    assert got is not None and got.response == "utter_suivi_derogation_r9_qui", got
