@@ -715,7 +715,7 @@ def data_conclusion_reply(text: str, parse_data: Dict[str, Any]) -> Optional[Rep
 def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
                      decision: FaqDecision) -> Optional[Reply]:
     """The reply the context calls for, or None when the message is read on its own (see module doc)."""
-    if decision.reason == "button" or _clearly_off_topic(text, parse_data):
+    if decision.reason == "button" or clearly_off_topic(text, parse_data):
         return None
     normalized = normalize(text)
     elliptical = is_elliptical(text)
@@ -970,12 +970,40 @@ MAX_WORDS_OF_A_SHORT_WHY = 10
 OFF_TOPIC_CONFIDENCE = 0.8
 
 
-def _clearly_off_topic(text: str, parse_data: Dict[str, Any]) -> bool:
-    """« au fait, tu peux m'expliquer comment poser mes congés ? »: a whole question off the subject is not a
-    follow-up, whatever came before."""
+# Below OFF_TOPIC_CONFIDENCE, a whole question is still off the subject when off topic is the classifier's best
+# reading (the uncertainty fallback aside) and the message names nothing of the doctrine.
+OFF_TOPIC_CONFIDENCE_NAMING_NOTHING = 0.6
+OFF_TOPIC_CONFIDENCE_AFTER_SINON = 0.3
+_DOCTRINE_WORDS = re.compile(
+    r"\b(cloud\w*|doctrine|circulaires?|donnees?|heberg\w*|projets?|si|systemes? d information|dinum|anssi"
+    r"|ministere\w*|operateurs?|administrations?|regles?|secnum\w*|migr\w*|refont\w*|applications?|logiciels?"
+    r"|saas|iaas|paas|nubo|ugap|ftap|sren|marches?|etat)\b"
+)
+
+
+def _best_reading(parse_data: Dict[str, Any]) -> Tuple[str, float]:
+    """The classifier's best intent, the uncertainty fallback aside."""
+    for item in parse_data.get("intent_ranking") or []:
+        if item.get("name") != "nlu_fallback":
+            return str(item.get("name") or ""), float(item.get("confidence") or 0.0)
+    return _intent(parse_data)
+
+
+def clearly_off_topic(text: str, parse_data: Dict[str, Any]) -> bool:
+    """« au fait, tu peux m'expliquer comment poser mes congés ? », « tu peux me traduire ce mail ? »: a whole
+    question off the subject is not a follow-up, whatever came before."""
     intent, confidence = _intent(parse_data)
-    return intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE \
-        and (not is_elliptical(text) or opens_another_subject(text))
+    whole_question = not is_elliptical(text) or opens_another_subject(text)
+    if intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE and whole_question:
+        return True
+    best, best_confidence = _best_reading(parse_data)
+    if best != "out_of_scope" or not whole_question:
+        return False
+    message = without_acknowledgement(normalize(text))
+    if _DOCTRINE_WORDS.search(message) or topic_named_in(text) or parse_entity_type(text, requested=False):
+        return False
+    floor = OFF_TOPIC_CONFIDENCE_AFTER_SINON if opens_another_subject(text) else OFF_TOPIC_CONFIDENCE_NAMING_NOTHING
+    return best_confidence >= floor
 
 
 def _short_why(normalized: str, context: Context, decision: FaqDecision) -> bool:

@@ -526,3 +526,21 @@ def test_how_to_apply_for_the_financing_is_who_to_write_to() -> None:
 def test_legitimate_reasons_after_the_r9_derogation_lead_to_who_grants_it() -> None:
     got = reply("admettons qu'on ait des motifs légitimes, la suite c'est quoi ?", after("derogation_r9"))
     assert got is not None and got.response == "utter_suivi_derogation_r9_qui", got
+
+
+def test_a_whole_off_topic_question_after_an_answer_is_not_a_follow_up() -> None:
+    text = "tu peux me traduire ce mail en anglais ?"
+    assert reply(text, after("accompagnement"), intent="out_of_scope", confidence=0.73) is None
+
+
+def test_another_subject_after_thanks_is_off_topic_even_when_the_classifier_hesitates() -> None:
+    text = "ok merci. sinon t'as une recette de crêpes ?"
+    data = parse_data(text, "nlu_fallback", 0.45)
+    data["intent_ranking"] += [{"name": "out_of_scope", "confidence": 0.37}, {"name": "thanks", "confidence": 0.29}]
+    assert reply_in_context(text, data, after("regle_r9"), FaqDecision(None, "low_confidence")) is None
+
+
+def test_a_hesitant_off_topic_reading_of_a_doctrine_question_keeps_its_context() -> None:
+    got = reply("et pour nos données de santé, ça change quoi ?", after("regle_r9"), intent="out_of_scope",
+                confidence=0.65)
+    assert got is not None, got
