@@ -371,8 +371,8 @@ def _entity_in_general(text: str, normalized: str, change: Dict[str, Any], uncha
     if not (_IN_GENERAL.search(normalized) or (ENTITY_TYPE in change and unchanged)):
         return None
     entity = parse_entity_type(text, requested=False)
-    if entity is None or entity.operator is not None:
-        return None
+    if entity is None or entity.operator is not None or entity.entity_type in _ENTITY_ONLY_VERDICTS:
+        return None  # a collectivité, a company…: their verdict needs no project, the what-if gives it
     reply = perimeter_reply(entity, "champ_application")
     if reply.kind == FAQ:
         return reply
@@ -977,7 +977,8 @@ OFF_TOPIC_CONFIDENCE_AFTER_SINON = 0.3
 _DOCTRINE_WORDS = re.compile(
     r"\b(cloud\w*|doctrine|circulaires?|donnees?|heberg\w*|projets?|si|systemes? d information|dinum|anssi"
     r"|ministere\w*|operateurs?|administrations?|regles?|secnum\w*|migr\w*|refont\w*|applications?|logiciels?"
-    r"|saas|iaas|paas|nubo|ugap|ftap|sren|marches?|etat)\b"
+    r"|saas|iaas|paas|nubo|ugap|ftap|sren|marches?|etat|publi\w*|structures?|organismes?|entites?|collectivit\w*"
+    r"|services?|guichet|financ\w*)\b"
 )
 
 
@@ -1000,8 +1001,9 @@ def clearly_off_topic(text: str, parse_data: Dict[str, Any]) -> bool:
     if best != "out_of_scope" or not whole_question:
         return False
     message = without_acknowledgement(normalize(text))
-    if _DOCTRINE_WORDS.search(message) or topic_named_in(text) or parse_entity_type(text, requested=False):
-        return False
+    if _DOCTRINE_WORDS.search(message) or _ANAPHORA.search(message) or re.search(r"(?<!il )\by \w+", message) \
+            or topic_named_in(text) or parse_entity_type(text, requested=False):
+        return False  # « n'importe quelle structure publique peut y aller ? » speaks of what was just said
     floor = OFF_TOPIC_CONFIDENCE_AFTER_SINON if opens_another_subject(text) else OFF_TOPIC_CONFIDENCE_NAMING_NOTHING
     return best_confidence >= floor
 

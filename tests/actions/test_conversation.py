@@ -544,3 +544,20 @@ def test_a_hesitant_off_topic_reading_of_a_doctrine_question_keeps_its_context()
     got = reply("et pour nos données de santé, ça change quoi ?", after("regle_r9"), intent="out_of_scope",
                 confidence=0.65)
     assert got is not None, got
+
+
+@pytest.mark.parametrize("text", ["Une collectivité peut demander le guichet ?", "on peut candidater au financement FTAP ?"])
+def test_whether_one_may_apply_for_the_financing_is_who_it_is_for(text: str) -> None:
+    got = reply(text, after("financement"))
+    assert got is not None and got.response == "utter_suivi_financement_beneficiaires", got
+
+
+def test_a_follow_up_the_classifier_finds_off_topic_that_refers_back_keeps_its_context() -> None:
+    got = reply("n'importe quelle structure publique peut y aller ?", after("cloud_interne"), intent="out_of_scope",
+                confidence=0.7)
+    assert got is not None, got
+
+
+def test_the_clients_of_a_company_named_after_its_verdict_get_their_own_verdict() -> None:
+    got = reply("et nos clients, les mairies ?", after(VERDICT_TOPIC, VERDICT_COMPANY), intent="inform")
+    assert got is not None and got.kind == CHECK and got.values.get("entity_type") == "collectivite", got
