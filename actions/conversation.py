@@ -118,10 +118,12 @@ _NEXT_TAIL = re.compile(
 # The person speaks of their own organisation or project: « nous », « notre », « on », « je », « mon »…
 _FIRST_PERSON = re.compile(r"\b(je|j|nous|notre|nos|on|mon|ma|mes)\b")
 _CONCERNED = re.compile(
-    r"\b(concern\w*|s appliqu\w*|appliqu\w* la doctrine|applicable|soumis\w*|oblig\w*|rentr\w*|champ|tomb\w*"
+    r"\b(concern\w*|s appliqu\w*|appliqu\w* (la|cette|notre|votre) (doctrine|circulaire)|appliqu\w* cloud au centre"
+    r"|applicable|soumis\w*|oblig\w*|rentr\w*|champ|tomb\w*"
     r"|vise\w*|relev\w*|scope|perimetre|oui ou non|suivre (la doctrine|cloud au centre)|contraintes?|exigences?"
     r"|impos\w*|respecter (la doctrine|cloud au centre)"
-    r"|de quel cote|on doit faire quoi|que (doit on|devons nous|faut il) faire|qu est ce qu (il faut|on doit) faire)\b"
+    r"|de quel cote|on doit faire quoi|que (doit on|devons nous|faut il) faire|qu est ce qu (il faut|on doit) faire"
+    r"|qu en est il|regles? (a respecter|a suivre|a appliquer|qui s appliquent)|quelles regles|tenue?s? de)\b"
 )
 MAX_ELLIPTICAL_WORDS = 6
 # « Top, et ensuite ? », « ok merci. sinon… »: words that acknowledge the last answer before the message proper.
@@ -547,7 +549,15 @@ _CONTENT_DONE = re.compile(
     r"\b(on a|nous avons|j ai|c est|ca y est|deja|c est bon|on s est|nous nous sommes) (\w+ ){0,3}"
     r"(fix\w*|etabli\w*|cartographi\w*|construit\w*|reuni\w*|dote\w*|defini\w*|fini\w*|termine\w*|boucle\w*"
     r"|fait|faite|realise\w*|mis en place|pose\w*|monte\w*|cree\w*)\b"
+    r"|\b(est|sont) (\w+ ){0,2}(en place|faite?s?|defini\w*|fixe\w*|etabli\w*|termine\w*|fini\w*|prete?s?|ok|bon"
+    r"|boucle\w*|valide\w*|reuni\w*|construite?s?)\b"
 )
+# « on a fait la première », « on en est à la deuxième », right after the steps: that step, by its rank alone.
+_STEP_RANK = re.compile(
+    r"\b(la |l )?(premiere|1ere|1re|deuxieme|seconde|2e|2eme|troisieme|3e|3eme|quatrieme|4e|4eme)\b"
+    r"|\b(la |l )(1|2|3|4)\b|^(la )?(1|2|3|4) "
+)
+_AT_STEP = re.compile(r"\b(on en est|nous en sommes|on est|nous sommes|j en suis) (a|au|a la|rendus? a)\b")
 _ASKS_WHERE_TO_START = re.compile(r"\b(commence\w*|demarre\w*|par ou|par quoi|premiers? pas|debuter|debute)\b")
 
 
@@ -567,6 +577,13 @@ def _step_after(text: str, context: Context) -> Optional[int]:
         for step, words in _STEP_WORDS.items():
             if re.search(rf"\b({words})", normalized):
                 return step + 1
+    rank = _STEP_RANK.search(normalized) if context.topic in _STEP_TOPICS else None
+    if rank is not None and (_STEP_DONE.search(normalized) or _CONTENT_DONE.search(normalized)
+                             or _AT_STEP.search(normalized) or re.search(r"\bok pour\b", normalized)):
+        words = [word for word in rank.group(0).split() if word in _STEP_NUMBERS]
+        done = _STEP_NUMBERS[words[-1]] if words else None
+        if done is not None and done < 5:
+            return done + 1  # « on a fait la première, et ensuite ? »
     if context.topic not in _STEP_TOPICS or not is_elliptical(text):
         return None
     asked = step_asked(context.last_user_text, context.topic)

@@ -70,7 +70,7 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
             "conseils departementaux", "region", "regions", "conseil regional", "conseils regionaux", "metropole",
             "metropoles", "intercommunalite", "intercommunalites", "intercommunal", "intercommunale",
             "communaute de communes", "communautes de communes", "communaute d agglomeration", "agglomeration",
-            "agglo", "epci", "syndicat mixte",
+            "agglo", "epci", "syndicat mixte", "village", "hotel de ville", "conseil municipal",
         ),
     ),
     (

@@ -561,3 +561,36 @@ def test_a_follow_up_the_classifier_finds_off_topic_that_refers_back_keeps_its_c
 def test_the_clients_of_a_company_named_after_its_verdict_get_their_own_verdict() -> None:
     got = reply("et nos clients, les mairies ?", after(VERDICT_TOPIC, VERDICT_COMPANY), intent="inform")
     assert got is not None and got.kind == CHECK and got.values.get("entity_type") == "collectivite", got
+
+
+def test_sensitive_data_on_an_internal_cloud_is_what_r9_says_of_it() -> None:
+    got = reply("elle s'applique aussi si on est sur un cloud interne ?", after("donnees_sensibles"),
+                FaqDecision("cloud_interne", "confident", confidence=0.83))
+    assert got is not None and got.response == "utter_suivi_r9_interne", got
+
+
+@pytest.mark.parametrize(
+    "text, step",
+    [
+        ("on a fait la première, et ensuite ?", 2),
+        ("la 1 c'est fait, la suite ?", 2),
+        ("on en est à la deuxième, la suite ?", 3),
+        ("la gouvernance de la dépense est en place, quelle est la suite ?", 4),
+    ],
+)
+def test_a_step_told_done_by_its_rank_alone_after_the_steps_is_followed_by_the_next(text: str, step: int) -> None:
+    got = reply(text, after("cinq_etapes"), intent="ask_next_steps", confidence=0.8)
+    assert got is not None and got.response == f"utter_suivi_etape_{step}", got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "En tant que région, qu'en est-il pour nous avec la doctrine ?",
+        "Je suis agent d'un village, doit-on appliquer cette doctrine ?",
+        "Petite mairie rurale, on voudrait héberger le site de la commune dans le cloud, des règles à respecter ?",
+    ],
+)
+def test_a_collectivite_telling_who_it_is_gets_its_verdict_whatever_words_ask(text: str) -> None:
+    got = reply(text, Context(), FaqDecision("solution_cloud", "confident", confidence=0.82))
+    assert got is not None and got.kind == CHECK and got.values.get("entity_type") == "collectivite", got
