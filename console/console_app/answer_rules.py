@@ -31,6 +31,8 @@ class AnswerRules:
     forbidden_openings: tuple[str, ...]
     forbidden_characters: tuple[str, ...]
     forbidden_words: tuple[str, ...]
+    placeholders: tuple[str, ...] = ()
+    first_message_must_say: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, project_dir: Path) -> "AnswerRules":
@@ -49,6 +51,8 @@ class AnswerRules:
             forbidden_openings=tuple(faq["forbidden_openings"]),
             forbidden_characters=tuple(data["forbidden_characters"]),
             forbidden_words=tuple(data["forbidden_words"]),
+            placeholders=tuple(data.get("placeholders") or ()),
+            first_message_must_say=tuple(data.get("first_message_must_say") or ()),
         )
 
     def problems(self, text: str) -> list[str]:
@@ -93,3 +97,43 @@ class AnswerRules:
         problems = self.problems(text)
         if problems:
             raise RuleError(" ".join(problems))
+
+    def text_problems(self, text: str, original: str) -> list[str]:
+        """The rules every other text the assistant sends follows (welcome, fallback, handoff, the check's
+        questions): a chat bubble, no HTML, one voice; the placeholders the original had ({organisation}…,
+        filled by the actions) kept and no other; a welcome keeps what the first message must say."""
+        found: list[str] = []
+        lines = text.splitlines()
+        if len(text) > self.max_characters:
+            found.append(f"Le texte fait {len(text)} caractères : {self.max_characters} au plus, pour tenir "
+                         "dans une bulle de discussion.")
+        if len(lines) > self.max_lines:
+            found.append(f"Le texte fait {len(lines)} lignes : {self.max_lines} au plus.")
+        had, has = _placeholders(original), _placeholders(text)
+        if has - had or "{" in _PLACEHOLDER.sub("", text) or "}" in _PLACEHOLDER.sub("", text):
+            found.append("Les accolades { } sont interprétées par Rasa comme des variables : seules celles du texte "
+                         f"d'origine sont permises ({', '.join('{' + p + '}' for p in sorted(had)) or 'aucune'}).")
+        elif had - has:
+            found.append("Gardez les variables du texte d'origine, remplies par l'assistant : "
+                         f"{', '.join('{' + p + '}' for p in sorted(had - has))}.")
+        other = [char for char in self.forbidden_characters if char not in "{}" and char in text]
+        if other:
+            found.append(f"Caractères interdits ({' '.join(other)}) : les textes sont du texte, pas du HTML.")
+        words = sorted(set(_WORD.findall(text.lower().replace("’", "'"))) & set(self.forbidden_words))
+        if words:
+            found.append(f"Mots à éviter : {', '.join(words)} (« vous » partout, « l'équipe d'assistance » plutôt "
+                         "que « support »).")
+        if all(phrase in original for phrase in self.first_message_must_say) and self.first_message_must_say:
+            missing = [phrase for phrase in self.first_message_must_say if phrase not in text]
+            if missing:
+                found.append("Un premier message doit dire qu'il s'agit d'un assistant automatique, qu'il donne une "
+                             f"orientation et de ne pas écrire de données personnelles ; il manque : "
+                             f"{', '.join('« ' + m + ' »' for m in missing)}.")
+        return found
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(text))

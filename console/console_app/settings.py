@@ -61,24 +61,36 @@ class Settings:
     poll_seconds: float = 2.0
     session_max_age: int = 8 * 3600
     sheets_url: str = "http://localhost:5057"  # the orientation sheet's door (sheets/), asked with the Rasa token
+    # The console's own Git working copy of the assistant's data (console_app/workbench): every change the
+    # console makes is a commit there. None: the project folder itself (a copy made for the console, as in
+    # the tests), put under Git in place.
+    workbench_dir: Path | None = None
+    workbench_remote: str = ""  # clone from / push to this Git remote (optional)
+    workbench_branch: str = "console"
+    workbench_push: bool = False  # push each change to the remote's branch
+
+    @property
+    def content_dir(self) -> Path:
+        """Where the data the console edits lives (data/, domain/, config.yml, actions/data/)."""
+        return self.workbench_dir or self.project_dir
 
     @property
     def data_dir(self) -> Path:
-        return self.project_dir / "data"
+        return self.content_dir / "data"
 
     @property
     def domain_dir(self) -> Path:
-        return self.project_dir / "domain"
+        return self.content_dir / "domain"
 
     @property
     def catalog_dir(self) -> Path:
-        """The FAQ catalog (question titles): the project's, else this checkout's."""
-        own = self.project_dir / "actions" / "data" / "catalog"
+        """The FAQ catalog (question titles): the working copy's, else this checkout's."""
+        own = self.content_dir / "actions" / "data" / "catalog"
         return own if own.is_dir() else REPO_ROOT / "actions" / "data" / "catalog"
 
     @property
     def config_file(self) -> Path:
-        return self.train_config or self.project_dir / "config.yml"
+        return self.train_config or self.content_dir / "config.yml"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -107,4 +119,8 @@ class Settings:
             work_dir=Path(env.get("CONSOLE_WORK_DIR") or state_dir / "console").resolve(),
             poll_seconds=float(env.get("CONSOLE_POLL_SECONDS") or 2),
             sheets_url=(env.get("SHEETS_URL") or env.get("SHEETS_PUBLIC_URL") or "http://localhost:5057").rstrip("/"),
+            workbench_dir=Path(env.get("CONSOLE_WORKBENCH_DIR") or state_dir / "console" / "workbench").resolve(),
+            workbench_remote=env.get("CONSOLE_WORKBENCH_REMOTE") or "",
+            workbench_branch=env.get("CONSOLE_WORKBENCH_BRANCH") or "console",
+            workbench_push=env.get("CONSOLE_WORKBENCH_PUSH", "false").lower() in ("1", "true", "yes"),
         )

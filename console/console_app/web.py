@@ -39,11 +39,14 @@ from .routes import (
     statistics,
     takeover,
     users,
+    workbench,
 )
+from .routes import training_data as training_data_routes
 from .settings import Settings
 from .takeover import TakeoverService
 from .tracker import TrackerReader, fmt_ts, make_tracker_engine
 from .training import TrainingService
+from .workbench import Workbench
 
 log = logging.getLogger("console")
 HERE = Path(__file__).resolve().parent
@@ -51,7 +54,7 @@ CONSOLE_DIR = HERE.parent
 DSFR_DIST = CONSOLE_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 CHARTJS_DIST = CONSOLE_DIR / "node_modules" / "chart.js" / "dist"
 AREAS = (accounts, conversations, inbox, answers, models, audit, takeover, users, assistant, statistics, privacy,
-         sheets)
+         sheets, workbench, training_data_routes)
 # The largest form of the console (an edited answer, a batch of annotations) is far below this.
 MAX_BODY_BYTES = 100_000
 
@@ -182,5 +185,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.throttle = security.LoginThrottle()
     app.state.takeover = TakeoverService(engine, reader, rasa, settings.handoff_timeout,
                                          settings.agent_idle_timeout)
+    app.state.workbench = Workbench(settings)
     app.state.training = TrainingService(settings, engine, Deployer(settings))
     return app

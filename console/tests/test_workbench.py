@@ -1,0 +1,134 @@
+"""Every console change is a commit of the console's own working copy, authored by the user, listed on
+« Modifications en attente » in French and undoable there."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from conftest import csrf_of
+
+from console_app.settings import Settings
+from console_app.workbench import Workbench
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+
+
+def examples_of(project: Path, intent: str) -> list[str]:
+    found = []
+    for path in sorted((project / "data" / "nlu").glob("*.yml")):
+        for item in YAML(typ="safe").load(path.read_text())["nlu"]:
+            if item.get("intent") == intent:
+                found += [line[2:].strip() for line in item["examples"].splitlines() if line.startswith("- ")]
+    return found
+
+
+def no_rasa(monkeypatch: Any, client: Any) -> None:
+    """Rasa does not answer: no model in service is known."""
+    from console_app.rasa_api import RasaClient, RasaError
+
+    async def status(self: RasaClient) -> dict[str, Any]:
+        raise RasaError("Rasa ne répond pas.")
+    monkeypatch.setattr(RasaClient, "status", status)
+
+
+def annotate(client: Any, token: str, text: str, intent: str) -> None:
+    response = client.post("/inbox/annotate", data={"csrf_token": token, "text": text, "intent": intent})
+    assert response.status_code == 303
+
+
+def test_an_annotation_is_a_commit_authored_by_the_agent(agent, project, monkeypatch):
+    client, token = agent
+    no_rasa(monkeypatch, client)
+    annotate(client, token, "qui paie pour migrer nos applis", "faq/financement")
+    log = git(project, "log", "--format=%an <%ae>|%s")
+    assert log.splitlines()[0] == ("Alice Martin <alice@console.invalid>|Exemple ajouté à « Existe-t-il un "
+                                   "financement pour le cloud ? » (messages mal compris) : « qui paie pour migrer "
+                                   "nos applis »")
+    assert "+      - qui paie pour migrer nos applis" in git(project, "show", "HEAD", "--", "data")
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_pending_page_sums_up_changes_in_french_and_each_can_be_undone(agent, project, monkeypatch):
+    client, token = agent
+    no_rasa(monkeypatch, client)
+    for text in ("qui paie pour migrer nos applis", "une subvention pour aller dans le cloud",
+                 "un budget de la DINUM pour migrer"):
+        annotate(client, token, text, "faq/financement")
+    page = client.get("/modifications").text
+    assert "3 exemples ajoutés à Existe-t-il un financement pour le cloud ?" in page
+    assert "Le modèle en service n'a pas été entraîné depuis la console" in page
+    second = git(project, "log", "--format=%H", "-n", "2").splitlines()[1]
+    response = client.post(f"/modifications/{second}/annuler", data={"csrf_token": csrf_of(client, "/modifications")})
+    assert response.status_code == 303
+    assert "une subvention pour aller dans le cloud" not in examples_of(project, "faq/financement")
+    assert "qui paie pour migrer nos applis" in examples_of(project, "faq/financement")
+    page = client.get("/modifications").text
+    assert "Modification annulée : Exemple ajouté" in page
+    assert "2 exemples ajoutés à Existe-t-il un financement pour le cloud ?" in page
+    assert git(project, "log", "-1", "--format=%an|%s").startswith("Alice Martin|Annulé : Exemple ajouté")
+
+
+def test_pending_changes_start_after_the_model_in_service(agent, project, app, monkeypatch):
+    client, token = agent
+    annotate(client, token, "qui paie pour migrer nos applis", "faq/financement")
+    app.state.workbench.models.set("console-20261207-040000.tar.gz", git(project, "rev-parse", "HEAD").strip())
+    annotate(client, token, "une subvention pour aller dans le cloud", "faq/financement")
+    from console_app.rasa_api import RasaClient
+
+    async def status(self: RasaClient) -> dict[str, Any]:
+        return {"model_file": "models/console-20261207-040000.tar.gz"}
+    monkeypatch.setattr(RasaClient, "status", status)
+    page = client.get("/modifications").text
+    assert "1 exemple ajouté" not in page and "Exemple ajouté à Existe-t-il un financement pour le cloud ?" in page
+    assert "une subvention pour aller dans le cloud" in page and "qui paie pour migrer nos applis" not in page
+    assert "n'a pas été entraîné depuis la console" not in page
+
+
+def test_an_undo_that_a_later_change_depends_on_is_refused_with_the_reason(agent, project, monkeypatch):
+    client, token = agent
+    no_rasa(monkeypatch, client)
+    token = csrf_of(client, "/donnees")
+    client.post("/donnees/exemples/ajouter", data={"csrf_token": token, "intent": "faq/financement",
+                                                     "text": "qui paie pour migrer nos applis"})
+    added = git(project, "rev-parse", "HEAD").strip()
+    client.post("/donnees/exemples/modifier", data={"csrf_token": token, "intent": "faq/financement",
+                                                      "text": "qui paie pour migrer nos applis",
+                                                      "new": "qui paie pour migrer nos applications"})
+    client.post(f"/modifications/{added}/annuler", data={"csrf_token": token})
+    page = client.get("/modifications").text
+    assert "Une modification plus récente touche les mêmes lignes" in page
+    assert "qui paie pour migrer nos applications" in examples_of(project, "faq/financement")
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_the_working_copy_is_a_clone_never_the_developer_checkout(tmp_path, project):
+    """From a Git checkout, the console clones it and commits only in its clone."""
+    git(project, "init", "-q", "-b", "main")
+    git(project, "-c", "user.name=dev", "-c", "user.email=dev@x", "add", "-A")
+    git(project, "-c", "user.name=dev", "-c", "user.email=dev@x", "commit", "-q", "-m", "dev")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    settings = Settings(project_dir=project, console_db_url="", tracker_url="", rasa_url="", rasa_token="",
+                        secret_key="x", work_dir=tmp_path / "work", workbench_dir=tmp_path / "work" / "copy",
+                        workbench_remote="", workbench_push=False)
+    bench = Workbench(settings)
+    assert settings.data_dir == tmp_path / "work" / "copy" / "data"
+    (settings.data_dir / "nlu" / "faq.yml").write_text((settings.data_dir / "nlu" / "faq.yml").read_text() + "\n")
+    from console_app.workbench import Change
+    bench.record(Change("example_added", "faq/financement", "Exemple ajouté"), {"username": "marie",
+                                                                              "display_name": "Marie Dupont"})
+    assert git(project, "log", "--format=%s") == "dev\n"  # the checkout did not move
+    assert git(settings.content_dir, "log", "-1", "--format=%an|%s") == "Marie Dupont|Exemple ajouté\n"
+    # Pushing is a setting: with it, each change reaches the remote's branch.
+    pushed = Settings(**{**settings.__dict__, "workbench_dir": tmp_path / "other", "workbench_remote": str(remote),
+                         "workbench_push": True})
+    git(settings.content_dir, "push", "-q", str(remote), "HEAD:refs/heads/console")
+    bench2 = Workbench(pushed)
+    (pushed.data_dir / "nlu" / "faq.yml").write_text((pushed.data_dir / "nlu" / "faq.yml").read_text() + "\n")
+    bench2.record(Change("text_edited", "utter_greet", "Texte modifié : Accueil"), {"username": "paul"})
+    assert git(remote, "log", "-1", "--format=%an|%s", "console") == "paul|Texte modifié : Accueil\n"
+    assert bench2.copy.last_push_error == ""
