@@ -24,7 +24,7 @@ def _read_or_create_secret(path: Path) -> str:
 
 def _deploy_command(env: dict[str, str], state_dir: Path) -> list[str]:
     """How the profile puts a model in service (the model's path is appended): CONSOLE_DEPLOY_COMMAND,
-    else the default profile's `ops/stack.sh deploy STATE_DIR` (console_app/deployment.py)."""
+    else the default profile's `ops/stack.sh deploy STATE_DIR` (console_app/release/deployment.py)."""
     if env.get("CONSOLE_DEPLOY_COMMAND"):
         return shlex.split(env["CONSOLE_DEPLOY_COMMAND"])
     return [str(REPO_ROOT / "ops" / "stack.sh"), "deploy", str(state_dir.resolve())]

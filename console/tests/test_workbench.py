@@ -6,11 +6,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from conftest import csrf_of
-
 from console_app.settings import Settings
 from console_app.workbench import Workbench
+from ruamel.yaml import YAML
 
 
 def git(root: Path, *args: str) -> str:

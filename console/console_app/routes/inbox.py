@@ -10,11 +10,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import queries, training_data
-from ..training_data import examples
-from ..workbench import Change
 from ..pagination import paginate
 from ..queries import audit
 from ..settings import Settings
+from ..training_data import examples
+from ..workbench import Change
 from .common import flash, login_required, pop_flash, render, username
 from .training_data import eval_questions, record_change
 

@@ -1,27 +1,16 @@
 """« Modifications en attente »: the console's changes since the model in service, each one undoable."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..queries import audit
-from ..rasa_api import RasaClient, RasaError
-from ..training_data.texts import text_label
 from ..tracker import fmt_ts
+from ..training_data.texts import text_label
 from ..workbench import Workbench, WorkbenchError, summarize
 from .common import current_user, error, flash, login_required, pop_flash, render, username
-
-
-async def live_model_name(rasa: RasaClient) -> str:
-    """The file name of the model in service ("" when Rasa does not answer)."""
-    try:
-        status = await rasa.status()
-    except RasaError:
-        return ""
-    return Path(str(status.get("model_file") or "")).name
+from .models import live_model_name
 
 
 def target_label(request: Request, target: str) -> str:

@@ -12,8 +12,19 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from ..answer_rules import AnswerRules
-from . import DataError, _atomic_write, _check_rasa_reads_back, add_example, check_answer, dump_yaml, \
-    existing_examples, faq_answers, file_style, load_yaml, normalize
+from . import (
+    DataError,
+    _atomic_write,
+    _check_rasa_reads_back,
+    add_example,
+    check_answer,
+    dump_yaml,
+    existing_examples,
+    faq_answers,
+    file_style,
+    load_yaml,
+    normalize,
+)
 from .examples import _check_new
 from .facts import unknown_sections
 from .leaks import EvalQuestions

@@ -13,8 +13,15 @@ from typing import Callable
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from ..answer_rules import AnswerRules, RuleError
-from . import DataError, _atomic_write, _check_rasa_reads_back, dump_yaml, file_style, load_yaml, \
-    refuse_invisible_characters
+from . import (
+    DataError,
+    _atomic_write,
+    _check_rasa_reads_back,
+    dump_yaml,
+    file_style,
+    load_yaml,
+    refuse_invisible_characters,
+)
 
 # French names of the texts a support agent looks for (the others are named by their response).
 TEXT_NAMES = {

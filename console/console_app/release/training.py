@@ -1,27 +1,34 @@
-"""Retrain and deploy: `rasa train` in a subprocess, then the profile's deploy command (deployment.py),
-which starts Rasa with the new model in a new process and stops the old one, without a pause.
+"""« Entraîner »: `rasa train` in a subprocess on the console's working copy makes a CANDIDATE model,
+which is then checked as make test's gate checks a model (evaluation.py) and compared with the model in
+service. Nothing is put in service here: that is promotion.py, after a confirmation.
 
-The live model is only replaced after a successful training and a successful deploy; any failure is
-recorded with the end of the training log so the admin sees why.
+Any failure is recorded with the end of the training log so the admin sees why.
 """
 from __future__ import annotations
 
 import asyncio
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
-from .db import trainings
-from .deployment import Deployer, DeployError
-from .queries import audit
-from .settings import Settings
+from ..db import trainings
+from ..queries import audit
+from ..settings import Settings
+from .deployment import Deployer
+from .evaluation import Evaluator, ReportStore
+from .gate import Floors, failures
 
-# What the models page says of each state of a training (and its deploy).
-STATUS_LABELS = {"running": "en cours…", "deploying": "mise en service…", "failed": "échec",
-                 "deployed": "en service", "deploy_failed": "entraîné mais non mis en service"}
+# What the models page says of each state of a training and of its candidate's check.
+STATUS_LABELS = {"running": "en cours…", "evaluating": "vérification du candidat…", "failed": "échec",
+                 "candidate": "candidat prêt", "candidate_below": "candidat sous les seuils",
+                 "evaluation_failed": "vérification impossible",
+                 # (trainings of earlier versions, which put their model in service at once)
+                 "deploying": "mise en service…", "deployed": "en service",
+                 "deploy_failed": "entraîné mais non mis en service"}
+IN_PROGRESS = ("running", "evaluating", "deploying")
 
 
 class TrainingError(RuntimeError):
@@ -36,8 +43,14 @@ def tail(path: Path, lines: int = 60) -> str:
 
 
 class TrainingService:
-    def __init__(self, settings: Settings, engine: Engine, deployer: Deployer) -> None:
+    def __init__(self, settings: Settings, engine: Engine, deployer: Deployer, evaluator: Evaluator,
+                 reports: ReportStore, head: Callable[[], str], remember_commit: Callable[[str, str], None],
+                 live_model: Callable[[], Awaitable[str]]) -> None:
+        """`head`: the working copy's current commit; `remember_commit(model, commit)`: what a model was
+        trained from; `live_model`: the file name of the model in service."""
         self.settings, self.engine, self.deployer = settings, engine, deployer
+        self.evaluator, self.reports, self.head, self.live_model = evaluator, reports, head, live_model
+        self.remember_commit = remember_commit
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -63,10 +76,10 @@ class TrainingService:
                 started_by=username, started_at=time.time(), status="running", log_file=str(log_file),
             ).returning(trainings.c.id)).scalar_one()
         audit(self.engine, username, "train_start", model_name)
-        self._task = asyncio.create_task(self._run(training_id, username, model_name, log_file))
+        self._task = asyncio.create_task(self._run(training_id, username, model_name, log_file, self.head()))
         return int(training_id)
 
-    async def _run(self, training_id: int, username: str, model_name: str, log_file: Path) -> None:
+    async def _run(self, training_id: int, username: str, model_name: str, log_file: Path, commit: str) -> None:
         self.settings.models_dir.mkdir(parents=True, exist_ok=True)
         try:
             with log_file.open("wb") as log:
@@ -84,17 +97,37 @@ class TrainingService:
             self._finish(training_id, "failed", None, why)
             audit(self.engine, username, "train_failed", model_name, why)
             return
-        self._set_status(training_id, "deploying", "Modèle entraîné ; mise en service (l'assistant continue de "
-                                                   "répondre avec le modèle précédent)…")
+        self.remember_commit(model_file.name, commit)
+        self._set_status(training_id, "evaluating", "Modèle candidat entraîné ; vérification comme avant « make test » "
+                                                    "(données, tests de conversation, jeux d'évaluation)… Le modèle en "
+                                                    "service ne change pas.")
         try:
-            await self.deployer.deploy(model_file, log_file)
-        except DeployError as exc:
-            self._finish(training_id, "deploy_failed", str(model_file),
-                         f"Modèle entraîné mais non mis en service : {exc}")
-            audit(self.engine, username, "deploy_failed", model_file.name, str(exc))
+            report = await self.evaluator.evaluate(model_file, log_file)
+            report.commit = commit
+            self.reports.put(report)
+            await self._measure_live_model(log_file)
+        except Exception as exc:  # noqa: BLE001 - any failure of the check is shown, the live model untouched
+            self._finish(training_id, "evaluation_failed", str(model_file),
+                         f"Modèle entraîné, mais sa vérification n'a pas pu se faire : {exc}")
+            audit(self.engine, username, "train_failed", model_name, str(exc))
             return
-        self._finish(training_id, "deployed", str(model_file), "Modèle entraîné et mis en service.")
-        audit(self.engine, username, "deploy", model_file.name, "après entraînement")
+        reasons = failures(report.figures, report.checks, Floors.load(self.settings.project_dir))
+        if reasons:
+            self._finish(training_id, "candidate_below", str(model_file),
+                         "Candidat sous les seuils : " + " ".join(reasons))
+        else:
+            self._finish(training_id, "candidate", str(model_file),
+                         "Candidat prêt : les seuils sont tenus. Comparez-le au modèle en service avant de le "
+                         "mettre en service.")
+        audit(self.engine, username, "candidate_ready", model_file.name,
+              "seuils tenus" if not reasons else " ".join(reasons))
+
+    async def _measure_live_model(self, log_file: Path) -> None:
+        """The model in service measured the same way once, for the comparison (when it has no report yet)."""
+        live = await self.live_model()
+        live_file = self.settings.models_dir / live if live else None
+        if live_file is not None and live_file.is_file() and self.reports.get(live) is None:
+            self.reports.put(await self.evaluator.evaluate(live_file, log_file))
 
     def _set_status(self, training_id: int, status: str, message: str) -> None:
         with self.engine.begin() as conn:
@@ -110,7 +143,7 @@ class TrainingService:
         if self.running:
             return
         with self.engine.begin() as conn:
-            conn.execute(update(trainings).where(trainings.c.status.in_(("running", "deploying"))).values(
+            conn.execute(update(trainings).where(trainings.c.status.in_(IN_PROGRESS)).values(
                 status="failed", finished_at=time.time(),
                 message="Entraînement interrompu (la console s'est arrêtée)."))
 
