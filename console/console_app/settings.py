@@ -30,6 +30,18 @@ def _deploy_command(env: dict[str, str], state_dir: Path) -> list[str]:
     return [str(REPO_ROOT / "ops" / "stack.sh"), "deploy", str(state_dir.resolve())]
 
 
+def _workbench_dir(env: dict[str, str], state_dir: Path) -> Path | None:
+    """The console's Git working copy (console_app/workbench): CONSOLE_WORKBENCH_DIR; else, when the project
+    is a Git checkout (a developer's, or the deployed code), a clone of it in the console's work folder;
+    else None: the project folder is already a copy made for the console, put under Git in place."""
+    if env.get("CONSOLE_WORKBENCH_DIR"):
+        return Path(env["CONSOLE_WORKBENCH_DIR"]).resolve()
+    project = Path(env.get("CONSOLE_PROJECT_DIR") or REPO_ROOT)
+    if (project / ".git").exists() or env.get("CONSOLE_WORKBENCH_REMOTE"):
+        return Path(env.get("CONSOLE_WORK_DIR") or state_dir / "console").resolve() / "workbench"
+    return None
+
+
 def _tracker_url(env: dict[str, str], state_dir: Path) -> str:
     """SQLAlchemy URL of Rasa's SQL tracker store: TRACKER_STORE_URL, else the SQLite file TRACKER_DB."""
     if env.get("TRACKER_STORE_URL"):
@@ -73,6 +85,12 @@ class Settings:
     def content_dir(self) -> Path:
         """Where the data the console edits lives (data/, domain/, config.yml, actions/data/)."""
         return self.workbench_dir or self.project_dir
+
+    @property
+    def code_dir(self) -> Path:
+        """The assistant's code and evaluation sets (eval/, tests/stories/): the project's when it has them
+        (a checkout), else this checkout's (the project is a data copy, as in the tests)."""
+        return self.project_dir if (self.project_dir / "eval").is_dir() else REPO_ROOT
 
     @property
     def data_dir(self) -> Path:
@@ -119,7 +137,7 @@ class Settings:
             work_dir=Path(env.get("CONSOLE_WORK_DIR") or state_dir / "console").resolve(),
             poll_seconds=float(env.get("CONSOLE_POLL_SECONDS") or 2),
             sheets_url=(env.get("SHEETS_URL") or env.get("SHEETS_PUBLIC_URL") or "http://localhost:5057").rstrip("/"),
-            workbench_dir=Path(env.get("CONSOLE_WORKBENCH_DIR") or state_dir / "console" / "workbench").resolve(),
+            workbench_dir=_workbench_dir(env, state_dir),
             workbench_remote=env.get("CONSOLE_WORKBENCH_REMOTE") or "",
             workbench_branch=env.get("CONSOLE_WORKBENCH_BRANCH") or "console",
             workbench_push=env.get("CONSOLE_WORKBENCH_PUSH", "false").lower() in ("1", "true", "yes"),

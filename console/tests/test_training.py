@@ -98,8 +98,8 @@ class FakeEvaluator:
         self.stories_ok = True
         self.evaluated: list[str] = []
 
-    async def evaluate(self, model_file: Path, log_file: Path) -> Report:
-        self.evaluated.append(model_file.name)
+    async def evaluate(self, model_file: Path, log_file: Path, full: bool = True) -> Report:
+        self.evaluated.append(model_file.name + ("" if full else " (jeux de questions seuls)"))
         candidate = model_file.name.startswith("console-")
         right = {"Qui finance le cloud ?": True, "C'est quoi SecNumCloud ?": not candidate,
                  "Les mairies sont-elles concernées ?": candidate}
@@ -158,7 +158,7 @@ def test_training_makes_a_candidate_shown_beside_the_model_in_service(admin, app
     state = _run_training(client, token)
     assert state["status"] == "candidate" and "Candidat prêt" in state["message"]
     assert deploys.calls == []  # nobody gets it yet
-    assert evaluator.evaluated == [state["model"], "initial.tar.gz"]  # the live model measured for the comparison
+    assert evaluator.evaluated == [state["model"], "initial.tar.gz (jeux de questions seuls)"]  # the live model measured for the comparison
     page = client.get("/models").text
     assert 'id="live-model">initial.tar.gz<' in page and f'href="/models/candidat/{state["model"]}"' in page
     page = client.get(f"/models/candidat/{state['model']}").text
@@ -312,3 +312,45 @@ def test_deploy_unknown_model_refused(admin, deploys):
 def test_rasa_error_message_is_french():
     with pytest.raises(RasaError, match="injoignable"):
         asyncio.run(RasaClient("http://127.0.0.1:9", "t").status())
+
+
+FAKE_PROJECT_PYTHON = """#!{python}
+import json, pathlib, sys
+args = sys.argv[1:]
+with open("{calls}", "a") as calls:
+    calls.write(" ".join(args) + "\\n")
+if args[:4] == ["-m", "rasa_patches", "test", "core"]:
+    print("1 story failed", flush=True)
+    sys.exit(1)
+if args and args[0].endswith("evaluate.py"):
+    pathlib.Path(args[args.index("--json") + 1]).write_text(json.dumps({"splits": {"blind": {"count": 2,
+        "assistant": {"faq_accuracy": 0.5, "oos_rejection": 1.0, "confidently_wrong": 1}}}}))
+    pathlib.Path(args[args.index("--answers-json") + 1]).write_text(json.dumps({"blind": [
+        {"id": "0011223344556677", "label": "faq/x", "shown": "faq/y", "right": False}]}))
+"""
+
+
+def test_the_gate_evaluator_runs_make_test_s_checks_on_the_candidate(settings, tmp_path):
+    """GateEvaluator's own commands (the project's Python stands in): validation of the working copy's data,
+    the conversation tests with the candidate, evaluate.py on the candidate; a failure is a failed check."""
+    from console_app.release.evaluation import GateEvaluator
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls.txt"
+    _script(bin_dir, "python", FAKE_PROJECT_PYTHON.replace("{calls}", str(calls)))
+    settings.rasa_bin = str(bin_dir / "rasa")
+    model = tmp_path / "candidate.tar.gz"
+    report = asyncio.run(GateEvaluator(settings).evaluate(model, tmp_path / "gate.log"))
+    validate, stories, evaluate = calls.read_text().splitlines()
+    assert validate.startswith("-m rasa_patches data validate --domain " + str(settings.domain_dir))
+    assert stories.startswith(f"-m rasa_patches test core --model {model} --stories {REPO_ROOT / 'tests' / 'stories'}")
+    assert evaluate.startswith(f"{REPO_ROOT / 'eval' / 'evaluate.py'} --model {model}")
+    assert evaluate.endswith("--no-conversations")  # the candidate is not in the project's models/
+    assert [(c["name"], c["ok"]) for c in report.checks] == [
+        ("Validation des données (rasa data validate)", True), ("Tests de conversation (tests/stories)", False),
+        ("Jeux d'évaluation (eval/evaluate.py)", True), ("Jeux de conversations", None)]
+    assert report.figures["blind"]["faq_accuracy"] == 0.5 and report.answers["blind"][0]["shown"] == "faq/y"
+    assert "1 story failed" in (tmp_path / "gate.log").read_text()
+    reasons = failures(report.figures, report.checks, Floors.load(REPO_ROOT))
+    assert reasons[0] == "Tests de conversation (tests/stories) : échec (code 1, voir le journal)"
+    assert "Exactitude FAQ sur le jeu aveugle : 50,0 %, sous le plancher de 93,0 %." in reasons

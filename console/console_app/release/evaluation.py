@@ -87,7 +87,8 @@ def compare(candidate: Report, live: Report | None) -> list[ChangedAnswer]:
 
 
 class Evaluator(Protocol):
-    async def evaluate(self, model_file: Path, log_file: Path) -> Report: ...
+    async def evaluate(self, model_file: Path, log_file: Path, full: bool = True) -> Report:
+        """Check `model_file`; `full=False`: the question sets only (the model in service, for the comparison)."""
 
 
 def _figures(results: dict[str, Any]) -> dict[str, dict[str, float]]:
@@ -113,7 +114,7 @@ class GateEvaluator:
 
     def _rasa(self) -> list[str]:
         python = str(Path(self.settings.rasa_bin).parent / "python")
-        if (self.settings.project_dir / "rasa_patches").is_dir():
+        if (self.settings.code_dir / "rasa_patches").is_dir():
             return [python, "-m", "rasa_patches"]
         return [self.settings.rasa_bin]
 
@@ -124,41 +125,49 @@ class GateEvaluator:
             try:
                 process = await asyncio.create_subprocess_exec(
                     *command, stdout=log, stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL,
-                    cwd=str(self.settings.project_dir))
+                    cwd=str(self.settings.code_dir))
             except OSError as exc:
                 return False, f"impossible de lancer : {exc}"
             code = await process.wait()
         return code == 0, "" if code == 0 else f"code {code}, voir le journal"
 
-    async def evaluate(self, model_file: Path, log_file: Path) -> Report:
-        s = self.settings
+    async def evaluate(self, model_file: Path, log_file: Path, full: bool = True) -> Report:
         report = Report(model=model_file.name)
+        if full:
+            await self._check_data_and_stories(model_file, log_file, report)
+        await self._question_sets(model_file, log_file, report, conversations=full)
+        return report
+
+    async def _check_data_and_stories(self, model_file: Path, log_file: Path, report: Report) -> None:
+        s = self.settings
         ok, detail = await self._run([*self._rasa(), "data", "validate", "--domain", str(s.domain_dir), "--data",
                                       str(s.data_dir), "--config", str(s.config_file)], log_file,
                                      "validation des données")
         report.checks.append({"name": "Validation des données (rasa data validate)", "ok": ok, "detail": detail})
-        stories = s.project_dir / "tests" / "stories"
+        stories = s.code_dir / "tests" / "stories"
         if stories.is_dir():
             with tempfile.TemporaryDirectory(prefix="console-stories-") as out:
                 ok, detail = await self._run([*self._rasa(), "test", "core", "--model", str(model_file), "--stories",
                                               str(stories), "--fail-on-prediction-errors", "--out", out], log_file,
                                              "tests de conversation")
             report.checks.append({"name": "Tests de conversation (tests/stories)", "ok": ok, "detail": detail})
+
+    async def _question_sets(self, model_file: Path, log_file: Path, report: Report, conversations: bool) -> None:
+        s = self.settings
         with tempfile.TemporaryDirectory(prefix="console-eval-") as out:
             results, answers = Path(out) / "results.json", Path(out) / "answers.json"
-            command = [str(Path(s.rasa_bin).parent / "python"), str(s.project_dir / "eval" / "evaluate.py"),
+            command = [str(Path(s.rasa_bin).parent / "python"), str(s.code_dir / "eval" / "evaluate.py"),
                        "--model", str(model_file), "--json", str(results), "--answers-json", str(answers)]
-            plays_conversations = model_file.parent.resolve() == (s.project_dir / "models").resolve()
+            plays_conversations = conversations and model_file.parent.resolve() == (s.code_dir / "models").resolve()
             if not plays_conversations:
                 command.append("--no-conversations")
             ok, detail = await self._run(command, log_file, "jeux d'évaluation")
             report.checks.append({"name": "Jeux d'évaluation (eval/evaluate.py)", "ok": ok and results.is_file(),
                                   "detail": detail})
-            if not plays_conversations:
+            if conversations and not plays_conversations:
                 report.checks.append({"name": "Jeux de conversations", "ok": None,
                                       "detail": "non joués : le modèle n'est pas dans models/ du projet"})
             if results.is_file():
                 report.figures = _figures(json.loads(results.read_text(encoding="utf-8")))
             if answers.is_file():
                 report.answers = json.loads(answers.read_text(encoding="utf-8"))
-        return report

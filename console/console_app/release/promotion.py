@@ -69,7 +69,7 @@ class Promotion:
         self.history = ServiceHistory(settings.work_dir / "service-history.json")
 
     def floors(self) -> Floors:
-        return Floors.load(self.settings.project_dir)
+        return Floors.load(self.settings.code_dir)
 
     def gate_failures(self, report: Report) -> list[str]:
         return failures(report.figures, report.checks, self.floors())

@@ -111,7 +111,7 @@ class TrainingService:
                          f"Modèle entraîné, mais sa vérification n'a pas pu se faire : {exc}")
             audit(self.engine, username, "train_failed", model_name, str(exc))
             return
-        reasons = failures(report.figures, report.checks, Floors.load(self.settings.project_dir))
+        reasons = failures(report.figures, report.checks, Floors.load(self.settings.code_dir))
         if reasons:
             self._finish(training_id, "candidate_below", str(model_file),
                          "Candidat sous les seuils : " + " ".join(reasons))
@@ -127,7 +127,7 @@ class TrainingService:
         live = await self.live_model()
         live_file = self.settings.models_dir / live if live else None
         if live_file is not None and live_file.is_file() and self.reports.get(live) is None:
-            self.reports.put(await self.evaluator.evaluate(live_file, log_file))
+            self.reports.put(await self.evaluator.evaluate(live_file, log_file, full=False))
 
     def _set_status(self, training_id: int, status: str, message: str) -> None:
         with self.engine.begin() as conn:

@@ -27,8 +27,7 @@ def eval_questions(request: Request) -> EvalQuestions:
     state = request.app.state
     if getattr(state, "eval_questions", None) is None:
         settings: Settings = state.settings
-        state.eval_questions = EvalQuestions(settings.project_dir if (settings.project_dir / "eval").is_dir()
-                                             else REPO_ROOT)
+        state.eval_questions = EvalQuestions(settings.code_dir)
     leaks: EvalQuestions = state.eval_questions
     return leaks
 
