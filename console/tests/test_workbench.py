@@ -131,3 +131,18 @@ def test_the_working_copy_is_a_clone_never_the_developer_checkout(tmp_path, proj
     bench2.record(Change("text_edited", "utter_greet", "Texte modifié : Accueil"), {"username": "paul"})
     assert git(remote, "log", "-1", "--format=%an|%s", "console") == "paul|Texte modifié : Accueil\n"
     assert bench2.copy.last_push_error == ""
+
+
+def test_an_agent_undoes_examples_but_not_an_admin_s_text(agent, project, app, monkeypatch):
+    client, token = agent
+    no_rasa(monkeypatch, client)
+    core = project / "domain" / "core.yml"
+    core.write_text(core.read_text().replace("Au revoir, et bonne continuation", "Au revoir, bonne continuation"))
+    from console_app.workbench import Change
+    sha = app.state.workbench.record(Change("text_edited", "utter_goodbye", "Texte modifié : Au revoir"),
+                                     {"username": "admin", "display_name": ""})
+    page = client.get("/modifications").text
+    assert "Texte modifié : Au revoir" in page and "Annuler</button>" not in page
+    response = client.post(f"/modifications/{sha}/annuler", data={"csrf_token": token})
+    assert response.status_code == 403 and "Seul un administrateur" in response.text
+    assert "Au revoir, bonne continuation" in core.read_text()

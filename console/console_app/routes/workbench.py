@@ -45,6 +45,8 @@ async def revert(request: Request) -> Response:
                          if c.sha == sha), None)
         if original is None:
             return error(request, 404, "Cette modification n'est pas en attente : rien à annuler.")
+        if not original.kind.startswith("example_") and user["role"] != "admin":
+            return error(request, 403, "Seul un administrateur peut annuler une modification de texte ou de question.")
         state.workbench.copy.revert(sha, str(user["username"]), user.get("display_name") or None)
     except WorkbenchError as exc:
         flash(request, str(exc), "error")
