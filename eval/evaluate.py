@@ -18,6 +18,7 @@ decision as the running assistant is applied (actions/faq_decision.route).
 
 import argparse
 import asyncio
+import hashlib
 import itertools
 import json
 import logging
@@ -413,8 +414,6 @@ def print_errors(split: str, scores: Scores, show_texts: bool, details: Dict[str
 def answer_record(split: str, example: Example, outcome: Outcome) -> dict:
     """One question's answer for --answers-json: a blind question is named by a fingerprint of its text only
     (eval/blind/README.md: its text is never shown)."""
-    import hashlib
-
     name = hashlib.sha256(example.text.encode("utf-8")).hexdigest()[:16] if split == "blind" else example.text
     return {"id": name, "label": example.label, "shown": outcome.shown, "right": is_right(example, outcome)}
 

@@ -188,7 +188,7 @@ def create_app(settings: Settings | None = None, evaluator: Evaluator | None = N
     app.state.throttle = security.LoginThrottle()
     app.state.takeover = TakeoverService(engine, reader, rasa, settings.handoff_timeout,
                                          settings.agent_idle_timeout)
-    app.state.workbench = workbench = Workbench(settings)
+    app.state.workbench = bench = Workbench(settings)
     reports = ReportStore(settings.work_dir / "candidates")
     deployer = Deployer(settings)
 
@@ -196,6 +196,6 @@ def create_app(settings: Settings | None = None, evaluator: Evaluator | None = N
         return await models.live_model_name(rasa)
 
     app.state.training = TrainingService(settings, engine, deployer, evaluator or GateEvaluator(settings), reports,
-                                         workbench.copy.head, workbench.models.set, live_model)
+                                         bench.copy.head, bench.models.set, live_model)
     app.state.promotion = Promotion(settings, engine, deployer, reports)
     return app

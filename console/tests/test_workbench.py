@@ -146,3 +146,20 @@ def test_an_agent_undoes_examples_but_not_an_admin_s_text(agent, project, app, m
     response = client.post(f"/modifications/{sha}/annuler", data={"csrf_token": token})
     assert response.status_code == 403 and "Seul un administrateur" in response.text
     assert "Au revoir, bonne continuation" in core.read_text()
+
+
+def test_the_console_does_not_start_on_a_copy_in_the_middle_of_a_merge(tmp_path, project, settings):
+    Workbench(settings)
+    env = ["-c", "user.name=dev", "-c", "user.email=dev@x"]
+    git(project, "checkout", "-q", "-b", "main")
+    faq = project / "data" / "nlu" / "faq.yml"
+    faq.write_text(faq.read_text().replace("financement cloud", "financement du cloud"))
+    git(project, *env, "commit", "-qam", "dev")
+    git(project, "checkout", "-q", "console")
+    faq.write_text(faq.read_text().replace("financement cloud", "cloud et financement"))
+    git(project, *env, "commit", "-qam", "console")
+    subprocess.run(["git", *env, "merge", "main"], cwd=project, capture_output=True)
+    import pytest
+    from console_app.workbench import WorkbenchError
+    with pytest.raises(WorkbenchError, match="au milieu d'une fusion"):
+        Workbench(settings)

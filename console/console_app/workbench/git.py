@@ -65,6 +65,9 @@ class WorkingCopy:
     def ensure(self) -> None:
         """Make the working copy if it does not exist yet (see the module docstring)."""
         if (self.root / ".git").exists():
+            if self._git("rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).returncode == 0:
+                raise WorkbenchError(f"La copie de travail {self.root} est au milieu d'une fusion : terminez-la "
+                                     "(git commit) ou annulez-la (git merge --abort) avant de démarrer la console.")
             return
         if self.remote:
             self.root.parent.mkdir(parents=True, exist_ok=True)
