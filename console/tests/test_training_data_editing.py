@@ -218,3 +218,21 @@ def test_other_texts_follow_the_rules_of_every_text(admin, project):
     page = client.post("/answers/financement", data={"csrf_token": token, "text": "Une aide existe.",
                                                     "action": "save"})
     assert page.status_code == 400 and "Source : … »" in page.text
+
+
+def test_every_current_text_passes_the_console_rules(project):
+    """An admin can open any text and save it unchanged: the console's rules are the data tests' own."""
+    from console_app.answer_rules import AnswerRules
+    from console_app.training_data import DataError
+    from console_app.training_data.texts import assistant_texts, check_text
+    rules = AnswerRules.load(project)
+    texts = assistant_texts(project / "domain")
+    assert len(texts) > 100 and {"utter_greet", "utter_default", "utter_ask_entity_type"} <= set(texts)
+    failing = {}
+    for name, text in texts.items():
+        try:
+            check_text(text, text.text, rules)
+        except DataError as exc:
+            failing[name] = str(exc)
+    assert failing == {}
+    assert all(text.sections for text in texts.values())
