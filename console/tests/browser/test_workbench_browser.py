@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from ruamel.yaml import YAML
 from teststack import free_port, start_and_wait, stop_process
 
 from .conftest import CONSOLE_DIR, PASSWORD, REPO_ROOT
+from .test_statistics_page import AXE, _logged_in
+from .test_statistics_page import _axe as axe_violations
 
-AXE = CONSOLE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FINANCEMENT = "Existe-t-il un financement pour le cloud ?"
 NEW_EXAMPLE = "la DINUM paie-t-elle une partie de notre migration"
 
@@ -60,16 +60,6 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         yield {"url": f"http://127.0.0.1:{port}", "project": project}
     finally:
         stop_process(process)
-
-
-def _logged_in(browser: Any, url: str, username: str, **context: Any) -> Page:
-    page = browser.new_context(**context).new_page()
-    page.goto(url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(url + "/conversations")
-    return page
 
 
 def _examples(project: Path, intent: str) -> list[str]:
@@ -146,14 +136,6 @@ def test_a_candidate_below_its_floor_is_shown_and_refused(browser: Any, bench: d
     expect(page.locator("#flash")).to_contain_text("Mise en service refusée : Exactitude FAQ sur le jeu aveugle")
 
 
-def _axe(page: Page) -> list[dict[str, Any]]:
-    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate("""async (tags) => (await axe.run(document, { runOnly: { type: 'tag', values: tags } }))
-        .violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-                                  nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }))""", WCAG)
-
-
 def test_axe_finds_nothing_on_the_workbench_pages(browser: Any, bench: dict[str, Any]) -> None:
     assert AXE.is_file(), "axe-core manquant : lancez console/install.sh"
     page = _logged_in(browser, bench["url"], "admin", bypass_csp=True)  # bypass: only to inject axe-core
@@ -161,5 +143,5 @@ def test_axe_finds_nothing_on_the_workbench_pages(browser: Any, bench: dict[str,
                  "/answers", "/answers/financement", "/textes/utter_greet", "/donnees/questions/nouvelle",
                  "/models", "/models/candidat/console-candidat.tar.gz"):
         page.goto(bench["url"] + path)
-        violations = _axe(page)
+        violations = axe_violations(page)
         assert violations == [], path + "\n" + json.dumps(violations, ensure_ascii=False, indent=1)
