@@ -354,3 +354,23 @@ def test_the_gate_evaluator_runs_make_test_s_checks_on_the_candidate(settings, t
     reasons = failures(report.figures, report.checks, Floors.load(REPO_ROOT))
     assert reasons[0] == "Tests de conversation (tests/stories) : échec (code 1, voir le journal)"
     assert "Exactitude FAQ sur le jeu aveugle : 50,0 %, sous le plancher de 93,0 %." in reasons
+
+
+def test_a_model_trained_elsewhere_is_checked_before_it_can_go_in_service(admin, app, settings, deploys, evaluator):
+    client, token = admin
+    settings.models_dir.mkdir(parents=True)
+    (settings.models_dir / "make-train.tar.gz").write_bytes(b"model")
+    assert "Vérifier comme candidat" in client.get("/models").text
+    response = client.post("/models/candidat/make-train.tar.gz/mettre-en-service",
+                           data={"csrf_token": token, "confirm": "oui"})
+    assert "Ce modèle n&#39;a pas été vérifié" in client.get(response.headers["location"]).text
+    assert deploys.calls == []
+    client.post("/models/verifier", data={"csrf_token": token, "model": "make-train.tar.gz"})
+    deadline = time.time() + 30
+    while client.get("/api/training/1").json()["status"] == "evaluating" and time.time() < deadline:
+        time.sleep(0.1)
+    assert client.get("/api/training/1").json()["status"] == "candidate"
+    assert evaluator.evaluated[0] == "make-train.tar.gz"
+    assert "Les seuils sont tenus" in client.get("/models/candidat/make-train.tar.gz").text
+    assert _promote(client, "make-train.tar.gz", confirm="oui").status_code == 303
+    assert deploys.calls == [["--profil", "test", str(settings.models_dir / "make-train.tar.gz")]]

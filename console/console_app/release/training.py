@@ -101,6 +101,29 @@ class TrainingService:
         self._set_status(training_id, "evaluating", "Modèle candidat entraîné ; vérification comme avant « make test » "
                                                     "(données, tests de conversation, jeux d'évaluation)… Le modèle en "
                                                     "service ne change pas.")
+        await self._check(training_id, username, model_file, log_file, commit)
+
+    def start_check(self, username: str, model_file: Path) -> int:
+        """Check a model that was not trained here (`make train`…) as a candidate, so that it may be put in
+        service from the console."""
+        if self.running:
+            raise TrainingError("Un entraînement ou une vérification est déjà en cours.")
+        self.mark_interrupted()
+        log_dir = self.settings.work_dir / "training"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_file = log_dir / f"verification-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        with self.engine.begin() as conn:
+            training_id = conn.execute(insert(trainings).values(
+                started_by=username, started_at=time.time(), status="evaluating", log_file=str(log_file),
+                model_file=str(model_file), message=f"Vérification de {model_file.name} comme avant « make test »…",
+            ).returning(trainings.c.id)).scalar_one()
+        audit(self.engine, username, "check_start", model_file.name)
+        self._task = asyncio.create_task(self._check(training_id, username, model_file, log_file, ""))
+        return int(training_id)
+
+    async def _check(self, training_id: int, username: str, model_file: Path, log_file: Path, commit: str) -> None:
+        """Run the gate's checks on a candidate, keep its report, and say whether it holds the floors."""
+        model_name = model_file.name
         try:
             report = await self.evaluator.evaluate(model_file, log_file)
             report.commit = commit
@@ -108,7 +131,7 @@ class TrainingService:
             await self._measure_live_model(log_file)
         except Exception as exc:  # noqa: BLE001 - any failure of the check is shown, the live model untouched
             self._finish(training_id, "evaluation_failed", str(model_file),
-                         f"Modèle entraîné, mais sa vérification n'a pas pu se faire : {exc}")
+                         f"La vérification du modèle n'a pas pu se faire (le modèle en service n'a pas changé) : {exc}")
             audit(self.engine, username, "train_failed", model_name, str(exc))
             return
         reasons = failures(report.figures, report.checks, Floors.load(self.settings.code_dir))

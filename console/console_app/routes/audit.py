@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "question_created": "Question de la FAQ créée",
     "change_revert": "Modification annulée",
     "candidate_ready": "Modèle candidat évalué",
+    "check_start": "Vérification d'un modèle lancée",
     "deploy_refused": "Mise en service refusée (seuils)",
     "deploy_override": "Mise en service malgré les seuils (admin)",
 }

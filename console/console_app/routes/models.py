@@ -121,7 +121,8 @@ async def promote(request: Request) -> Response:
                                                 str(form.get("override_reason") or ""))
     except PromotionRefused as exc:
         flash(request, str(exc), "error")
-        return RedirectResponse(f"/models/candidat/{name}", status_code=303)
+        back = f"/models/candidat/{name}" if state.promotion.reports.get(name) else "/models"
+        return RedirectResponse(back, status_code=303)
     except DeployError as exc:
         flash(request, str(exc), "error")
         return RedirectResponse(f"/models/candidat/{name}", status_code=303)
@@ -145,6 +146,22 @@ async def _deploy_back(request: Request, name: str | None) -> Response:
             return error(request, 404, str(exc))
         flash(request, str(exc), "error")
     except DeployError as exc:
+        flash(request, str(exc), "error")
+    return RedirectResponse("/models", status_code=303)
+
+
+@login_required("admin")
+async def check(request: Request) -> Response:
+    """Check a model of the list that was not trained here, as a candidate."""
+    state = request.app.state
+    form = await request.form()
+    model = state.settings.models_dir / Path(str(form.get("model") or "")).name
+    if not model.name.endswith(".tar.gz") or not model.is_file():
+        return error(request, 404, "Modèle introuvable.")
+    try:
+        state.training.start_check(username(request), model)
+        flash(request, f"Vérification de {model.name} lancée.")
+    except TrainingError as exc:
         flash(request, str(exc), "error")
     return RedirectResponse("/models", status_code=303)
 
@@ -184,6 +201,7 @@ routes = [
     Route("/models/train", train, methods=["POST"]),
     Route("/models/deploy", deploy, methods=["POST"]),
     Route("/models/rollback", rollback, methods=["POST"]),
+    Route("/models/verifier", check, methods=["POST"]),
     Route("/models/candidat/{name}", candidate_page),
     Route("/models/candidat/{name}/mettre-en-service", promote, methods=["POST"]),
     Route("/api/training/{training_id}", training_status),
