@@ -60,6 +60,7 @@ def test_pending_page_sums_up_changes_in_french_and_each_can_be_undone(agent, pr
     page = client.get("/modifications").text
     assert "3 exemples ajoutés à Existe-t-il un financement pour le cloud ?" in page
     assert "Le modèle en service n'a pas été entraîné depuis la console" in page
+    assert "<strong>Ajouté :</strong> une subvention pour aller dans le cloud</li>" in page
     second = git(project, "log", "--format=%H", "-n", "2").splitlines()[1]
     response = client.post(f"/modifications/{second}/annuler", data={"csrf_token": csrf_of(client, "/modifications")})
     assert response.status_code == 303

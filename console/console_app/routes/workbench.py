@@ -9,6 +9,7 @@ from ..queries import audit
 from ..tracker import fmt_ts
 from ..training_data.texts import text_label
 from ..workbench import Workbench, WorkbenchError, summarize
+from ..workbench.changes import readable_lines
 from .common import current_user, error, flash, login_required, pop_flash, render, username
 from .models import live_model_name
 
@@ -28,7 +29,8 @@ async def pending_page(request: Request) -> Response:
     pending = workbench.pending(live)
     label = lambda target: target_label(request, target)  # noqa: E731
     summary = summarize(((c.kind, c.target) for c in pending.commits if c.kind != "revert"), label)
-    return render(request, "pending.html", pending=pending, summary=summary, live=live, fmt_ts=fmt_ts,
+    details = {c.sha: readable_lines(workbench.copy.diff(c.sha)) for c in pending.commits[:100]}
+    return render(request, "pending.html", pending=pending, summary=summary, live=live, fmt_ts=fmt_ts, details=details,
                   push_error=workbench.copy.last_push_error, flash=pop_flash(request))
 
 

@@ -60,3 +60,17 @@ def summarize(changes: Iterable[tuple[str, str]], label: Callable[[str], str]) -
     """Sentences for a list of (kind, target), one per kind and target, in the order first met."""
     counts = Counter(changes)
     return [phrase(kind, label(target), count) for (kind, target), count in counts.items()]
+
+
+def readable_lines(diff: str, most: int = 12) -> list[tuple[str, str]]:
+    """The lines a commit removed and added (« Retiré », « Ajouté »), without the file headers nor YAML's
+    list dashes: what a support agent reads as « what changed »."""
+    lines: list[tuple[str, str]] = []
+    for line in diff.splitlines():
+        if line.startswith(("+++", "---")) or not line[:1] in ("+", "-"):
+            continue
+        text = line[1:].strip()
+        text = text[2:] if text.startswith("- ") else text
+        if text:
+            lines.append(("Ajouté" if line[0] == "+" else "Retiré", text))
+    return lines[:most]
