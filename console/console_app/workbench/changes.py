@@ -67,7 +67,7 @@ def readable_lines(diff: str, most: int = 12) -> list[tuple[str, str]]:
     list dashes: what a support agent reads as « what changed »."""
     lines: list[tuple[str, str]] = []
     for line in diff.splitlines():
-        if line.startswith(("+++", "---")) or not line[:1] in ("+", "-"):
+        if line.startswith(("+++", "---")) or line[:1] not in ("+", "-"):
             continue
         text = line[1:].strip()
         text = text[2:] if text.startswith("- ") else text
