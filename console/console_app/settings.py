@@ -31,15 +31,16 @@ def _deploy_command(env: dict[str, str], state_dir: Path) -> list[str]:
 
 
 def _workbench_dir(env: dict[str, str], state_dir: Path) -> Path | None:
-    """The console's Git working copy (console_app/workbench): CONSOLE_WORKBENCH_DIR; else, when the project
-    is a Git checkout (a developer's, or the deployed code), a clone of it in the console's work folder;
-    else None: the project folder is already a copy made for the console, put under Git in place."""
+    """The console's Git working copy (console_app/workbench): CONSOLE_WORKBENCH_DIR; else None when
+    CONSOLE_PROJECT_DIR names a plain folder (a copy made for the console, put under Git in place); else
+    `workbench` in the console's work folder (a clone of the project when it is a Git checkout, a copy of
+    its data otherwise: the code folder itself may be read-only, as under systemd)."""
     if env.get("CONSOLE_WORKBENCH_DIR"):
         return Path(env["CONSOLE_WORKBENCH_DIR"]).resolve()
-    project = Path(env.get("CONSOLE_PROJECT_DIR") or REPO_ROOT)
-    if (project / ".git").exists() or env.get("CONSOLE_WORKBENCH_REMOTE"):
-        return Path(env.get("CONSOLE_WORK_DIR") or state_dir / "console").resolve() / "workbench"
-    return None
+    project = env.get("CONSOLE_PROJECT_DIR")
+    if project and not (Path(project) / ".git").exists() and not env.get("CONSOLE_WORKBENCH_REMOTE"):
+        return None
+    return Path(env.get("CONSOLE_WORK_DIR") or state_dir / "console").resolve() / "workbench"
 
 
 def _tracker_url(env: dict[str, str], state_dir: Path) -> str:

@@ -164,3 +164,29 @@ def test_the_console_does_not_start_on_a_copy_in_the_middle_of_a_merge(tmp_path,
     from console_app.workbench import WorkbenchError
     with pytest.raises(WorkbenchError, match="au milieu d'une fusion"):
         Workbench(settings)
+
+
+def test_where_the_working_copy_lives(tmp_path):
+    """Never the developers' checkout: a folder of the console's own, unless the project named is a plain
+    copy made for the console."""
+    state = tmp_path / "etat"
+    default = Settings.from_env({"STATE_DIR": str(state), "CONSOLE_SECRET_KEY": "k"})
+    assert default.workbench_dir == state / "console" / "workbench" and default.data_dir == default.workbench_dir / "data"
+    copy = tmp_path / "copie"
+    copy.mkdir()
+    assert Settings.from_env({"CONSOLE_PROJECT_DIR": str(copy), "CONSOLE_SECRET_KEY": "k"}).content_dir == copy
+    chosen = Settings.from_env({"CONSOLE_WORKBENCH_DIR": str(tmp_path / "ici"), "CONSOLE_SECRET_KEY": "k",
+                                "CONSOLE_WORKBENCH_REMOTE": "git@forge:a/b.git", "CONSOLE_WORKBENCH_PUSH": "true"})
+    assert (chosen.content_dir, chosen.workbench_remote, chosen.workbench_push) == (
+        tmp_path / "ici", "git@forge:a/b.git", True)
+
+
+def test_a_project_that_is_not_a_checkout_is_copied_never_written(tmp_path, project):
+    settings = Settings(project_dir=project, console_db_url="", tracker_url="", rasa_url="", rasa_token="",
+                        secret_key="x", work_dir=tmp_path / "work", workbench_dir=tmp_path / "work" / "workbench")
+    before = sorted(str(p) for p in project.rglob("*"))
+    Workbench(settings)
+    assert sorted(str(p) for p in project.rglob("*")) == before  # no .git, nothing written in the project
+    assert (settings.domain_dir / "faq.yml").read_text() == (project / "domain" / "faq.yml").read_text()
+    assert (settings.content_dir / "actions" / "data" / "answer_rules.yml").is_file()
+    assert git(settings.content_dir, "log", "--format=%s") == "Copie de départ des données de l'assistant\n"
