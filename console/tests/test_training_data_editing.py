@@ -185,7 +185,10 @@ def test_every_text_is_listed_with_its_sections(admin):
 def test_the_editor_shows_the_sections_and_keeps_them_when_the_text_changes(admin, project):
     client, _ = admin
     page = client.get("/answers/financement").text
-    assert "<strong>A10</strong> — Accompagnement financier" in page
+    assert "<strong>A10</strong> — Accompagnement financier</summary>" in page
+    # The section's own words, from the fact base, beside the text.
+    assert "la DINUM pilote le guichet de financement « Adoption du Cloud de confiance »" in \
+        page.split('id="text-sections"')[1].split("</section>")[0]
     page = client.get("/textes/utter_default").text
     assert "<strong>C</strong> — Ce que l&#39;assistant ne doit pas faire" in page
     assert "<strong>A12</strong> — Autres questions" in page
@@ -236,3 +239,17 @@ def test_every_current_text_passes_the_console_rules(project):
             failing[name] = str(exc)
     assert failing == {}
     assert all(text.sections for text in texts.values())
+
+
+def test_the_fact_base_is_read_as_actions_fact_base_reads_it():
+    """The same section ids as the traceability test (tests/data/test_traceability.py), and a rule keeps the
+    B1 reading that names it (R7 and R8 read with A8)."""
+    from console_app.training_data.facts import fact_sections
+    sections = fact_sections(REPO_ROOT, REPO_ROOT)
+    expected = ({"P", "C"} | {f"A{n}" for n in range(1, 13)} | {f"B{n}" for n in range(1, 7)}
+                | {f"B1-R{n}" for n in range(1, 16)})
+    assert set(sections) == expected
+    assert sections["B1-R8"].text.startswith("- R8 : au-delà de 9 M€, contrôle dans la procédure des grands projets")
+    assert "Lecture de R7 et R8 avec A8 : ce sont deux procédures distinctes." in sections["B1-R8"].text
+    assert "Lecture de R7 et R8" in sections["B1-R7"].text and "Lecture de R7" not in sections["B1-R9"].text
+    assert sections["A10"].title == "Accompagnement financier"

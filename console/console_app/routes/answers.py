@@ -11,7 +11,7 @@ from .. import training_data
 from ..answer_rules import AnswerRules, RuleError
 from ..queries import audit
 from ..settings import REPO_ROOT, Settings
-from ..training_data.facts import section_titles
+from ..training_data.facts import fact_sections, section_titles
 from ..training_data.texts import AssistantText, assistant_texts, check_text, save_text, text_label
 from ..workbench import Change
 from .common import current_user, error, flash, login_required, pop_flash, render, username
@@ -74,10 +74,11 @@ async def answer_edit(request: Request) -> Response:
             preview = training_data.render_markdown(checked)
         except (training_data.DataError, RuleError) as exc:
             problem = str(exc)
-    titles = _sections(settings)
+    facts = fact_sections(settings.content_dir, REPO_ROOT)
+    sections = [(s, facts[s].title, training_data.render_markdown(facts[s].text)) if s in facts
+                else (s, "section inconnue de la base de faits", None) for s in current.sections]
     return render(request, "answer_edit.html", status_code=400 if problem else 200, name=name, text=text,
-                  label=text_label(name, request.app.state.labels.label), is_faq=current.is_faq,
-                  sections=[(s, titles.get(s, "section inconnue de la base de faits")) for s in current.sections],
+                  label=text_label(name, request.app.state.labels.label), is_faq=current.is_faq, sections=sections,
                   preview=preview, error=problem, current=training_data.render_markdown(current.text))
 
 
