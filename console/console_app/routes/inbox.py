@@ -13,7 +13,10 @@ from .. import queries, training_data
 from ..pagination import paginate
 from ..queries import audit
 from ..settings import Settings
+from ..training_data import examples
+from ..workbench import Change
 from .common import flash, login_required, pop_flash, render, username
+from .training_data import eval_questions, record_change
 
 
 def _groups(request: Request) -> list[dict[str, Any]]:
@@ -63,11 +66,13 @@ async def annotate(request: Request) -> Response:
     if intent == "hors_sujet":
         intent = training_data.OUT_OF_SCOPE
     try:
-        path, added = training_data.add_example(settings.data_dir, settings.domain_dir, intent, text)
+        path, added = examples.add(settings.data_dir, settings.domain_dir, intent, text, eval_questions(request))
     except training_data.DataError as exc:
         flash(request, str(exc), "error")
         return RedirectResponse("/inbox", status_code=303)
-    relative = path.relative_to(settings.project_dir) if path.is_relative_to(settings.project_dir) else path
+    record_change(request, Change("example_added", intent, f"Exemple ajouté à « {state.labels.label(intent)} » "
+                                                           f"(messages mal compris) : « {text[:120]} »"))
+    relative = path.relative_to(settings.content_dir) if path.is_relative_to(settings.content_dir) else path
     queries.record_annotation(state.engine, text, training_data.normalize(text), intent, str(relative), user)
     audit(state.engine, user, "annotation", intent, f"{text[:200]} → {relative}")
     message = (f"Exemple ajouté à « {intent} » dans {relative}." if added
