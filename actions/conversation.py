@@ -672,7 +672,7 @@ def part_reply(text: str, context: Context) -> Optional[Reply]:
         return Reply(PART, "partie de la réponse", topic=context.topic,
                      values={"extrait": part.line, "sources": part.source})
     clause = parts.clause_asked(text, part.line) if part is not None and "\n" not in part.line else None
-    if clause is not None:
+    if part is not None and clause is not None:
         return Reply(PART, "partie de la ligne déjà donnée", topic=context.topic,
                      values={"extrait": clause, "sources": part.source})
     # What the fact base says under the sections of the last answer, beyond the answer itself.
