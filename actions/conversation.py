@@ -123,7 +123,8 @@ _CONCERNED = re.compile(
     r"|vise\w*|relev\w*|scope|perimetre|oui ou non|suivre (la doctrine|cloud au centre)|contraintes?|exigences?"
     r"|impos\w*|respecter (la doctrine|cloud au centre)"
     r"|de quel cote|on doit faire quoi|que (doit on|devons nous|faut il) faire|qu est ce qu (il faut|on doit) faire"
-    r"|qu en est il|regles? (a respecter|a suivre|a appliquer|qui s appliquent)|quelles regles|tenue?s? de)\b"
+    r"|qu en est il|regles? (a respecter|a suivre|a appliquer|qui s appliquent)|quelles regles|tenue?s? de"
+    r"|(c est|ca vaut|valable|aussi) pour nous|nous (regarde|touche|impacte)|que prevoit (la doctrine|elle))\b"
 )
 MAX_ELLIPTICAL_WORDS = 6
 # « Top, et ensuite ? », « ok merci. sinon… »: words that acknowledge the last answer before the message proper.

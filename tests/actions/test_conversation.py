@@ -589,6 +589,8 @@ def test_a_step_told_done_by_its_rank_alone_after_the_steps_is_followed_by_the_n
         "En tant que région, qu'en est-il pour nous avec la doctrine ?",
         "Je suis agent d'un village, doit-on appliquer cette doctrine ?",
         "Petite mairie rurale, on voudrait héberger le site de la commune dans le cloud, des règles à respecter ?",
+        "Je suis au conseil départemental, Cloud au centre c'est pour nous aussi ?",
+        "DSI d'une métropole : ça nous regarde, cette histoire de cloud au centre ?",
     ],
 )
 def test_a_collectivite_telling_who_it_is_gets_its_verdict_whatever_words_ask(text: str) -> None:
