@@ -42,6 +42,7 @@ fs.mkdirSync(path.join(out, 'dsfr'), { recursive: true });
 fs.mkdirSync(path.join(out, 'vendor'), { recursive: true });
 copy(path.join(here, 'src', 'index.html'), path.join(out, 'index.html'));
 copy(path.join(here, 'src', 'embed-example.html'), path.join(out, 'embed-example.html'));
+copy(path.join(here, 'src', 'accessibilite.html'), path.join(out, 'accessibilite.html'));
 copy(path.join(here, 'src', 'cloud-widget.css'), path.join(out, 'cloud-widget.css'));
 fs.writeFileSync(path.join(out, 'cloud-widget.js'), widgetBundle());
 fs.writeFileSync(path.join(out, 'dsfr', 'dsfr.min.css'), readWithoutSourceMap(path.join(dsfrDist, 'dsfr.min.css'))
