@@ -12,7 +12,8 @@ The RGAA 4.1 method (« Méthodologie de test », « Calcul du taux de conformit
 - the statement says « totalement conforme » at 100 %, « partiellement conforme » from 50 %, and
   « non conforme » below 50 % (or without an audit).
 
-Standard library only:  python accessibility/rgaa.py docs/accessibilite/grille-widget.csv [--markdown]
+Standard library only:  python accessibility/rgaa.py [grille.csv…] [--markdown]   (rates; the project's grids
+by default)   python accessibility/rgaa.py --summary   (rewrites docs/accessibilite/synthese.md)
 """
 
 from __future__ import annotations
@@ -182,11 +183,40 @@ def markdown_summary(title: str, rows: Sequence[Row], criteria: Sequence[Criteri
     return "\n".join(lines) + "\n"
 
 
+# The grids of the project, in the order of the summary: (title, file).
+PROJECT_GRIDS = (("Widget", GRID_DIR / "grille-widget.csv"), ("Console de support", GRID_DIR / "grille-console.csv"))
+SUMMARY_FILE = GRID_DIR / "synthese.md"
+SUMMARY_HEAD = """# Synthèse de l'audit RGAA 4.1
+
+*Écrite par `python accessibility/rgaa.py --summary` à partir des grilles : ne pas la modifier à la main
+(`tests/accessibility/test_rgaa.py` vérifie qu'elle correspond aux grilles).*
+
+"""
+
+
+def summary_document() -> str:
+    """docs/accessibilite/synthese.md: the summary of every grid of the project."""
+    criteria = load_criteria()
+    parts = []
+    for title, path in PROJECT_GRIDS:
+        rows = load_grid(path)
+        check_grid(rows, criteria)
+        parts.append(markdown_summary(title, rows, criteria))
+    return SUMMARY_HEAD + "\n".join(parts)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Taux de conformité RGAA 4.1 d'une grille d'audit.")
-    parser.add_argument("grids", nargs="+", type=Path)
-    parser.add_argument("--markdown", action="store_true", help="la synthèse en Markdown")
+    parser.add_argument("grids", nargs="*", type=Path)
+    parser.add_argument("--markdown", action="store_true", help="la synthèse d'une grille en Markdown")
+    parser.add_argument("--summary", action="store_true", help=f"réécrit {SUMMARY_FILE.relative_to(REPO)}")
     args = parser.parse_args(argv)
+    if args.summary:
+        SUMMARY_FILE.write_text(summary_document(), encoding="utf-8")
+        print(f"{SUMMARY_FILE.relative_to(REPO)} écrite")
+        return 0
+    if not args.grids:
+        args.grids = [path for _, path in PROJECT_GRIDS]
     criteria = load_criteria()
     for path in args.grids:
         try:
