@@ -143,3 +143,16 @@ def test_the_statement_and_the_footers_say_what_the_grid_gives(grid: Path, state
         if status == "NC":
             assert re.search(rf"critère {re.escape(number)}\b", text), \
                 f"critère non conforme {number} absent des contenus non accessibles"
+
+
+@pytest.mark.parametrize("grid", [WIDGET_GRID, CONSOLE_GRID], ids=["widget", "console"])
+def test_every_test_the_grid_cites_exists(grid: Path) -> None:
+    """Evidence « path::test_name » names a test that exists: a renamed or removed test shows here."""
+    cited = set()
+    for row in rgaa.load_grid(grid):
+        cited |= set(re.findall(r"([\w/]+\.py)::(test_\w+)", row.evidence))
+        for path in re.findall(r"([\w/]+/test_\w+\.py)", row.evidence):
+            assert (REPO / path).is_file(), (row.page, row.criterion, path)
+    assert cited
+    for path, name in cited:
+        assert re.search(rf"^def {name}\(", (REPO / path).read_text(encoding="utf-8"), re.M), f"{path}::{name}"
