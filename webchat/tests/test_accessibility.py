@@ -98,6 +98,11 @@ def test_the_whole_scope_check_with_the_keyboard_only(page: Page, page_url: str)
     choose_with_keyboard(page, r"^Plus de 50")
     verdict = wait_for_bot_text(page, before, "concerné")
     assert "pas concerné" not in verdict, verdict
+    # The orientation sheet offered after the verdict: reached from the field, readable.
+    press_until(page, "Shift+Tab", lambda e: e["text"].startswith("Télécharger la fiche"), limit=30)
+    for part in (".caw-sheet__download", ".caw-sheet__detail"):
+        assert contrast(page, f"{WIDGET} {part}")["text"] >= 4.5, part
+    page.locator("#caw-input").focus()
     # A question typed after the verdict, sent with Enter.
     page.keyboard.type("Qu'est-ce que SecNumCloud ?")
     before = bot_count(page)
@@ -412,3 +417,15 @@ def test_bonjour_after_the_welcome_gets_one_short_line(page: Page, page_url: str
     line = new[0].replace("L’assistant a écrit :", "").strip()
     assert "\n" not in line and len(line) < 90, line
     assert "assistant automatique" not in line, line
+
+
+def test_the_handoff_message_is_read_and_readable(page: Page, page_url: str) -> None:
+    """Asking for a person: the assistant's answer is announced in the log like any other, and readable."""
+    page.add_init_script(RECORDER)
+    open_widget(page, page_url)
+    before = bot_count(page)
+    type_message(page, "je veux parler à un humain")
+    wait_for_bot_text(page, before, "ici même")
+    told = [a for a in announced(page) if "ici même" in a["text"]]
+    assert len(told) == 1 and told[0]["level"] == "polite", told
+    assert contrast(page, f"{BOT_MESSAGES} >> nth=-1")["text"] >= 4.5
