@@ -234,6 +234,17 @@ def test_every_text_state_has_enough_contrast(page: Page, page_url: str) -> None
         ratios["bouton de réponse survolé"] = contrast(page, f"{WIDGET} .caw-reply:enabled:hover")
     page.locator("#caw-input").press("Enter")  # empty: the error line
     ratios["erreur du champ"] = contrast(page, "#caw-input-error")
+    # The field's bottom border, and the links within text told apart from it (RGAA 3.3, 10.6; the footers' lists of
+    # links and the logo are links by their place).
+    assert contrast(page, "#caw-input")["border"] >= 3
+    underlined = page.evaluate("""() => [...document.querySelectorAll('.caw-bubble a, .caw-footer a, main p a')]
+      .filter((a) => a.offsetParent !== null)
+      .filter((a) => { const s = getComputedStyle(a);  // the DSFR underlines with a gradient of non-zero width
+                       const drawn = s.backgroundImage.includes('gradient')
+                         && s.backgroundSize.split(',').some((layer) => parseFloat(layer) > 0);
+                       return !s.textDecorationLine.includes('underline') && !drawn; })
+      .map((a) => a.textContent.trim())""")
+    assert underlined == [], underlined
     page.evaluate("""() => { const s = document.querySelector('.caw-status');
                              s.className = 'caw-status caw-status--lost'; s.textContent = 'Connexion perdue.'; }""")
     ratios["connexion perdue"] = contrast(page, f"{WIDGET} .caw-status--lost")
@@ -401,6 +412,19 @@ def test_the_footers_lead_to_the_accessibility_statement(page: Page, page_url: s
     expect(page.get_by_role("link", name="infonuage.dinum@modernisation.gouv.fr").first).to_be_visible()
     page.keyboard.press("Tab")
     assert focused(page)["text"] == "Contenu"  # its own skip link first
+    stops = 0
+    while stops < 40:  # every link shows its focus ring, and the tab order leaves the page
+        element = press_until(page, "Tab", lambda e: True, limit=1)
+        if element["tag"] == "BODY" or element["text"] == "Contenu":
+            break
+        stops += 1
+    assert stops >= 5
+    tree = ax_tree(page)
+    for role, name in (("banner", ""), ("main", ""), ("contentinfo", ""), ("navigation", "Accès rapide"),
+                       ("heading", STATEMENT_TITLE), ("link", "https://formulaire.defenseurdesdroits.fr/"),
+                       ("link", "https://www.defenseurdesdroits.fr/saisir/delegues"),
+                       ("link", "infonuage.dinum@modernisation.gouv.fr")):
+        ax_find(tree, role, name)
     page.go_back()
     expect(page.locator(WIDGET)).to_have_attribute("data-connection", "connected")
 
