@@ -116,7 +116,7 @@ def footer_wording(text: str) -> str:
 
 @pytest.mark.parametrize("grid, statement, footers", [
     (WIDGET_GRID, REPO / "webchat" / "src" / "accessibilite.html",
-     [REPO / "webchat" / "src" / "index.html", REPO / "webchat" / "src" / "widget.js"]),
+     [REPO / "webchat" / "src" / "partials" / "pied-de-page.html", REPO / "webchat" / "src" / "widget.js"]),
     (CONSOLE_GRID, REPO / "console" / "console_app" / "templates" / "accessibility.html",
      [REPO / "console" / "console_app" / "templates" / "base.html"]),
 ], ids=["widget", "console"])
