@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from . import test_statistics_page
 from .conftest import PASSWORD, REPO_ROOT, open_person, say
@@ -126,6 +127,10 @@ def _check_page(page: Page, url: str, path: str, logged_in: bool) -> None:
     # 200 % and 320 px: no page-wide horizontal scroll; the account links and the footer are still there.
     for size in SIZES:
         page.set_viewport_size(size)
+        try:  # Chart.js redraws its canvases at the new width a frame or two later
+            page.wait_for_function("(w) => document.documentElement.scrollWidth <= w", arg=size["width"], timeout=3000)
+        except PlaywrightTimeout:
+            pass  # the assertion below says what is wrong
         assert page.evaluate("document.documentElement.scrollWidth") <= size["width"], (path, size)
         shown = ["#accessibility-link"] + (["#whoami", "button:text-is('Se déconnecter')", "#menu-principal"]
                                            if logged_in else [])
