@@ -121,7 +121,7 @@ validate: venv
 # mypy (requirements-dev.txt, settings in mypy.ini) on the Rasa venv's code; the console and the Tchap
 # bridge are checked by check-console and check-tchap against their own venvs.
 typecheck: venv
-	$(VENV)/bin/mypy actions channels components stores rasa_patches ops/teststack.py ops/deploy_probe.py ops/preflight.py
+	$(VENV)/bin/mypy actions channels components stores rasa_patches ops/teststack.py ops/deploy_probe.py ops/preflight.py accessibility
 
 # The texts were reviewed against actions/data/doctrine-cloud-faits.md; when the shared fact base
 # (../shared/knowledge) differs, list the sections that changed and the texts resting on them (docs/maintainer.md).

@@ -1,4 +1,5 @@
 // Build the static page into build/ from src/ and the npm packages in node_modules/ (no network).
+// - index.html, accessibilite.html, embed-example.html: with the shared header and footer of src/partials/
 // - cloud-widget.js: socket.io-client (UMD, kept out of the host page's globals) + src/widget.js
 // - dsfr/: the DSFR stylesheet with the fonts, icons and favicons it references
 // - vendor/axe.min.js: axe-core, injected by the browser tests only (never linked from the page)
@@ -33,6 +34,13 @@ function widgetBundle() {
   ].join('\n');
 }
 
+/** The page with each `<!--#include name.html-->` line replaced by src/partials/name.html (the header and the
+ *  footer the pages share), without the partial's own leading comment. */
+function withPartials(html) {
+  return html.replace(/^[ \t]*<!--#include ([\w.-]+)-->\n/gm, (_, name) =>
+    fs.readFileSync(path.join(here, 'src', 'partials', name), 'utf8').replace(/^<!--[\s\S]*?-->\n/, ''));
+}
+
 function copy(from, to) {
   fs.cpSync(from, to, { recursive: true });
 }
@@ -40,8 +48,9 @@ function copy(from, to) {
 fs.rmSync(out, { recursive: true, force: true });
 fs.mkdirSync(path.join(out, 'dsfr'), { recursive: true });
 fs.mkdirSync(path.join(out, 'vendor'), { recursive: true });
-copy(path.join(here, 'src', 'index.html'), path.join(out, 'index.html'));
-copy(path.join(here, 'src', 'embed-example.html'), path.join(out, 'embed-example.html'));
+for (const name of ['index.html', 'embed-example.html', 'accessibilite.html']) {
+  fs.writeFileSync(path.join(out, name), withPartials(fs.readFileSync(path.join(here, 'src', name), 'utf8')));
+}
 copy(path.join(here, 'src', 'cloud-widget.css'), path.join(out, 'cloud-widget.css'));
 fs.writeFileSync(path.join(out, 'cloud-widget.js'), widgetBundle());
 fs.writeFileSync(path.join(out, 'dsfr', 'dsfr.min.css'), readWithoutSourceMap(path.join(dsfrDist, 'dsfr.min.css'))

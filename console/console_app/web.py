@@ -1,6 +1,6 @@
 """The console's Starlette application: security headers, sessions, the routes of every area
-(see routes/), static files, and the handoff timeout watcher. Every route but /login and /static
-needs a session."""
+(see routes/), static files, and the handoff timeout watcher. Every route but /login, /accessibilite (the
+accessibility statement) and /static needs a session."""
 from __future__ import annotations
 
 import asyncio
@@ -30,6 +30,7 @@ from .release.evaluation import Evaluator, GateEvaluator, ReportStore
 from .release.promotion import Promotion
 from .release.training import TrainingService
 from .routes import (
+    accessibility,
     accounts,
     answers,
     assistant,
@@ -56,7 +57,7 @@ CONSOLE_DIR = HERE.parent
 DSFR_DIST = CONSOLE_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 CHARTJS_DIST = CONSOLE_DIR / "node_modules" / "chart.js" / "dist"
 AREAS = (accounts, conversations, inbox, answers, models, audit, takeover, users, assistant, statistics, privacy,
-         sheets, workbench, training_data_routes)
+         sheets, workbench, training_data_routes, accessibility)
 # The largest form of the console (an edited answer, a batch of annotations) is far below this.
 MAX_BODY_BYTES = 100_000
 

@@ -13,9 +13,13 @@ def _concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "x", path)
 
 
+# The login page, and the accessibility statement: whoever cannot use the console must be able to read it.
+PUBLIC_PAGES = ("/login", "/accessibilite")
+
+
 def _routes(app):  # every non-static route with each of its methods
     for route in app.routes:
-        if isinstance(route, Route) and route.path != "/login":
+        if isinstance(route, Route) and route.path not in PUBLIC_PAGES:
             for method in sorted(route.methods - {"HEAD"}):
                 yield method, _concrete(route.path)
 

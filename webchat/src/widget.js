@@ -18,6 +18,9 @@ function newMessageId() {
   return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
 }
 var SAFE_PROTOCOLS = ['http:', 'https:', 'mailto:'];
+// The widget's RGAA status, as its accessibility statement (accessibilite.html) states it: the wording follows
+// the conformity rate of docs/accessibilite/ (tests/accessibility checks that they agree).
+var ACCESSIBILITY_STATUS = 'Accessibilité : totalement conforme';
 
 var DEFAULT_OPTIONS = {
   socketUrl: 'http://localhost:5005',
@@ -28,6 +31,7 @@ var DEFAULT_OPTIONS = {
   storage: 'session',
   stylesheet: null,
   container: null,
+  accessibilityUrl: null, // the accessibility statement; by default next to the script
   // First message (AI Act, art. 50): an automated assistant, an orientation, no personal data.
   welcome: 'Bonjour ! Je suis un assistant automatique, pas une personne : je réponds aux questions sur ' +
     'la doctrine « Cloud au centre » de l’État et je peux vérifier si votre projet est concerné. ' +
@@ -287,6 +291,9 @@ function Widget(options) {
   this.socket = null;
   this.buildDom();
   this.renderAll();
+  // Attached once its transcript is in: the log's live region then announces new messages only, never the
+  // whole stored conversation again when the page loads.
+  this.attach();
   this.connect();
   var stored = this.store.isOpen();
   this.setOpen(stored === null ? !!options.open : stored === '1', false);
@@ -340,13 +347,15 @@ Widget.prototype.buildDom = function () {
   var row = element('div', { className: 'caw-form__row' });
   this.input = element('input', {
     className: 'fr-input caw-input', id: 'caw-input', name: 'message', type: 'text', autocomplete: 'off',
-    maxlength: String(MAX_MESSAGE_LENGTH),
+    // Required (said to screen readers); the form is `novalidate`: our own message says what to do.
+    maxlength: String(MAX_MESSAGE_LENGTH), required: '',
   });
   this.sendButton = element('button', { type: 'submit', className: 'fr-btn caw-send' }, 'Envoyer');
   row.appendChild(this.input);
   row.appendChild(this.sendButton);
+  // Always in the page, empty when there is nothing to say: a live region that appears with its message (the
+  // `hidden` attribute removed at the same time) is not announced by screen readers.
   this.formError = element('p', { className: 'fr-error-text caw-form__error', id: 'caw-input-error', 'aria-live': 'assertive' });
-  this.formError.hidden = true;
   this.form.appendChild(label);
   this.form.appendChild(row);
   this.form.appendChild(this.formError);
@@ -359,12 +368,18 @@ Widget.prototype.buildDom = function () {
   footer.appendChild(document.createTextNode('Orientation indicative, pas un avis juridique. Contact : '));
   footer.appendChild(createLink('mailto:infonuage.dinum@modernisation.gouv.fr', 'infonuage.dinum@modernisation.gouv.fr'));
 
+  footer.appendChild(document.createTextNode(' · '));
+  footer.appendChild(element('a', { href: this.options.accessibilityUrl, className: 'caw-footer__a11y' }, ACCESSIBILITY_STATUS));
+
   [header, this.status, this.log, this.typing, this.form, footer].forEach(function (part) { self.panel.appendChild(part); });
   root.appendChild(this.launcher);
   root.appendChild(this.panel);
-  var host = this.options.container ? document.querySelector(this.options.container) : null;
-  (host || document.body).appendChild(root);
   this.root = root;
+};
+
+Widget.prototype.attach = function () {
+  var host = this.options.container ? document.querySelector(this.options.container) : null;
+  (host || document.body).appendChild(this.root);
 };
 
 Widget.prototype.setOpen = function (open, moveFocus) {
@@ -496,14 +511,15 @@ Widget.prototype.submitInput = function () {
   var text = this.input.value.replace(/\s+/g, ' ').trim();
   if (!text) {
     this.showFormError('Écrivez votre question avant d’envoyer.');
+    this.input.setAttribute('aria-invalid', 'true');
     return;
   }
+  this.input.removeAttribute('aria-invalid');
   if (this.send(text, text)) this.input.value = '';
 };
 
 Widget.prototype.showFormError = function (message) {
   this.formError.textContent = message;
-  this.formError.hidden = !message;
   if (message) this.input.setAttribute('aria-describedby', 'caw-input-error');
   else this.input.removeAttribute('aria-describedby');
 };
@@ -658,6 +674,7 @@ function init(userOptions) {
   });
   if (!safeUrl(options.socketUrl)) throw new Error('CloudAuCentreWidget : socketUrl doit être une URL http(s).');
   loadStylesheet(options.stylesheet || scriptDirectory() + 'cloud-widget.css');
+  options.accessibilityUrl = options.accessibilityUrl || scriptDirectory() + 'accessibilite.html';
   var start = function () { instance = instance || new Widget(options); };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();

@@ -90,13 +90,45 @@
         badge.hidden = waiting === 0;
       }
       empty.hidden = data.items.length > 0;
-      list.replaceChildren(...data.items.map(renderQueueItem));
+      updateQueue(list, data.items);
+      announceQueue(data.items);
     });
+  }
+
+  // The list is refreshed in place: a conversation still in the same state keeps its element (and its button,
+  // which may have the keyboard focus); only its texts change. Rebuilding it every poll lost the focus.
+  function updateQueue(list, items) {
+    const existing = new Map(Array.from(list.children).map((li) => [li.dataset.key, li]));
+    const next = items.map((item) => {
+      const fresh = renderQueueItem(item);
+      const old = existing.get(fresh.dataset.key);
+      if (!old) return fresh;
+      old.querySelectorAll("p").forEach((p) => p.remove());
+      old.prepend(...fresh.querySelectorAll("p"));
+      return old;
+    });
+    Array.from(list.children).forEach((li) => { if (!next.includes(li)) li.remove(); });
+    next.forEach((li, index) => {
+      if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
+    });
+  }
+
+  // Said once to screen readers when the number of waiting conversations changes (not at every refresh).
+  let waitingBefore = null;
+  function announceQueue(items) {
+    const news = document.getElementById("queue-news");
+    const waiting = items.filter((i) => i.status === "waiting").length;
+    if (news && waitingBefore !== null && waiting !== waitingBefore) {
+      news.textContent = waiting === 0 ? "Plus aucune conversation en attente."
+        : waiting + (waiting === 1 ? " conversation en attente d'un conseiller." : " conversations en attente d'un conseiller.");
+    }
+    waitingBefore = waiting;
   }
 
   function renderQueueItem(item) {
     const li = el("li", "queue__item");
     li.dataset.sender = item.sender_id;
+    li.dataset.key = item.sender_id + " " + item.status + " " + (item.agent || "");
     const title = el("p", "fr-text--bold", item.status === "waiting"
       ? "En attente depuis " + item.waited_seconds + " s"
       : "Prise en charge par " + item.agent + " · retour à l'assistant dans " + minutes(item.returns_in_seconds) + " sans message");
@@ -164,10 +196,13 @@
       live.scrollTop = live.scrollHeight;
     }
 
+    let firstRefresh = true;
     async function refresh() {
       const data = await api("GET", base + "/events?after=" + lastId);
       data.events.forEach(render);
       lastId = data.last_id;
+      // From now on a live region: the messages that arrive are read once; the conversation so far is not.
+      live.setAttribute("aria-live", "polite");
       const mine = data.paused && data.agent === me;
       takeButton.hidden = !(data.paused && !data.agent);
       backButton.hidden = !mine;
@@ -180,13 +215,17 @@
         countdown.textContent = "Sans message " + (mine ? "de votre part" : "du conseiller") +
           ", la conversation reviendra à l'assistant dans " + minutes(data.returns_in_seconds) + ".";
       }
+      // Arriving from « Prendre en charge » in the queue: the keyboard is where the answer is typed.
+      if (firstRefresh && mine && document.activeElement === document.body) input.focus();
+      firstRefresh = false;
     }
 
+    // A button hidden once used would leave the keyboard focus nowhere: it goes where the next step is.
     takeButton.addEventListener("click", async () => {
-      try { showError(""); await api("POST", base + "/take"); await refresh(); } catch (e) { showError(e.message); }
+      try { showError(""); await api("POST", base + "/take"); await refresh(); input.focus(); } catch (e) { showError(e.message); }
     });
     backButton.addEventListener("click", async () => {
-      try { showError(""); await api("POST", base + "/handback"); await refresh(); } catch (e) { showError(e.message); }
+      try { showError(""); await api("POST", base + "/handback"); await refresh(); state.focus(); } catch (e) { showError(e.message); }
     });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();

@@ -5,11 +5,15 @@
 (function () {
   if (typeof Chart === "undefined") return; // the tables alone still carry every figure
 
-  // DSFR illustrative colours, one per series; the categories keep the same colour on every chart.
-  const PALETTE = ["#000091", "#009081", "#c3992a", "#ce0500", "#6a6af4", "#666666", "#e4794a", "#00a95f"];
+  // DSFR illustrative colours, one per series; the categories keep the same colour on every chart. Each one is
+  // at least 3:1 against the white background (RGAA 3.3); the lines of a chart also differ by their points and
+  // dashes, never by colour alone (RGAA 3.1).
+  const PALETTE = ["#000091", "#009081", "#716043", "#ce0500", "#6a6af4", "#666666", "#a558a0", "#18753c"];
   const CATEGORY_COLOURS = {
-    faq: "#009081", scope: "#6a6af4", declined: "#c3992a", off_topic: "#666666", handoff: "#ce0500", other: "#000091",
+    faq: "#009081", scope: "#6a6af4", declined: "#716043", off_topic: "#666666", handoff: "#ce0500", other: "#000091",
   };
+  const POINT_STYLES = ["circle", "rect", "triangle", "rectRot", "crossRot", "star", "cross", "rectRounded"];
+  const DASHES = [[], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3], [10, 4], [3, 6]];
 
   function seriesOf(table) {
     const headers = Array.from(table.querySelectorAll("thead th"));
@@ -31,7 +35,7 @@
     if (!rows.length) { canvas.parentElement.hidden = true; return; }
     const kind = figure.dataset.chart;
     const percent = figure.dataset.percent === "true";
-    const datasets = seriesOf(table).map((series) => {
+    const datasets = seriesOf(table).map((series, n) => {
       const values = rows.map((row) => {
         const cell = row.children[series.index];
         const raw = cell ? cell.dataset.value : "";
@@ -45,6 +49,9 @@
         backgroundColor: single ? colours : series.colour,
         borderColor: single ? colours : series.colour,
         borderWidth: kind === "line" ? 2 : 0,
+        pointStyle: POINT_STYLES[n % POINT_STYLES.length],
+        pointRadius: kind === "line" ? 4 : undefined,
+        borderDash: kind === "line" ? DASHES[n % DASHES.length] : undefined,
         maxBarThickness: 28,
         spanGaps: true,
       };
@@ -57,7 +64,7 @@
         maintainAspectRatio: false,
         animation: false,
         plugins: {
-          legend: { display: datasets.length > 1 },
+          legend: { display: datasets.length > 1, labels: { usePointStyle: true, color: "#3a3a3a" } },
           tooltip: {
             callbacks: percent ? { label: (ctx) => ctx.dataset.label + " : " + ctx.formattedValue + " %" } : {},
           },
