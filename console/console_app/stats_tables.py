@@ -33,6 +33,7 @@ from sqlalchemy import (
     inspect,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -80,6 +81,38 @@ senders = Table(
     Column("new_session", Boolean, nullable=False),
     Column("last_turn", BigInteger),
     Column("open_handoff", BigInteger),
+)
+
+# The console's pages (conversation list, inbox) read the same index, with what they show of a turn: its
+# text and what the NLU read in it. Deleted with the turn (purge, erasure), like every index row.
+messages = Table(
+    "stats_messages", metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),  # = stats_turns.event_id
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("normalized", String(600), nullable=False, index=True),  # training_data.normalize: search, grouping
+    Column("intent", String(128), nullable=False),
+    Column("intent_confidence", Float, nullable=False),
+    Column("label", String(160), nullable=False),  # FAQ key (faq/<key>) or intent: « the reading »
+    Column("confidence", Float, nullable=False),  # the reading's confidence
+    Index("ix_stats_messages_label", "label", "confidence"),
+)
+
+# One row per conversation (the turns' sender), recomputed from its turns whenever they change: the
+# conversation list filters, counts and pages on it without reading `events`.
+conversations = Table(
+    "stats_conversations", metadata,
+    Column("sender_id", String(255), primary_key=True),
+    Column("first_ts", Float, nullable=False),
+    Column("last_ts", Float, nullable=False, index=True),
+    Column("turns", Integer, nullable=False),
+    Column("channels", String(255), nullable=False),  # « ,socketio,rest, »
+    Column("last_channel", String(64), nullable=False),
+    Column("declined", Integer, nullable=False),  # turns answered « pas sûr » (category declined)
+    Column("handoff", Boolean, nullable=False),
+    Column("verdict", String(64)),
+    Column("first_text", String(300), nullable=False),
+    Column("last_text", String(300), nullable=False),
 )
 
 # Anonymous counts: metric (turns | sessions | faq | verdict | handoff | wait), channel, key → count.
@@ -144,8 +177,30 @@ def ensure_schema(engine: Engine) -> bool:
     with contextlib.suppress(IntegrityError), engine.begin() as conn:  # another process may create it too
         if conn.execute(select(state.c.name).where(state.c.name == "watermark")).first() is None:
             conn.execute(insert(state).values(name="watermark", value="0"))
+    _rebuild_if_older(engine)
     _READY.add(engine)
     return True
+
+
+# Version of what the index holds. An index built by an older console (without stats_messages and
+# stats_conversations, or with fewer categories) is built again from `events`, once: the counts of purged
+# conversations are in stats_daily, untouched.
+INDEX_VERSION = "2"
+
+
+def _rebuild_if_older(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(state).where(state.c.name == "watermark").values(value=state.c.value))  # index lock
+        version = conn.execute(select(state.c.value).where(state.c.name == "index_version")).scalar()
+        if version == INDEX_VERSION:
+            return
+        for table in (turns, handoffs, senders, messages, conversations):
+            conn.execute(table.delete())
+        conn.execute(update(state).where(state.c.name == "watermark").values(value="0"))
+        if version is None:
+            conn.execute(insert(state).values(name="index_version", value=INDEX_VERSION))
+        else:
+            conn.execute(update(state).where(state.c.name == "index_version").values(value=INDEX_VERSION))
 
 
 def _create_tables_and_index(engine: Engine) -> None:

@@ -6,9 +6,11 @@ Conversations are summarised in Python from their events: the volume of a suppor
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
@@ -129,10 +131,17 @@ class Summary:
         return fmt_ts(self.last_ts)
 
 
+def display_zone() -> ZoneInfo:
+    """The one time zone of every date the console shows and reads (STATS_TIMEZONE, default
+    Europe/Paris): the list, transcripts, the audit log and the statistics agree on what a day is."""
+    return ZoneInfo((os.environ.get("STATS_TIMEZONE") or "Europe/Paris").strip())
+
+
 def fmt_ts(ts: float) -> str:
+    """A date and time in the console's time zone (named once on each page, base.html)."""
     if not ts:
         return ""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).astimezone().strftime("%d/%m/%Y %H:%M:%S")
+    return datetime.fromtimestamp(ts, tz=timezone.utc).astimezone(display_zone()).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def _is_failure_signal(type_name: str, data: dict[str, Any]) -> bool:

@@ -27,7 +27,7 @@ MAX_TAG_LENGTH = 40
 
 def _parse_day(value: str, end: bool = False) -> float | None:
     try:
-        day = datetime.strptime(value, "%Y-%m-%d")
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=display_zone())
     except ValueError:
         return None
     return (day + timedelta(days=1)).timestamp() - 0.001 if end else day.timestamp()
