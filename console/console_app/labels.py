@@ -6,6 +6,7 @@ read here as data, the console does not import the action server's code.
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -149,6 +150,19 @@ def family_label(name: str, table: dict[str, str], families: tuple[tuple[str, st
 
 def slot_label(name: str) -> str:
     return SLOT_LABELS.get(name, name)
+
+
+def slot_value(name: str, value: object) -> str:
+    """A variable's value as a support agent reads it: « Oui », « vide », the verdict's name…"""
+    if value is None or value == "" or value == []:
+        return "vide"
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if name == "scope_verdict":
+        return verdict_label(str(value))
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def verdict_label(value: str) -> str:

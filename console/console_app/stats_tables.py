@@ -150,6 +150,8 @@ events = Table(
 
 # Rasa's `events` has an index on sender_id only; the purge and the index builder read by time.
 EVENTS_TIMESTAMP_INDEX = "CREATE INDEX IF NOT EXISTS ix_events_timestamp ON events (timestamp)"
+# The queue reads the paused conversations (TrackerReader.paused_senders) through this index.
+SENDERS_PAUSED_INDEX = "CREATE INDEX IF NOT EXISTS ix_stats_senders_paused ON stats_senders (paused)"
 
 
 _READY: "weakref.WeakSet[Engine]" = weakref.WeakSet()
@@ -207,6 +209,7 @@ def _create_tables_and_index(engine: Engine) -> None:
     metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(text(EVENTS_TIMESTAMP_INDEX))
+        conn.execute(text(SENDERS_PAUSED_INDEX))
 
 
 def _use_write_ahead_log(engine: Engine) -> None:

@@ -69,7 +69,7 @@ class QueueItem:
             "agent": self.agent,
             "waited_seconds": int(self.waited),
             "since": self.summary.pause_ts,
-            "last_text": (self.summary.texts[-1] if self.summary.texts else "")[:200],
+            "last_text": self.summary.last_user_text[:300],
             "channels": sorted(self.summary.channels),
             "channel": channel_label(channel),
             "live_replies": can_receive_agent_replies(channel),
@@ -98,8 +98,9 @@ class TakeoverService:
         """Paused conversations that asked for a human and are not closed yet (waiting or taken)."""
         items = []
         now = time.time()
-        for summary in self.reader.summaries():
-            if not (summary.paused and summary.handoff_active):
+        for sender_id in self.reader.paused_senders():
+            summary = self.reader.summary(sender_id)
+            if summary is None or not (summary.paused and summary.handoff_active):
                 continue
             record = self.record_for(summary.sender_id, summary.pause_ts)
             if record and record["status"] != "active":

@@ -120,6 +120,7 @@ class Summary:
     handoff_active: bool = False
     agent_ts: float = 0.0  # last message a support agent sent into the conversation
     first_text: str = ""
+    last_user_text: str = ""  # the person's own last message (not the assistant's nor an adviser's)
     texts: list[str] = field(default_factory=list)
 
     @property
@@ -167,6 +168,8 @@ def summarise(sender_id: str, rows: Iterable[tuple[int, str, dict[str, Any]]], t
             if msg.is_low_confidence(threshold):
                 s.fallback = True
             s.first_text = s.first_text or msg.text
+            if msg.text.strip():
+                s.last_user_text = msg.text
             s.texts.append(msg.text)
         elif type_name == "bot":
             s.texts.append(str(data.get("text") or ""))
@@ -221,6 +224,41 @@ class TrackerReader:
             grouped.setdefault(sender_id, []).append((event_id, type_name, _loads(data)))
         result = [summarise(sid, rows, self.threshold) for sid, rows in grouped.items()]
         return sorted(result, key=lambda s: s.last_ts, reverse=True)
+
+    def console_tries(self) -> list[Summary]:
+        """Summaries of the support team's own tries, through a range on the sender_id index."""
+        where = "WHERE sender_id >= :low AND sender_id < :high"
+        params = {"low": CONSOLE_TEST_PREFIX, "high": CONSOLE_TEST_PREFIX[:-1] + chr(ord(CONSOLE_TEST_PREFIX[-1]) + 1)}
+        grouped: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+        for event_id, sender_id, type_name, data in self._rows(where, params):
+            grouped.setdefault(sender_id, []).append((event_id, type_name, _loads(data)))
+        result = [summarise(sid, rows, self.threshold) for sid, rows in grouped.items()]
+        return sorted(result, key=lambda s: s.last_ts, reverse=True)
+
+    def paused_senders(self) -> list[str]:
+        """Conversations whose latest pause is not over, without reading all of `events`: the statistics
+        index knows where each conversation stood at its watermark (stats_senders.paused), and only the
+        pauses, resumes, restarts and new sessions written since are read (a range on the primary key)."""
+        if not self.available():
+            return []
+        with self.engine.connect() as conn:
+            has_index = inspect(conn).has_table("stats_senders")
+            watermark = 0
+            paused: set[str] = set()
+            if has_index:
+                watermark = int(conn.execute(text(
+                    "SELECT value FROM stats_state WHERE name = 'watermark'")).scalar() or 0)
+                paused = {r[0] for r in conn.execute(text("SELECT sender_id FROM stats_senders WHERE paused"))}
+            tail = conn.execute(text(
+                "SELECT sender_id, type_name FROM events WHERE id > :watermark "
+                "AND type_name IN ('pause', 'resume', 'restart', 'session_started') ORDER BY id"),
+                {"watermark": watermark})
+            for sender_id, type_name in tail:
+                if type_name == "pause":
+                    paused.add(sender_id)
+                else:
+                    paused.discard(sender_id)
+        return sorted(paused)
 
     def summary(self, sender_id: str) -> Summary | None:
         rows = [(i, t, _loads(d)) for i, _s, t, d in self._rows("WHERE sender_id = :sid", {"sid": sender_id})]

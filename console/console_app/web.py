@@ -23,7 +23,7 @@ from . import security
 from .channels import channel_label
 from .db import make_engine
 from .deployment import Deployer
-from .labels import Labels
+from .labels import Labels, slot_label, slot_value, verdict_label
 from .markdown import is_long, render_message
 from .rasa_api import RasaClient
 from .routes import (
@@ -41,6 +41,7 @@ from .routes import (
     users,
 )
 from .settings import Settings
+from .stats_indexer import StatsIndexer, stats_zone
 from .takeover import TakeoverService
 from .tracker import TrackerReader, fmt_ts, make_tracker_engine
 from .training import TrainingService
@@ -142,16 +143,32 @@ async def _timeout_watcher(app: Starlette) -> None:
             log.exception("handoff timeout watcher")
 
 
+INDEX_EVERY_SECONDS = 30.0
+INDEX_BUDGET_SECONDS = 1.0
+
+
+async def _index_follower(app: Starlette) -> None:
+    """Keep the index (statistics, list, inbox, queue) close to `events`: the pages and the queue then
+    read only what Rasa wrote since its last pass (in a worker thread, at most 1 s of work a pass)."""
+    while True:
+        await asyncio.sleep(INDEX_EVERY_SECONDS)
+        try:
+            await asyncio.to_thread(app.state.stats_indexer.refresh, INDEX_BUDGET_SECONDS)
+        except Exception:  # noqa: BLE001 - a locked or missing store is retried at the next pass
+            log.exception("index follower")
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     app.state.training.mark_interrupted()
-    watcher = asyncio.create_task(_timeout_watcher(app))
+    tasks = [asyncio.create_task(_timeout_watcher(app)), asyncio.create_task(_index_follower(app))]
     try:
         yield
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -176,11 +193,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     templates.env.filters["urlq"] = lambda v: quote(str(v), safe="")
     labels = Labels(settings.catalog_dir)
     templates.env.filters.update(message=render_message, is_long=is_long, label=labels.label, channel=channel_label,
-                                 datetime=fmt_ts)
+                                 datetime=fmt_ts, response=labels.response, action=labels.action,
+                                 slot=slot_label, slot_value=slot_value, verdict=verdict_label)
     app.state.settings, app.state.engine, app.state.rasa, app.state.reader = settings, engine, rasa, reader
     app.state.templates, app.state.labels = templates, labels
     app.state.throttle = security.LoginThrottle()
     app.state.takeover = TakeoverService(engine, reader, rasa, settings.handoff_timeout,
                                          settings.agent_idle_timeout)
     app.state.training = TrainingService(settings, engine, Deployer(settings))
+    app.state.stats_indexer = StatsIndexer(reader.engine, stats_zone())
     return app

@@ -16,9 +16,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import stats_tables as t
+from ..labels import VERDICT_LABELS
 from ..queries import audit
 from ..retention import RetentionConfigError, RetentionPolicy
-from ..labels import VERDICT_LABELS
 from ..tracker import fmt_ts
 from .common import error, login_required, render, username
 

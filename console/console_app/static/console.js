@@ -300,4 +300,23 @@
       if (!inProgress(data.status)) { stop(); window.location.reload(); }
     });
   }
+
+  // Searchable list of answers: typing in the search field keeps the options whose name contains the
+  // words typed (case and accents ignored) and selects the first one.
+  const foldText = (value) => value.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  document.querySelectorAll("[data-filter-select]").forEach((search) => {
+    const select = document.getElementById(search.dataset.filterSelect);
+    if (!select) return;
+    search.addEventListener("input", () => {
+      const words = foldText(search.value).split(/\s+/).filter(Boolean);
+      let first = null;
+      select.querySelectorAll("option").forEach((option) => {
+        if (option.disabled) return;
+        const shown = words.every((w) => foldText(option.textContent + " " + option.value).includes(w));
+        option.hidden = !shown;
+        if (shown && !first) first = option;
+      });
+      if (first && words.length) first.selected = true;
+    });
+  });
 })();

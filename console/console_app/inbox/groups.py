@@ -1,0 +1,105 @@
+"""Messages to classify, grouped by text, from the index (stats_messages joined to stats_turns).
+
+A message is to classify when the assistant answered « pas sûr » (category declined: the same definition
+as the list and the statistics), judged it off topic (answer or reading), or read it with a confidence
+under the threshold (or not at all: nlu_fallback).
+The grouping is a GROUP BY on the normalized text: no read of `events`, whatever the volume.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ColumnElement
+
+from .. import stats_tables as t
+from ..conversations.listing import ListFilters, message_condition
+from ..stats_indexer import DECLINED, OFF_TOPIC
+
+# What the assistant did with the message (the inbox's « Réponse de l'assistant » filter).
+OUTCOMES = ("pas_sur", "hors_sujet", "peu_sur")
+
+
+@dataclass
+class Group:
+    """Every message with the same normalized text."""
+
+    normalized: str
+    text: str
+    count: int
+    last: float
+    readings: Counter[tuple[str, float]] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    senders: list[str] = field(default_factory=list)
+
+    @property
+    def predicted(self) -> str:
+        """The reading the assistant gave this text most often (preselected in the inbox)."""
+        by_label: Counter[str] = Counter()
+        for (label, _confidence), n in self.readings.items():
+            by_label[label] += n
+        return by_label.most_common(1)[0][0] if by_label else ""
+
+
+def _to_classify(threshold: float, outcome: str) -> ColumnElement[bool]:
+    m, tu = t.messages.c, t.turns.c
+    low = or_(m.confidence < threshold, m.intent == "nlu_fallback")
+    off_topic = or_(tu.category == OFF_TOPIC, m.intent == "out_of_scope")
+    if outcome == "pas_sur":
+        return tu.category == DECLINED
+    if outcome == "hors_sujet":
+        return and_(off_topic, tu.category != DECLINED)
+    if outcome == "peu_sur":
+        return and_(low, tu.category != DECLINED, not_(off_topic))
+    return or_(tu.category == DECLINED, off_topic, low)
+
+
+def _conditions(filters: ListFilters, threshold: float) -> list[ColumnElement[bool]]:
+    m, tu = t.messages.c, t.turns.c
+    where = [_to_classify(threshold, filters.reponse), m.normalized != "", not_(m.text.startswith("/"))]
+    since, until = filters.since(), filters.until()
+    if since is not None:
+        where.append(tu.ts >= since)
+    if until is not None:
+        where.append(tu.ts <= until)
+    if filters.canal:
+        where.append(tu.channel == filters.canal)
+    wanted = message_condition(filters)
+    if wanted is not None:
+        where.append(wanted)
+    return where
+
+
+def inbox_groups(engine: Engine, filters: ListFilters, threshold: float, done: set[str]) -> list[Group]:
+    """Groups to classify (the normalized texts in `done` left out), most frequent first."""
+    if not t.events_table_exists(engine):
+        return []
+    m, tu = t.messages.c, t.turns.c
+    query = (select(m.normalized, func.count().label("n"), func.max(tu.ts).label("last"),
+                    func.min(m.text).label("text"))
+             .select_from(t.messages.join(t.turns, tu.event_id == m.event_id))
+             .where(*_conditions(filters, threshold)).group_by(m.normalized))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    groups = [Group(r.normalized, r.text, int(r.n), float(r.last)) for r in rows if r.normalized not in done]
+    return sorted(groups, key=lambda g: (-g.count, -g.last))
+
+
+def add_details(engine: Engine, groups: list[Group], filters: ListFilters, threshold: float) -> None:
+    """The readings, the assistant's answers and the conversations of the groups shown (one page)."""
+    if not groups:
+        return
+    m, tu = t.messages.c, t.turns.c
+    by_key = {g.normalized: g for g in groups}
+    query = (select(m.normalized, m.label, m.confidence, tu.category, tu.sender_id)
+             .select_from(t.messages.join(t.turns, tu.event_id == m.event_id))
+             .where(m.normalized.in_(list(by_key)), *_conditions(filters, threshold)).order_by(tu.ts))
+    with engine.connect() as conn:
+        for r in conn.execute(query):
+            group: Any = by_key[r.normalized]
+            group.readings[(r.label, round(float(r.confidence), 2))] += 1
+            group.outcomes[r.category] += 1
+            group.senders.append(r.sender_id)
