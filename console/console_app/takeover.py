@@ -70,6 +70,7 @@ class QueueItem:
             "waited_seconds": int(self.waited),
             "since": self.summary.pause_ts,
             "last_text": self.summary.last_user_text[:300],
+            "messages": self.summary.user_messages,
             "channels": sorted(self.summary.channels),
             "channel": channel_label(channel),
             "live_replies": can_receive_agent_replies(channel),

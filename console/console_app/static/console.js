@@ -100,10 +100,18 @@
     const title = el("p", "fr-text--bold", item.status === "waiting"
       ? "En attente depuis " + item.waited_seconds + " s"
       : "Prise en charge par " + item.agent + " · retour à l'assistant dans " + minutes(item.returns_in_seconds) + " sans message");
-    const last = el("p", "queue__last", "Dernier message : " + item.last_text);
-    const meta = el("p", "fr-text--xs", "Canal : " + item.channel + " · conversation " + item.sender_id.slice(0, 24));
+    const last = el("p", "queue__last", "Dernier message de la personne : « " + (item.last_text || "(aucun)") + " »");
+    const meta = el("p", "fr-text--xs", "Canal : " + item.channel + " · conversation " + item.sender_id.slice(0, 48) +
+      (item.messages ? " · " + item.messages + " message" + (item.messages > 1 ? "s" : "") + " de la personne" : ""));
     const href = "/takeover/" + encodeURIComponent(item.sender_id);
+    const read = el("a", "fr-link fr-text--sm queue__read", "Lire la conversation avant de la prendre");
+    read.href = "/conversations/" + encodeURIComponent(item.sender_id);
     li.append(title, last, meta);
+    if (item.status === "waiting") {
+      const readLine = el("p", "fr-mb-1w");
+      readLine.append(read);
+      li.append(readLine);
+    }
     if (!item.live_replies) {
       li.append(el("p", "fr-text--sm queue__warning", "Ce canal ne reçoit pas les réponses d'un conseiller."));
     }
