@@ -156,14 +156,14 @@ class TakeoverService:
             raise TakeoverError(f"Cette conversation est prise en charge par {record['agent']}.")
         return summary, record
 
-    async def reply(self, sender_id: str, agent: str, text: str) -> None:
+    async def reply(self, sender_id: str, agent: str, text: str, display_name: str = "") -> None:
         text = (text or "").strip()
         if not text:
             raise TakeoverError("Le message est vide.")
         if len(text) > MAX_REPLY_LENGTH:
             raise TakeoverError(f"Le message dépasse {MAX_REPLY_LENGTH} caractères.")
         self._require_owner(sender_id, agent)
-        await self.rasa.append_events(sender_id, [_bot(text, agent)])
+        await self.rasa.append_events(sender_id, [_adviser_message(text, agent, display_name)])
 
     async def hand_back(self, sender_id: str, agent: str) -> None:
         _summary, record = self._require_owner(sender_id, agent)
@@ -256,3 +256,11 @@ def _last_agent_action(summary: Summary, record: dict[str, Any]) -> float:
 
 def _bot(text: str, agent: str) -> dict[str, Any]:
     return {"event": "bot", "text": text, "metadata": {"agent": agent}}
+
+
+def _adviser_message(text: str, agent: str, display_name: str) -> dict[str, Any]:
+    """A message the adviser wrote: the widget shows it as a person's, with the public name
+    (channels/socketio.py passes on `from_adviser` and `adviser_name`, never the login)."""
+    event = _bot(text, agent)
+    event["metadata"].update(from_adviser=True, adviser_name=display_name)
+    return event

@@ -55,7 +55,9 @@ def test_full_round_trip(agent, paused, rasa_calls, tracker):
     assert client.get("/api/queue").json()["items"][0]["status"] == "active"
     r = client.post("/api/conversations/c-fallback/reply", headers=headers, json={"text": "Bonjour, je regarde."})
     assert r.status_code == 200
-    assert rasa_calls[-1][2] == [{"event": "bot", "text": "Bonjour, je regarde.", "metadata": {"agent": "alice"}}]
+    # Marked as written by a person (the widget shows and announces it so), with the public name.
+    assert rasa_calls[-1][2] == [{"event": "bot", "text": "Bonjour, je regarde.", "metadata": {
+        "agent": "alice", "from_adviser": True, "adviser_name": "Alice Martin"}}]
     tracker.user("c-fallback", "merci beaucoup", "thanks", 0.99)
     events = client.get("/api/conversations/c-fallback/events?after=0").json()
     texts = [(e["kind"], e["text"], e["agent"]) for e in events["events"]]
