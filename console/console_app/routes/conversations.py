@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import queries, training_data
+from .. import data_snapshot, queries, training_data
 from ..conversations.listing import IndexedList, ListFilters, console_tries, indexed_channels
 from ..conversations.transcript import final_slots, fold_system_events, transcript_lines
 from ..labels import PAS_SUR, PAS_SUR_DEFINITION, VERDICT_LABELS
@@ -53,7 +53,7 @@ async def conversations(request: Request) -> Response:
         listed = IndexedList(state.reader.engine, filters, set(reviewed), tagged)
         page = fetch_page(q.get("page"), listed.count(), listed.rows)
     settings = state.settings
-    intents = training_data.known_intents(settings.data_dir, settings.domain_dir)
+    intents = data_snapshot.known_intents(settings.data_dir, settings.domain_dir)
     all_tags = sorted({t for ts in tag_map.values() for t in ts})
     return render(request, "conversations.html", page=page, filters=filters.as_dict(),
                   channels=indexed_channels(state.reader.engine), verdicts=VERDICT_LABELS, reviewed=reviewed,
@@ -71,7 +71,7 @@ async def transcript(request: Request) -> Response:
     settings = state.settings
     lines = transcript_lines(state.reader, sender_id, settings.low_confidence, state.labels)
     reviewed, tag_map = queries.reviews_and_tags(state.engine)
-    intents = training_data.known_intents(settings.data_dir, settings.domain_dir)
+    intents = data_snapshot.known_intents(settings.data_dir, settings.domain_dir)
     back = "/conversations?" + remembered_filters(request, PAGE)
     return render(request, "transcript.html", s=summary, lines=fold_system_events(lines), slots=final_slots(lines),
                   verdicts=VERDICT_LABELS, review=reviewed.get(sender_id), tags=tag_map.get(sender_id, []),

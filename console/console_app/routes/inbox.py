@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import queries, training_data
+from .. import data_snapshot, queries, training_data
 from ..conversations.listing import ListFilters, indexed_channels
 from ..inbox.groups import add_details, inbox_groups
 from ..labels import PAS_SUR, PAS_SUR_DEFINITION
@@ -59,11 +59,11 @@ async def inbox(request: Request) -> Response:
     remember_filters(request, PAGE, filters.query_string(page=q.get("page", "")))
     refreshed = await refresh_index(request)
     done = queries.annotated_texts(state.engine) | {d["normalized"] for d in queries.dismissed(state.engine)}
-    done |= set(training_data.existing_examples(settings.data_dir))
+    done |= data_snapshot.example_keys(settings.data_dir)
     groups = inbox_groups(state.reader.engine, filters, settings.low_confidence, done)
     page = paginate(groups, q.get("page"))
     add_details(state.reader.engine, page.items, filters, settings.low_confidence)
-    intents = training_data.known_intents(settings.data_dir, settings.domain_dir)
+    intents = data_snapshot.known_intents(settings.data_dir, settings.domain_dir)
     return render(request, "inbox.html", page=page, occurrences=sum(g.count for g in groups), filters=filters.as_dict(),
                   intents=intents, channels=indexed_channels(state.reader.engine), refreshed=refreshed,
                   faq_intents=[i for i in intents if i.startswith("faq/")],
