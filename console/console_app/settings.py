@@ -58,6 +58,7 @@ class Settings:
     deploy_command: list[str] = field(default_factory=lambda: [str(REPO_ROOT / "ops" / "stack.sh"), "deploy",
                                                                str(REPO_ROOT / "var")])
     work_dir: Path = field(default_factory=lambda: REPO_ROOT / "var" / "console")
+    insights_command: list[str] | None = None  # CONSOLE_INSIGHTS_COMMAND (insights/analysis.py)
     poll_seconds: float = 2.0
     session_max_age: int = 8 * 3600
     sheets_url: str = "http://localhost:5057"  # the orientation sheet's door (sheets/), asked with the Rasa token
@@ -104,6 +105,7 @@ class Settings:
             train_config=Path(env["CONSOLE_TRAIN_CONFIG"]).resolve() if env.get("CONSOLE_TRAIN_CONFIG") else None,
             rasa_bin=env.get("CONSOLE_RASA_BIN") or str(REPO_ROOT / ".venv" / "bin" / "rasa"),
             deploy_command=_deploy_command(env, state_dir),
+            insights_command=shlex.split(env.get("CONSOLE_INSIGHTS_COMMAND") or "") or None,
             work_dir=Path(env.get("CONSOLE_WORK_DIR") or state_dir / "console").resolve(),
             poll_seconds=float(env.get("CONSOLE_POLL_SECONDS") or 2),
             sheets_url=(env.get("SHEETS_URL") or env.get("SHEETS_PUBLIC_URL") or "http://localhost:5057").rstrip("/"),

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from .db import trainings
 from .deployment import Deployer, DeployError
+from .insights.analysis import refresh_insights
 from .queries import audit
 from .settings import Settings
 
@@ -92,9 +93,12 @@ class TrainingService:
             self._finish(training_id, "deploy_failed", str(model_file),
                          f"Modèle entraîné mais non mis en service : {exc}")
             audit(self.engine, username, "deploy_failed", model_file.name, str(exc))
-            return
-        self._finish(training_id, "deployed", str(model_file), "Modèle entraîné et mis en service.")
-        audit(self.engine, username, "deploy", model_file.name, "après entraînement")
+        else:
+            self._finish(training_id, "deployed", str(model_file), "Modèle entraîné et mis en service.")
+            audit(self.engine, username, "deploy", model_file.name, "après entraînement")
+        # The insights page's confusions on the held-out sets, for this model (after the deploy: the
+        # analysis loads the model once more, it must not delay the new model's service).
+        await refresh_insights(self.settings, model_file, log_file)
 
     def _set_status(self, training_id: int, status: str, message: str) -> None:
         with self.engine.begin() as conn:

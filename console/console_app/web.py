@@ -33,6 +33,7 @@ from .routes import (
     audit,
     conversations,
     inbox,
+    insights,
     models,
     privacy,
     sheets,
@@ -51,8 +52,8 @@ HERE = Path(__file__).resolve().parent
 CONSOLE_DIR = HERE.parent
 DSFR_DIST = CONSOLE_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 CHARTJS_DIST = CONSOLE_DIR / "node_modules" / "chart.js" / "dist"
-AREAS = (accounts, conversations, inbox, answers, models, audit, takeover, users, assistant, statistics, privacy,
-         sheets)
+AREAS = (accounts, conversations, inbox, insights, answers, models, audit, takeover, users, assistant, statistics,
+         privacy, sheets)
 # The largest form of the console (an edited answer, a batch of annotations) is far below this.
 MAX_BODY_BYTES = 100_000
 
