@@ -8,7 +8,8 @@
   // DSFR illustrative colours, one per series; the categories keep the same colour on every chart.
   const PALETTE = ["#000091", "#009081", "#c3992a", "#ce0500", "#6a6af4", "#666666", "#e4794a", "#00a95f"];
   const CATEGORY_COLOURS = {
-    faq: "#009081", scope: "#6a6af4", declined: "#c3992a", off_topic: "#666666", handoff: "#ce0500", other: "#000091",
+    faq: "#009081", followup: "#00a95f", scope: "#6a6af4", declined: "#c3992a", off_topic: "#666666", handoff: "#ce0500",
+    other: "#000091",
   };
 
   function seriesOf(table) {
