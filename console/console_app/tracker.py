@@ -1,7 +1,8 @@
 """Read-only access to Rasa's SQL tracker store (table `events`), SQLite or PostgreSQL.
 
-Conversations are summarised in Python from their events: the volume of a support team's review
-(a few thousand conversations) does not need more, and it keeps one code path for both databases.
+One conversation is summarised in Python from its events (a transcript, a takeover, the queue's few
+paused conversations): always through Rasa's sender_id index or a range of ids. The pages that list many
+conversations (list, inbox, statistics) read the index built by stats_indexer.py instead.
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
-FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback"}
 RESET_EVENTS = {"restart", "session_started"}
 # Conversations of the console's « Parler à l'assistant » page: the support team's own tries, kept out
 # of the inbox and hidden by default in the conversation list.
@@ -112,7 +112,6 @@ class Summary:
     user_messages: int = 0
     channels: set[str] = field(default_factory=set)
     last_channel: str = ""  # input channel of the latest user message (where agent replies go)
-    fallback: bool = False
     handoff_requested: bool = False
     verdict: str = ""
     paused: bool = False
@@ -145,13 +144,6 @@ def fmt_ts(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).astimezone(display_zone()).strftime("%d/%m/%Y %H:%M:%S")
 
 
-def _is_failure_signal(type_name: str, data: dict[str, Any]) -> bool:
-    """A fallback action, or action_answer_faq counting one more failed question (slot fallback_count)."""
-    if type_name == "action":
-        return data.get("name") in FALLBACK_ACTIONS
-    return type_name == "slot" and data.get("name") == "fallback_count" and bool(data.get("value"))
-
-
 def summarise(sender_id: str, rows: Iterable[tuple[int, str, dict[str, Any]]], threshold: float) -> Summary:
     """Fold the events of one conversation into a Summary."""
     s = Summary(sender_id=sender_id)
@@ -165,8 +157,6 @@ def summarise(sender_id: str, rows: Iterable[tuple[int, str, dict[str, Any]]], t
             if msg.channel:
                 s.channels.add(msg.channel)
                 s.last_channel = msg.channel
-            if msg.is_low_confidence(threshold):
-                s.fallback = True
             s.first_text = s.first_text or msg.text
             if msg.text.strip():
                 s.last_user_text = msg.text
@@ -175,8 +165,6 @@ def summarise(sender_id: str, rows: Iterable[tuple[int, str, dict[str, Any]]], t
             s.texts.append(str(data.get("text") or ""))
             if (data.get("metadata") or {}).get("agent"):
                 s.agent_ts = max(s.agent_ts, ts)
-        elif _is_failure_signal(type_name, data):
-            s.fallback = True
         elif type_name == "slot":
             if data.get("name") == "handoff_requested":
                 s.handoff_active = data.get("value") is True
@@ -211,19 +199,6 @@ class TrackerReader:
         sql = f"SELECT id, sender_id, type_name, data FROM events {where} ORDER BY sender_id, id"
         with self.engine.connect() as conn:
             return [tuple(r) for r in conn.execute(text(sql), params or {})]
-
-    def summaries(self, since: float | None = None, until: float | None = None) -> list[Summary]:
-        """Summaries of every conversation active in [since, until], most recent first."""
-        where, params = "", {}
-        if since is not None or until is not None:
-            where = ("WHERE sender_id IN (SELECT DISTINCT sender_id FROM events "
-                     "WHERE timestamp >= :since AND timestamp <= :until)")
-            params = {"since": since or 0, "until": until or 1e12}
-        grouped: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
-        for event_id, sender_id, type_name, data in self._rows(where, params):
-            grouped.setdefault(sender_id, []).append((event_id, type_name, _loads(data)))
-        result = [summarise(sid, rows, self.threshold) for sid, rows in grouped.items()]
-        return sorted(result, key=lambda s: s.last_ts, reverse=True)
 
     def console_tries(self) -> list[Summary]:
         """Summaries of the support team's own tries, through a range on the sender_id index."""
@@ -273,30 +248,3 @@ class TrackerReader:
             event["_id"], event["_type"] = event_id, type_name
             out.append(event)
         return out
-
-    def low_confidence_messages(self) -> list[Message]:
-        """Every user message that fell back or was understood with low confidence (the console's own
-        tries excepted)."""
-        rows = self._rows("WHERE type_name IN ('user', 'slot', 'action', 'pause', 'resume', 'restart')")
-        result: list[Message] = []
-        last: Message | None = None
-        paused: set[str] = set()
-        for event_id, sender_id, type_name, raw in rows:
-            if is_console_test(sender_id):
-                continue  # the support team's own tries are not training material
-            data = _loads(raw)
-            if type_name == "pause":
-                paused.add(sender_id)
-            elif type_name in ("resume", "restart"):
-                paused.discard(sender_id)
-            elif sender_id in paused:
-                continue  # written to a support agent, not to the assistant
-            elif type_name == "user":
-                last = message_from_event(event_id, sender_id, data)
-                if last.text.strip() and not last.text.startswith("/") and last.is_low_confidence(self.threshold):
-                    result.append(last)
-                    last = None
-            elif last is not None and last.sender_id == sender_id and _is_failure_signal(type_name, data):
-                result.append(last)  # understood with confidence, but the assistant still failed
-                last = None
-        return result
