@@ -101,8 +101,12 @@ def run_store(name: str, url: str, count: int, work: Path) -> list[tuple[str, fl
     results: list[tuple[str, float]] = []
     now = time.time() - 600
     engine = make_engine(url)
-    timed(f"écriture de {count} conversations (générateur)", results,
-          lambda: write_conversations(engine, count, now, days=60))
+    reused = name == "sqlite" and (work / "console-sqlite.db").exists()
+    if reused:  # --keep: the conversations of a previous run (their 1 000 newer ones included)
+        results.append((f"écriture de {count} conversations (générateur)", 0.0))
+    else:
+        timed(f"écriture de {count} conversations (générateur)", results,
+              lambda: write_conversations(engine, count, now, days=60))
     with engine.connect() as conn:
         total_events = conn.exec_driver_sql("SELECT count(*) FROM events").scalar_one()
     results.append(("→ événements dans la table `events`", float(total_events)))
@@ -110,6 +114,7 @@ def run_store(name: str, url: str, count: int, work: Path) -> list[tuple[str, fl
           StatsIndexer(engine, settle_seconds=0).refresh)
 
     console_db = work / f"console-{name}.db"
+    console_db.unlink(missing_ok=True)
     console_engine = make_console_engine(f"sqlite:///{console_db}")
     create_user(console_engine, "bench", PASSWORD, "admin")
     settings = Settings(project_dir=REPO, console_db_url=f"sqlite:///{console_db}", tracker_url=url,
@@ -138,7 +143,8 @@ def run_store(name: str, url: str, count: int, work: Path) -> list[tuple[str, fl
     timed("transcription d'une conversation", results, lambda: get("/conversations/bench-000042"))
     timed("file d'attente (/api/queue), index à jour", results, lambda: get("/api/queue"))
 
-    write_conversations(engine, 1000, time.time() - 300, days=1, seed=99, prefix="new")
+    if not reused:
+        write_conversations(engine, 1000, time.time() - 300, days=1, seed=99, prefix="new")
     reads = EventsReads(client.app.state.reader.engine)  # the console's own engine on the store
     items = timed("file d'attente avec 1 000 conversations pas encore indexées", results,
                   lambda: client.get("/api/queue").json()["items"])
@@ -154,8 +160,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--stores", default="sqlite")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="dossier gardé après la mesure ; s'il contient déjà le stockage SQLite, il est réutilisé "
+                             "(pour mesurer à nouveau les pages sans réécrire les conversations)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="cac-bench-pages-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="cac-bench-pages-"))
+    work.mkdir(parents=True, exist_ok=True)
     table: dict[str, list[tuple[str, float]]] = {}
     server = None
     try:
@@ -171,7 +181,8 @@ def main() -> int:
     finally:
         if server is not None:
             server.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
     stores = list(table)
     print("| Mesure | " + " | ".join("SQLite" if s == "sqlite" else "PostgreSQL" for s in stores) + " |")
     print("|---|" + "---:|" * len(stores))

@@ -95,7 +95,7 @@ messages = Table(
     Column("intent_confidence", Float, nullable=False),
     Column("label", String(160), nullable=False),  # FAQ key (faq/<key>) or intent: « the reading »
     Column("confidence", Float, nullable=False),  # the reading's confidence
-    Index("ix_stats_messages_label", "label", "confidence"),
+    Index("ix_stats_messages_label", "label", "confidence", "sender_id"),  # the list's « question » filter
 )
 
 # One row per conversation (the turns' sender), recomputed from its turns whenever they change: the

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, exists, false, func, not_, or_, select, true
+from sqlalchemy import and_, false, func, not_, or_, select, true
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -159,7 +159,9 @@ def _conditions(filters: ListFilters, reviewed: set[str], tagged: set[str] | Non
         where.append(c.sender_id.in_(sorted(tagged)) if tagged else false())
     wanted = message_condition(filters)
     if wanted is not None:
-        match = exists().where(t.messages.c.sender_id == c.sender_id, wanted)
+        # Not a correlated EXISTS: the messages that match are found once (by the label index, or one
+        # pass over the texts), then each conversation is a membership test.
+        match = c.sender_id.in_(select(t.messages.c.sender_id).where(wanted))
         if filters.q and not (filters.question or filters.conf_min or filters.conf_max):
             match = or_(match, c.sender_id.contains(filters.q.strip(), autoescape=True))
         where.append(match)
