@@ -160,6 +160,8 @@ def slot_value(name: str, value: object) -> str:
         return "Oui" if value else "Non"
     if name == "scope_verdict":
         return verdict_label(str(value))
+    if name == "requested_slot":
+        return slot_label(str(value))
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

@@ -156,7 +156,8 @@ class Turn:
         m = self.message
         return {"event_id": self.event_id, "sender_id": self.sender_id, "text": m.text[:MAX_TEXT],
                 "normalized": normalize(m.text)[:600], "intent": m.intent[:128],
-                "intent_confidence": m.confidence, "label": m.label[:160], "confidence": m.label_confidence}
+                "intent_confidence": m.confidence, "label": m.label[:160], "confidence": m.label_confidence,
+                "ts": self.ts, "channel": self.channel, "category": self.category}
 
 
 @dataclass
@@ -300,6 +301,9 @@ class StatsIndexer:
                 category=bindparam("b_category"), faq_key=bindparam("b_faq_key"), verdict=bindparam("b_verdict")),
                 [{"b_id": r["event_id"], "b_category": r["category"], "b_faq_key": r["faq_key"],
                   "b_verdict": r["verdict"]} for r in changed_turns])
+            conn.execute(update(t.messages).where(t.messages.c.event_id == bindparam("b_id")).values(
+                category=bindparam("b_category")),
+                [{"b_id": r["event_id"], "b_category": r["category"]} for r in changed_turns])
         if new_handoffs:
             conn.execute(insert(t.handoffs), new_handoffs)
         if changed_handoffs:

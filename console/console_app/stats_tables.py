@@ -95,7 +95,13 @@ messages = Table(
     Column("intent_confidence", Float, nullable=False),
     Column("label", String(160), nullable=False),  # FAQ key (faq/<key>) or intent: « the reading »
     Column("confidence", Float, nullable=False),  # the reading's confidence
+    # The turn's time, channel and category, copied here (and the category kept in step) so that the
+    # inbox groups and filters on this index alone, without a join: 0.1 s instead of 0.5 to 1 s at 100 000.
+    Column("ts", Float, nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("category", String(16), nullable=False),
     Index("ix_stats_messages_label", "label", "confidence", "sender_id"),  # the list's « question » filter
+    Index("ix_stats_messages_inbox", "normalized", "category", "intent", "confidence", "ts", "channel"),
 )
 
 # One row per conversation (the turns' sender), recomputed from its turns whenever they change: the
@@ -187,7 +193,7 @@ def ensure_schema(engine: Engine) -> bool:
 # Version of what the index holds. An index built by an older console (without stats_messages and
 # stats_conversations, or with fewer categories) is built again from `events`, once: the counts of purged
 # conversations are in stats_daily, untouched.
-INDEX_VERSION = "2"
+INDEX_VERSION = "3"
 
 
 def _rebuild_if_older(engine: Engine) -> None:
@@ -196,8 +202,11 @@ def _rebuild_if_older(engine: Engine) -> None:
         version = conn.execute(select(state.c.value).where(state.c.name == "index_version")).scalar()
         if version == INDEX_VERSION:
             return
-        for table in (turns, handoffs, senders, messages, conversations):
+        for table in (turns, handoffs, senders):
             conn.execute(table.delete())
+        for table in (messages, conversations):  # their columns may have changed: created again
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
         conn.execute(update(state).where(state.c.name == "watermark").values(value="0"))
         if version is None:
             conn.execute(insert(state).values(name="index_version", value=INDEX_VERSION))

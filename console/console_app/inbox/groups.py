@@ -1,9 +1,11 @@
-"""Messages to classify, grouped by text, from the index (stats_messages joined to stats_turns).
+"""Messages to classify, grouped by text, from the index (stats_messages, which carries its turn's time,
+channel and category).
 
 A message is to classify when the assistant answered « pas sûr » (category declined: the same definition
 as the list and the statistics), judged it off topic (answer or reading), or read it with a confidence
 under the threshold (or not at all: nlu_fallback).
-The grouping is a GROUP BY on the normalized text: no read of `events`, whatever the volume.
+The grouping is a GROUP BY on the normalized text over one covering index (ix_stats_messages_inbox): no
+read of `events`, no join, whatever the volume.
 """
 from __future__ import annotations
 
@@ -45,28 +47,28 @@ class Group:
 
 
 def _to_classify(threshold: float, outcome: str) -> ColumnElement[bool]:
-    m, tu = t.messages.c, t.turns.c
+    m = t.messages.c
     low = or_(m.confidence < threshold, m.intent == "nlu_fallback")
-    off_topic = or_(tu.category == OFF_TOPIC, m.intent == "out_of_scope")
+    off_topic = or_(m.category == OFF_TOPIC, m.intent == "out_of_scope")
     if outcome == "pas_sur":
-        return tu.category == DECLINED
+        return m.category == DECLINED
     if outcome == "hors_sujet":
-        return and_(off_topic, tu.category != DECLINED)
+        return and_(off_topic, m.category != DECLINED)
     if outcome == "peu_sur":
-        return and_(low, tu.category != DECLINED, not_(off_topic))
-    return or_(tu.category == DECLINED, off_topic, low)
+        return and_(low, m.category != DECLINED, not_(off_topic))
+    return or_(m.category == DECLINED, off_topic, low)
 
 
 def _conditions(filters: ListFilters, threshold: float) -> list[ColumnElement[bool]]:
-    m, tu = t.messages.c, t.turns.c
-    where = [_to_classify(threshold, filters.reponse), m.normalized != "", not_(m.text.startswith("/"))]
+    m = t.messages.c
+    where = [_to_classify(threshold, filters.reponse), m.normalized != ""]
     since, until = filters.since(), filters.until()
     if since is not None:
-        where.append(tu.ts >= since)
+        where.append(m.ts >= since)
     if until is not None:
-        where.append(tu.ts <= until)
+        where.append(m.ts <= until)
     if filters.canal:
-        where.append(tu.channel == filters.canal)
+        where.append(m.channel == filters.canal)
     wanted = message_condition(filters)
     if wanted is not None:
         where.append(wanted)
@@ -74,32 +76,35 @@ def _conditions(filters: ListFilters, threshold: float) -> list[ColumnElement[bo
 
 
 def inbox_groups(engine: Engine, filters: ListFilters, threshold: float, done: set[str]) -> list[Group]:
-    """Groups to classify (the normalized texts in `done` left out), most frequent first."""
+    """Groups to classify (the normalized texts in `done` left out), most frequent first. A button's
+    payload (« /faq{…} ») is not a message to classify."""
     if not t.events_table_exists(engine):
         return []
-    m, tu = t.messages.c, t.turns.c
-    query = (select(m.normalized, func.count().label("n"), func.max(tu.ts).label("last"),
-                    func.min(m.text).label("text"))
-             .select_from(t.messages.join(t.turns, tu.event_id == m.event_id))
+    m = t.messages.c
+    query = (select(m.normalized, func.count().label("n"), func.max(m.ts).label("last"))
              .where(*_conditions(filters, threshold)).group_by(m.normalized))
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    groups = [Group(r.normalized, r.text, int(r.n), float(r.last)) for r in rows if r.normalized not in done]
+    groups = [Group(r.normalized, "", int(r.n), float(r.last)) for r in rows if r.normalized not in done]
     return sorted(groups, key=lambda g: (-g.count, -g.last))
 
 
 def add_details(engine: Engine, groups: list[Group], filters: ListFilters, threshold: float) -> None:
-    """The readings, the assistant's answers and the conversations of the groups shown (one page)."""
+    """The text, the readings, the assistant's answers and the conversations of the groups shown (one
+    page); a group whose messages are all button payloads is dropped."""
     if not groups:
         return
-    m, tu = t.messages.c, t.turns.c
+    m = t.messages.c
     by_key = {g.normalized: g for g in groups}
-    query = (select(m.normalized, m.label, m.confidence, tu.category, tu.sender_id)
-             .select_from(t.messages.join(t.turns, tu.event_id == m.event_id))
-             .where(m.normalized.in_(list(by_key)), *_conditions(filters, threshold)).order_by(tu.ts))
+    query = (select(m.normalized, m.text, m.label, m.confidence, m.category, m.sender_id)
+             .where(m.normalized.in_(list(by_key)), *_conditions(filters, threshold)).order_by(m.ts))
     with engine.connect() as conn:
         for r in conn.execute(query):
+            if r.text.startswith("/"):
+                continue
             group: Any = by_key[r.normalized]
+            group.text = r.text  # the most recent wording
             group.readings[(r.label, round(float(r.confidence), 2))] += 1
             group.outcomes[r.category] += 1
             group.senders.append(r.sender_id)
+    groups[:] = [g for g in groups if g.text]
