@@ -128,7 +128,8 @@ def run_store(name: str, url: str, count: int, work: Path) -> list[tuple[str, fl
         assert response.status_code == 200, response.text[:500]
         return response.text
 
-    get("/conversations")  # warm-up: templates, catalog, data files
+    timed("première visite après le démarrage (relecture des intentions et exemples de data/)", results,
+          lambda: get("/inbox"))
     timed("liste des conversations, page 1 (sans filtre)", results, lambda: get("/conversations?effacer=1"))
     timed("liste, dernière page (tri par date, décalage maximal)", results, lambda: get("/conversations?page=999999"))
     timed("liste filtrée : « Pas sûr » = oui, canal widget", results,
