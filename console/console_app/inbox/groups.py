@@ -75,18 +75,27 @@ def _conditions(filters: ListFilters, threshold: float) -> list[ColumnElement[bo
     return where
 
 
-def inbox_groups(engine: Engine, filters: ListFilters, threshold: float, done: set[str]) -> list[Group]:
-    """Groups to classify (the normalized texts in `done` left out), most frequent first. A button's
-    payload (« /faq{…} ») is not a message to classify."""
+def inbox_counts(engine: Engine, filters: ListFilters, threshold: float,
+                 done: set[str]) -> list[tuple[str, int, float]]:
+    """(normalized text, occurrences, last time) of every group to classify (the texts in `done` left
+    out), most frequent first: plain tuples, the page's groups are built by `page_groups`."""
     if not t.events_table_exists(engine):
         return []
     m = t.messages.c
-    query = (select(m.normalized, func.count().label("n"), func.max(m.ts).label("last"))
+    query = (select(m.normalized, func.count(), func.max(m.ts))
              .where(*_conditions(filters, threshold)).group_by(m.normalized))
     with engine.connect() as conn:
-        rows = conn.execute(query).all()
-    groups = [Group(r.normalized, "", int(r.n), float(r.last)) for r in rows if r.normalized not in done]
-    return sorted(groups, key=lambda g: (-g.count, -g.last))
+        rows = [(key, int(n), float(last)) for key, n, last in conn.execute(query) if key not in done]
+    rows.sort(key=lambda r: (-r[1], -r[2]))
+    return rows
+
+
+def page_groups(engine: Engine, counts: list[tuple[str, int, float]], filters: ListFilters,
+                threshold: float) -> list[Group]:
+    """The groups of one page, with their texts, readings, answers and conversations."""
+    groups = [Group(key, "", n, last) for key, n, last in counts]
+    add_details(engine, groups, filters, threshold)
+    return groups
 
 
 def add_details(engine: Engine, groups: list[Group], filters: ListFilters, threshold: float) -> None:

@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from .. import data_snapshot, queries, training_data
 from ..conversations.listing import ListFilters, indexed_channels
-from ..inbox.groups import add_details, inbox_groups
+from ..inbox.groups import inbox_counts, page_groups
 from ..labels import PAS_SUR, PAS_SUR_DEFINITION
 from ..pagination import paginate
 from ..queries import audit
@@ -60,11 +60,12 @@ async def inbox(request: Request) -> Response:
     refreshed = await refresh_index(request)
     done = queries.annotated_texts(state.engine) | {d["normalized"] for d in queries.dismissed(state.engine)}
     done |= data_snapshot.example_keys(settings.data_dir)
-    groups = inbox_groups(state.reader.engine, filters, settings.low_confidence, done)
-    page = paginate(groups, q.get("page"))
-    add_details(state.reader.engine, page.items, filters, settings.low_confidence)
+    counts = inbox_counts(state.reader.engine, filters, settings.low_confidence, done)
+    page = paginate(counts, q.get("page"))
+    shown = page_groups(state.reader.engine, page.items, filters, settings.low_confidence)
     intents = data_snapshot.known_intents(settings.data_dir, settings.domain_dir)
-    return render(request, "inbox.html", page=page, occurrences=sum(g.count for g in groups), filters=filters.as_dict(),
+    return render(request, "inbox.html", page=page, groups=shown, occurrences=sum(n for _key, n, _last in counts),
+                  filters=filters.as_dict(),
                   intents=intents, channels=indexed_channels(state.reader.engine), refreshed=refreshed,
                   faq_intents=[i for i in intents if i.startswith("faq/")],
                   other_intents=[i for i in intents if not i.startswith("faq/") and i != training_data.OUT_OF_SCOPE],
