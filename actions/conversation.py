@@ -118,10 +118,12 @@ _NEXT_TAIL = re.compile(
 # The person speaks of their own organisation or project: « nous », « notre », « on », « je », « mon »…
 _FIRST_PERSON = re.compile(r"\b(je|j|nous|notre|nos|on|mon|ma|mes)\b")
 _CONCERNED = re.compile(
-    r"\b(concern\w*|s appliqu\w*|appliqu\w* la doctrine|applicable|soumis\w*|oblig\w*|rentr\w*|champ|tomb\w*"
+    r"\b(concern\w*|s appliqu\w*|appliqu\w* (la|cette|notre|votre) (doctrine|circulaire)|appliqu\w* cloud au centre"
+    r"|applicable|soumis\w*|oblig\w*|rentr\w*|champ|tomb\w*"
     r"|vise\w*|relev\w*|scope|perimetre|oui ou non|suivre (la doctrine|cloud au centre)|contraintes?|exigences?"
     r"|impos\w*|respecter (la doctrine|cloud au centre)"
-    r"|de quel cote|on doit faire quoi|que (doit on|devons nous) faire)\b"
+    r"|de quel cote|on doit faire quoi|que (doit on|devons nous|faut il) faire|qu est ce qu (il faut|on doit) faire"
+    r"|qu en est il|regles? (a respecter|a suivre|a appliquer|qui s appliquent)|quelles regles|tenue?s? de)\b"
 )
 MAX_ELLIPTICAL_WORDS = 6
 # « Top, et ensuite ? », « ok merci. sinon… »: words that acknowledge the last answer before the message proper.
@@ -355,6 +357,31 @@ _OTHER_HYPOTHESIS = re.compile(r"\bchang\w* d(e|u|es) (prestataires?|fournisseur
 _ENTITY_ONLY_VERDICTS = (COLLECTIVITE, SERVICE_DECONCENTRE, AUTRE)
 
 
+# « et les opérateurs en général ? », « et nos établissements sous tutelle ? »: a kind of organisation, not a
+# what-if on one's own (« et si c'était un opérateur ? »).
+_IN_GENERAL = re.compile(
+    r"\b(en general|de (maniere|facon) generale|globalement|dans l ensemble|en regle generale)\b"
+    r"|^(et |mais |quid )?(pour |de |chez )?(les|nos|des|leurs|ses|tous les|toutes les) "
+)
+
+
+def _entity_in_general(text: str, normalized: str, change: Dict[str, Any], unchanged: bool) -> Optional[Reply]:
+    """After a verdict, a kind of organisation asked about in general (or the same as one's own): what the FAQ
+    says of its perimeter (A1), not the verdict again."""
+    if set(change) - {ENTITY_TYPE, ORGANISATION}:
+        return None  # a project told too: a what-if
+    if not (_IN_GENERAL.search(normalized) or (ENTITY_TYPE in change and unchanged)):
+        return None
+    entity = parse_entity_type(text, requested=False)
+    if entity is None or entity.operator is not None or entity.entity_type in _ENTITY_ONLY_VERDICTS:
+        return None  # a collectivité, a company…: their verdict needs no project, the what-if gives it
+    reply = perimeter_reply(entity, "champ_application")
+    if reply.kind == FAQ:
+        return reply
+    return Reply(RESPONSE, "une sorte d'organisation en général", response=reply.response, topic="champ_application",
+                 values=reply.values)
+
+
 def read_check_in_context(text: str, context: Context, intent: str = "") -> Optional[Reply]:
     """A what-if after a verdict, or a situation told in one message: the person's own organisation and
     project (« Au CNRS on refond 70 % de notre SI »), or an organisation whose verdict needs nothing more
@@ -370,6 +397,9 @@ def read_check_in_context(text: str, context: Context, intent: str = "") -> Opti
         if _WHAT_IF.match(normalized) or is_elliptical(text):
             change = _what_if_reading(text, context.last_check)
             answers = changed_answers(previous, change)
+            general = _entity_in_general(text, normalized, change, answers == previous)
+            if general is not None:
+                return general
             if change and answers != previous:
                 return Reply(CHECK, "what_if", values=answers)
     reading = read_scope_answer(text, None, {}).slots
@@ -512,6 +542,22 @@ _STEP_WORDS = {
 }
 
 
+# « on a bouclé l'étape 4 », « l'étape d'après » (not « la première étape, concrètement ? »).
+_STEP_DONE = re.compile(r"\b(fini\w*|termine\w*|boucle\w*|acheve\w*|fait|faite|realise\w*|d apres|suivante|apres)\b")
+# « on a fixé nos enjeux », « c'est bon pour la cartographie »: a step told done by what it is, without its number.
+_CONTENT_DONE = re.compile(
+    r"\b(on a|nous avons|j ai|c est|ca y est|deja|c est bon|on s est|nous nous sommes) (\w+ ){0,3}"
+    r"(fix\w*|etabli\w*|cartographi\w*|construit\w*|reuni\w*|dote\w*|defini\w*|fini\w*|termine\w*|boucle\w*"
+    r"|fait|faite|realise\w*|mis en place|pose\w*|monte\w*|cree\w*)\b"
+    r"|\b(est|sont) (\w+ ){0,2}(en place|faite?s?|defini\w*|fixe\w*|etabli\w*|termine\w*|fini\w*|prete?s?|ok|bon"
+    r"|boucle\w*|valide\w*|reuni\w*|construite?s?)\b"
+)
+# « on a fait la première », « on en est à la deuxième », right after the steps: that step, by its rank alone.
+_STEP_RANK = re.compile(
+    r"\b(la |l )?(premiere|1ere|1re|deuxieme|seconde|2e|2eme|troisieme|3e|3eme|quatrieme|4e|4eme)\b"
+    r"|\b(la |l )(1|2|3|4)\b|^(la )?(1|2|3|4) "
+)
+_AT_STEP = re.compile(r"\b(on en est|nous en sommes|on est|nous sommes|j en suis) (a|au|a la|rendus? a)\b")
 _ASKS_WHERE_TO_START = re.compile(r"\b(commence\w*|demarre\w*|par ou|par quoi|premiers? pas|debuter|debute)\b")
 
 
@@ -523,12 +569,21 @@ def _step_after(text: str, context: Context) -> Optional[int]:
             return int(match.group(1)) + 1
     normalized = normalize(text)
     if re.search(r"\betape", normalized):
-        done = step_asked(text)
+        done = step_asked(text) if _STEP_DONE.search(normalized) else None
         if done is not None and done < 5:
             return done + 1  # « on a bouclé l'étape 4, c'est quoi la suite ? »
+    if re.search(r"\betape", normalized) or _CONTENT_DONE.search(normalized):
+        # « on a fini la matrice d'emploi, l'étape d'après ? », « on a fixé nos enjeux, la suite ? »
         for step, words in _STEP_WORDS.items():
             if re.search(rf"\b({words})", normalized):
                 return step + 1
+    rank = _STEP_RANK.search(normalized) if context.topic in _STEP_TOPICS else None
+    if rank is not None and (_STEP_DONE.search(normalized) or _CONTENT_DONE.search(normalized)
+                             or _AT_STEP.search(normalized) or re.search(r"\bok pour\b", normalized)):
+        words = [word for word in rank.group(0).split() if word in _STEP_NUMBERS]
+        done = _STEP_NUMBERS[words[-1]] if words else None
+        if done is not None and done < 5:
+            return done + 1  # « on a fait la première, et ensuite ? »
     if context.topic not in _STEP_TOPICS or not is_elliptical(text):
         return None
     asked = step_asked(context.last_user_text, context.topic)
@@ -617,7 +672,7 @@ def part_reply(text: str, context: Context) -> Optional[Reply]:
         return Reply(PART, "partie de la réponse", topic=context.topic,
                      values={"extrait": part.line, "sources": part.source})
     clause = parts.clause_asked(text, part.line) if part is not None and "\n" not in part.line else None
-    if clause is not None:
+    if part is not None and clause is not None:
         return Reply(PART, "partie de la ligne déjà donnée", topic=context.topic,
                      values={"extrait": clause, "sources": part.source})
     # What the fact base says under the sections of the last answer, beyond the answer itself.
@@ -677,7 +732,7 @@ def data_conclusion_reply(text: str, parse_data: Dict[str, Any]) -> Optional[Rep
 def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
                      decision: FaqDecision) -> Optional[Reply]:
     """The reply the context calls for, or None when the message is read on its own (see module doc)."""
-    if decision.reason == "button" or _clearly_off_topic(text, parse_data):
+    if decision.reason == "button" or clearly_off_topic(text, parse_data):
         return None
     normalized = normalize(text)
     elliptical = is_elliptical(text)
@@ -695,20 +750,27 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
     named = topic_named_in(text)
     clear = _clear_on_its_own(text, decision, context)
     step = step_asked(text, context.topic)
-    if step is not None and asks_next_steps(text, parse_data):
+    if step is not None and asks_next_steps(text, parse_data) and _STEP_DONE.search(normalized):
         return next_steps_reply(context, decision, text)  # « on a bouclé l'étape 4, la suite ? »
     if step is not None and decision.reason != "rule_number":
         return Reply(RESPONSE, f"étape {step}", response=f"utter_suivi_etape_{step}", topic="cinq_etapes")
+    neighbour = _neighbour_rule(text, normalized, context)
+    if neighbour is not None:
+        return neighbour
     link = _link_asked(normalized, context)
     if link is not None:
         return link
-    if named in ("secnumcloud", "regle_r9") and "non_sensible" in aspects_of(context.last_user_text):
+    said_before = aspects_of(context.last_user_text) if named in ("secnumcloud", "regle_r9") else []
+    if "non_sensible" in said_before:
         # « SecNumCloud obligatoire du coup ? » after « nos données ne sont pas sensibles ».
         return Reply(RESPONSE, "données non sensibles dites avant", response="utter_suivi_r9_non_sensibles",
                      topic=named)
+    if "sante" in said_before and "sante" not in aspects_of(text):
+        # « faut-il du SecNumCloud ? » after « une appli avec des données de santé »: what health data imply.
+        return Reply(RESPONSE, "données de santé dites avant", response="utter_suivi_donnees_sante", topic=named)
     if elliptical or _ANAPHORA.search(normalized):
         # « et pour la SREN, qui fait l'analyse ? »: the notion the message names, then the last answers'.
-        for topic in _topics_in_context(named, context, decision, clear):
+        for topic in _topics_in_context(named, context, decision, clear, text):
             own = own_aspect_reply(text, topic, context)
             if own is not None:
                 return own
@@ -718,10 +780,9 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
     rule = _rule_by_number_alone(normalized, context)
     if rule is not None:
         return rule
-    if context.after_verdict and context.last_check and context.last_check.get(ENTITY_TYPE) == COLLECTIVITE \
-            and _COLLECTIVITE_OBLIGATION.search(normalized):
-        return Reply(RESPONSE, "obligations d'une collectivité", response="utter_suivi_collectivite_sans_obligation",
-                     topic="collectivites")
+    collectivite = _after_a_collectivite_verdict(text, normalized, context, parse_data)
+    if collectivite is not None:
+        return collectivite
     if asks_why(text, parse_data) or _short_why(normalized, context, decision):
         if named and named != context.topic and not context.after_verdict \
                 and f"utter_faq/{named}" not in context.last_responses:
@@ -729,6 +790,8 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
             return Reply(FAQ, "pourquoi d'une autre notion", key=named, topic=named)
         return why_reply(context, text)
     if asks_next_steps(text, parse_data):
+        if not context.topic and elliptical and decision.key and _step_after(text, context) is None:
+            return None  # « par où commencer ? » as a first question: its own answer
         part = part_reply(text, context) if _CONCRETELY.search(normalized) else None
         topic = None if context.after_verdict else context.topic
         aspect = aspect_reply(text, topic, context) if len(clauses(text)) > 1 else None
@@ -783,10 +846,17 @@ _TOPIC_OF_VERDICT = {
 }
 
 
-def _topics_in_context(named: Optional[str], context: Context, decision: FaqDecision, clear: bool) -> List[str]:
+# A message whose subject is a pronoun for what was just said (« elle s'applique aussi… », « ça vaut pour… »).
+_REFERS_BACK = re.compile(r"^(et |mais |donc |du coup )?(elle|il|ca|cela|celle ci|celle la|cette regle|ce texte) ")
+
+
+def _topics_in_context(named: Optional[str], context: Context, decision: FaqDecision, clear: bool,
+                       text: str = "") -> List[str]:
     """Whose aspects a follow-up may ask: the notion it names, the last answer's topic (unless the message is
     clear on its own), the answers given with the last verdict (a second question) and the verdict's subject."""
     topics = [named] if named else []
+    if _REFERS_BACK.match(normalize(text)):
+        topics.insert(0, context.topic or "")  # « elle s'applique aussi au cloud interne ? »: the last rule
     if not clear:
         topics.append(context.topic or "")
         topics += [response.split("/", 1)[1] for response in context.last_responses
@@ -805,6 +875,31 @@ _ORDINAL_WORDS = {"premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4, 
 _COLLECTIVITE_OBLIGATION = re.compile(r"\b(secnumcloud|secnum|snc|oblig\w*|forc\w*|impos\w*|contraint\w*)\b")
 
 
+# After a collectivité's verdict, « on peut quand même y aller ? », « c'est recommandé pour nous ? »: the invitation.
+_COLLECTIVITE_INVITATION = re.compile(
+    r"\b(quand meme|recommand\w*|encourag\w*|conseill\w*|invit\w*|incit\w*|interet|le droit|autoris\w*|libres?"
+    r"|ce qu on veut|y aller|aller (sur|vers|dans) le cloud|passer au cloud|sensibles?|etat civil)\b"
+)
+MAX_WORDS_ABOUT_A_COLLECTIVITE = 10
+
+
+def _after_a_collectivite_verdict(text: str, normalized: str, context: Context,
+                                  parse_data: Dict[str, Any]) -> Optional[Reply]:
+    """A short follow-up to a collectivité's verdict: no obligation (SecNumCloud included), or the invitation
+    to use the cloud anyway; a why or a question on another notion is read otherwise."""
+    if not (context.after_verdict and context.last_check and context.last_check.get(ENTITY_TYPE) == COLLECTIVITE):
+        return None
+    if _COLLECTIVITE_OBLIGATION.search(normalized):
+        return Reply(RESPONSE, "obligations d'une collectivité", response="utter_suivi_collectivite_sans_obligation",
+                     topic="collectivites")
+    short = len(without_acknowledgement(normalized).split()) <= MAX_WORDS_ABOUT_A_COLLECTIVITE
+    if short and _COLLECTIVITE_INVITATION.search(normalized) and not asks_why(text, parse_data) \
+            and topic_named_in(text) in (None, "donnees_sensibles", "collectivites", "accompagnement"):
+        return Reply(RESPONSE, "une collectivité invitée au cloud", response="utter_ensuite_collectivite",
+                     topic="collectivites")
+    return None
+
+
 def _rule_by_number_alone(normalized: str, context: Context) -> Optional[Reply]:
     """« la 4 c'est quoi déjà ? » right after the rules: rule R4."""
     if not (context.topic == "regles" or (context.topic or "").startswith("regle_r")):
@@ -817,6 +912,37 @@ def _rule_by_number_alone(normalized: str, context: Context) -> Optional[Reply]:
     if number is None or not 1 <= number <= 15:
         return None
     return Reply(FAQ, f"règle {number}", key=f"regle_r{number}", topic=f"regle_r{number}")
+
+
+# Right after rule N: « et la suivante ? », « celle d'avant ? », « et les règles autour ? ».
+_RULES_AROUND = re.compile(
+    r"\b(autour|voisines?|qui l (entourent|encadrent)|de part et d autre|(d )?avant et (d )?apres"
+    r"|precedente et (la )?suivante)\b"
+)
+_RULE_AFTER = re.compile(r"\b(suivante|prochaine|(la|celle|regle) (d )?apres)\b")
+_RULE_BEFORE = re.compile(r"\b(precedente|anterieure|(la|celle|regle) (d )?avant)\b")
+
+
+def _neighbour_rule(text: str, normalized: str, context: Context) -> Optional[Reply]:
+    """Rule N ± 1 asked right after rule N (both when « autour »), in a short message or one naming a rule."""
+    match = re.fullmatch(r"regle_r(\d+)", context.topic or "")
+    if match is None or not (is_elliptical(text) or re.search(r"\bregles?\b", normalized)):
+        return None
+    number = int(match.group(1))
+    if _RULES_AROUND.search(normalized):
+        numbers = [n for n in (number - 1, number + 1) if 1 <= n <= 15]
+    elif _RULE_AFTER.search(normalized):
+        numbers = [number + 1] if number < 15 else []
+    elif _RULE_BEFORE.search(normalized):
+        numbers = [number - 1] if number > 1 else []
+    else:
+        return None
+    if len(numbers) == 2:
+        return Reply(BOTH_SIDES, "règles voisines", topic=f"regle_r{numbers[0]}",
+                     values={"keys": [f"regle_r{n}" for n in numbers], "notions": [f"R{n}" for n in numbers]})
+    if not numbers:
+        return None  # nothing before R1 nor after R15: the message is read on its own
+    return Reply(FAQ, f"règle {numbers[0]}", key=f"regle_r{numbers[0]}", topic=f"regle_r{numbers[0]}")
 
 
 _WHY_NOT = re.compile(r"^(et |mais )?pourquoi pas (le |la |l |les |du |de la |un |une )?(?P<notion>.+)$")
@@ -861,12 +987,42 @@ MAX_WORDS_OF_A_SHORT_WHY = 10
 OFF_TOPIC_CONFIDENCE = 0.8
 
 
-def _clearly_off_topic(text: str, parse_data: Dict[str, Any]) -> bool:
-    """« au fait, tu peux m'expliquer comment poser mes congés ? »: a whole question off the subject is not a
-    follow-up, whatever came before."""
+# Below OFF_TOPIC_CONFIDENCE, a whole question is still off the subject when off topic is the classifier's best
+# reading (the uncertainty fallback aside) and the message names nothing of the doctrine.
+OFF_TOPIC_CONFIDENCE_NAMING_NOTHING = 0.6
+OFF_TOPIC_CONFIDENCE_AFTER_SINON = 0.3
+_DOCTRINE_WORDS = re.compile(
+    r"\b(cloud\w*|doctrine|circulaires?|donnees?|heberg\w*|projets?|si|systemes? d information|dinum|anssi"
+    r"|ministere\w*|operateurs?|administrations?|regles?|secnum\w*|migr\w*|refont\w*|applications?|logiciels?"
+    r"|saas|iaas|paas|nubo|ugap|ftap|sren|marches?|etat|publi\w*|structures?|organismes?|entites?|collectivit\w*"
+    r"|services?|guichet|financ\w*)\b"
+)
+
+
+def _best_reading(parse_data: Dict[str, Any]) -> Tuple[str, float]:
+    """The classifier's best intent, the uncertainty fallback aside."""
+    for item in parse_data.get("intent_ranking") or []:
+        if item.get("name") != "nlu_fallback":
+            return str(item.get("name") or ""), float(item.get("confidence") or 0.0)
+    return _intent(parse_data)
+
+
+def clearly_off_topic(text: str, parse_data: Dict[str, Any]) -> bool:
+    """« au fait, tu peux m'expliquer comment poser mes congés ? », « tu peux me traduire ce mail ? »: a whole
+    question off the subject is not a follow-up, whatever came before."""
     intent, confidence = _intent(parse_data)
-    return intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE \
-        and (not is_elliptical(text) or opens_another_subject(text))
+    whole_question = not is_elliptical(text) or opens_another_subject(text)
+    if intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE and whole_question:
+        return True
+    best, best_confidence = _best_reading(parse_data)
+    if best != "out_of_scope" or not whole_question:
+        return False
+    message = without_acknowledgement(normalize(text))
+    if _DOCTRINE_WORDS.search(message) or _ANAPHORA.search(message) or re.search(r"(?<!il )\by \w+", message) \
+            or topic_named_in(text) or parse_entity_type(text, requested=False):
+        return False  # « n'importe quelle structure publique peut y aller ? » speaks of what was just said
+    floor = OFF_TOPIC_CONFIDENCE_AFTER_SINON if opens_another_subject(text) else OFF_TOPIC_CONFIDENCE_NAMING_NOTHING
+    return best_confidence >= floor
 
 
 def _short_why(normalized: str, context: Context, decision: FaqDecision) -> bool:

@@ -19,6 +19,7 @@ from actions.conversation import (
     Context,
     Reply,
     answer_parts,
+    clearly_off_topic,
     part_reply,
     reply_in_context,
     second_question,
@@ -299,6 +300,9 @@ async def answer_in_context(dispatcher: CollectingDispatcher, tracker: Tracker,
         return in_context
     context = context_of(tracker, domain)
     decision = decide(tracker.latest_message, known_keys=known_faq_keys(domain))
+    if decision.unsure and clearly_off_topic(text or "", tracker.latest_message):
+        # « ok merci. sinon t'as une recette de crêpes ? »: off topic, not a misunderstanding.
+        decision = FaqDecision(None, "not_faq", 0.0, decision.candidates)
     if decision.key is not None:
         return carry_out(Reply(FAQ, decision.reason, key=decision.key), context, tracker, dispatcher, domain)
     explain_no_answer(decision, dispatcher, context.topic)

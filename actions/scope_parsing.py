@@ -70,7 +70,7 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
             "conseils departementaux", "region", "regions", "conseil regional", "conseils regionaux", "metropole",
             "metropoles", "intercommunalite", "intercommunalites", "intercommunal", "intercommunale",
             "communaute de communes", "communautes de communes", "communaute d agglomeration", "agglomeration",
-            "agglo", "epci", "syndicat mixte",
+            "agglo", "epci", "syndicat mixte", "village", "hotel de ville", "conseil municipal",
         ),
     ),
     (
@@ -337,6 +337,9 @@ _BARE_NUMBER = re.compile(
     r"^(?:environ |à peu près |a peu pres |approximativement |presque |près de |pres de |~ ?)?(-?\d{1,4}(?:[.,]\d+)?)$"
 )
 
+# « pile 50 », « 50 tout juste »: words that only say the number is exact.
+_EXACTLY = re.compile(r"\b(pile poil|pile|tout juste|exactement|précisément|precisement|juste)\b")
+
 
 def _number_from_text(raw: str, normalized: str, requested: bool) -> Tuple[Optional[float], str]:
     """First number given as a percentage (digits, words, fractions) and the normalised text before it."""
@@ -355,7 +358,7 @@ def _number_from_text(raw: str, normalized: str, requested: bool) -> Tuple[Optio
             if number is not None and (followed_by_percent or (requested and end - start == len(words))):
                 return float(number), " ".join(words[:start])
     if requested:
-        bare = _BARE_NUMBER.match(flat.strip().rstrip("%").strip())
+        bare = _BARE_NUMBER.match(" ".join(_EXACTLY.sub(" ", flat).split()).rstrip("%").strip())
         if bare:
             return float(bare.group(1).replace(",", ".")), ""
     return None, ""

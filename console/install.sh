@@ -17,3 +17,5 @@ else
   ops/install.sh venv .venv-console console/requirements.txt
 fi
 ops/install.sh npm console --ignore-scripts
+# The console's working copy of the assistant's data is a Git repository (console_app/workbench).
+ops/install.sh debian git

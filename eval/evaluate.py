@@ -18,6 +18,7 @@ decision as the running assistant is applied (actions/faq_decision.route).
 
 import argparse
 import asyncio
+import hashlib
 import itertools
 import json
 import logging
@@ -410,6 +411,13 @@ def print_errors(split: str, scores: Scores, show_texts: bool, details: Dict[str
                 print(f"    - « {text} » → {outcome} {details.get(text, '')}")
 
 
+def answer_record(split: str, example: Example, outcome: Outcome) -> dict:
+    """One question's answer for --answers-json: a blind question is named by a fingerprint of its text only
+    (eval/blind/README.md: its text is never shown)."""
+    name = hashlib.sha256(example.text.encode("utf-8")).hexdigest()[:16] if split == "blind" else example.text
+    return {"id": name, "label": example.label, "shown": outcome.shown, "right": is_right(example, outcome)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--splits", default=",".join(SPLITS), help="jeux à évaluer (défaut : dev,test,blind)")
@@ -431,6 +439,9 @@ def main() -> int:
     parser.add_argument("--show-blind-texts", action="store_true",
                         help="montrer aussi les questions aveugles en erreur (à remplacer ensuite)")
     parser.add_argument("--json", type=Path, default=None, help="écrire les résultats dans ce fichier JSON")
+    parser.add_argument("--answers-json", type=Path, default=None,
+                        help="écrire ce que l'assistant donne à chaque question (la console compare deux modèles ; "
+                             "les questions aveugles n'y figurent que par une empreinte)")
     args = parser.parse_args()
 
     splits = [split.strip() for split in args.splits.split(",") if split.strip()]
@@ -462,8 +473,12 @@ def main() -> int:
     dev_examples = examples.get("dev") or load_split("dev")
     min_similarity = tune_baseline(dev_examples, baseline_model.nearest([e.text for e in dev_examples]))
     results: Dict[str, Tuple[int, Scores, Scores]] = {}
+    answers: Dict[str, List[dict]] = {}
     for split in splits:
-        assistant = score(examples[split], [assistant_outcome(data, thresholds, keys) for data in parsed[split]])
+        outcomes = [assistant_outcome(data, thresholds, keys) for data in parsed[split]]
+        answers[split] = [answer_record(split, example, outcome) for example, outcome
+                          in zip(examples[split], outcomes, strict=True)]
+        assistant = score(examples[split], outcomes)
         nearest = baseline_model.nearest([e.text for e in examples[split]])
         baseline = score(examples[split], baseline_outcomes(nearest, min_similarity))
         results[split] = (len(examples[split]), assistant, baseline)
@@ -504,6 +519,10 @@ def main() -> int:
                        for split, (count, a, b) in results.items()},
             "conversations": {split: scores.as_json() for split, scores in dialogues.items()},
         }, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    if args.answers_json:
+        args.answers_json.parent.mkdir(parents=True, exist_ok=True)
+        args.answers_json.write_text(json.dumps(answers, ensure_ascii=False, indent=1), encoding="utf-8")
 
     if args.gate:
         gated = results[args.gate][1]

@@ -24,10 +24,23 @@ def _read_or_create_secret(path: Path) -> str:
 
 def _deploy_command(env: dict[str, str], state_dir: Path) -> list[str]:
     """How the profile puts a model in service (the model's path is appended): CONSOLE_DEPLOY_COMMAND,
-    else the default profile's `ops/stack.sh deploy STATE_DIR` (console_app/deployment.py)."""
+    else the default profile's `ops/stack.sh deploy STATE_DIR` (console_app/release/deployment.py)."""
     if env.get("CONSOLE_DEPLOY_COMMAND"):
         return shlex.split(env["CONSOLE_DEPLOY_COMMAND"])
     return [str(REPO_ROOT / "ops" / "stack.sh"), "deploy", str(state_dir.resolve())]
+
+
+def _workbench_dir(env: dict[str, str], state_dir: Path) -> Path | None:
+    """The console's Git working copy (console_app/workbench): CONSOLE_WORKBENCH_DIR; else None when
+    CONSOLE_PROJECT_DIR names a plain folder (a copy made for the console, put under Git in place); else
+    `workbench` in the console's work folder (a clone of the project when it is a Git checkout, a copy of
+    its data otherwise: the code folder itself may be read-only, as under systemd)."""
+    if env.get("CONSOLE_WORKBENCH_DIR"):
+        return Path(env["CONSOLE_WORKBENCH_DIR"]).resolve()
+    project = env.get("CONSOLE_PROJECT_DIR")
+    if project and not (Path(project) / ".git").exists() and not env.get("CONSOLE_WORKBENCH_REMOTE"):
+        return None
+    return Path(env.get("CONSOLE_WORK_DIR") or state_dir / "console").resolve() / "workbench"
 
 
 def _tracker_url(env: dict[str, str], state_dir: Path) -> str:
@@ -58,28 +71,45 @@ class Settings:
     deploy_command: list[str] = field(default_factory=lambda: [str(REPO_ROOT / "ops" / "stack.sh"), "deploy",
                                                                str(REPO_ROOT / "var")])
     work_dir: Path = field(default_factory=lambda: REPO_ROOT / "var" / "console")
-    insights_command: list[str] | None = None  # CONSOLE_INSIGHTS_COMMAND (insights/analysis.py)
     poll_seconds: float = 2.0
     session_max_age: int = 8 * 3600
     sheets_url: str = "http://localhost:5057"  # the orientation sheet's door (sheets/), asked with the Rasa token
+    # The console's own Git working copy of the assistant's data (console_app/workbench): every change the
+    # console makes is a commit there. None: the project folder itself (a copy made for the console, as in
+    # the tests), put under Git in place.
+    workbench_dir: Path | None = None
+    workbench_remote: str = ""  # clone from / push to this Git remote (optional)
+    workbench_branch: str = "console"
+    workbench_push: bool = False  # push each change to the remote's branch
+
+    @property
+    def content_dir(self) -> Path:
+        """Where the data the console edits lives (data/, domain/, config.yml, actions/data/)."""
+        return self.workbench_dir or self.project_dir
+
+    @property
+    def code_dir(self) -> Path:
+        """The assistant's code and evaluation sets (eval/, tests/stories/): the project's when it has them
+        (a checkout), else this checkout's (the project is a data copy, as in the tests)."""
+        return self.project_dir if (self.project_dir / "eval").is_dir() else REPO_ROOT
 
     @property
     def data_dir(self) -> Path:
-        return self.project_dir / "data"
+        return self.content_dir / "data"
 
     @property
     def domain_dir(self) -> Path:
-        return self.project_dir / "domain"
+        return self.content_dir / "domain"
 
     @property
     def catalog_dir(self) -> Path:
-        """The FAQ catalog (question titles): the project's, else this checkout's."""
-        own = self.project_dir / "actions" / "data" / "catalog"
+        """The FAQ catalog (question titles): the working copy's, else this checkout's."""
+        own = self.content_dir / "actions" / "data" / "catalog"
         return own if own.is_dir() else REPO_ROOT / "actions" / "data" / "catalog"
 
     @property
     def config_file(self) -> Path:
-        return self.train_config or self.project_dir / "config.yml"
+        return self.train_config or self.content_dir / "config.yml"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -105,8 +135,11 @@ class Settings:
             train_config=Path(env["CONSOLE_TRAIN_CONFIG"]).resolve() if env.get("CONSOLE_TRAIN_CONFIG") else None,
             rasa_bin=env.get("CONSOLE_RASA_BIN") or str(REPO_ROOT / ".venv" / "bin" / "rasa"),
             deploy_command=_deploy_command(env, state_dir),
-            insights_command=shlex.split(env.get("CONSOLE_INSIGHTS_COMMAND") or "") or None,
             work_dir=Path(env.get("CONSOLE_WORK_DIR") or state_dir / "console").resolve(),
             poll_seconds=float(env.get("CONSOLE_POLL_SECONDS") or 2),
             sheets_url=(env.get("SHEETS_URL") or env.get("SHEETS_PUBLIC_URL") or "http://localhost:5057").rstrip("/"),
+            workbench_dir=_workbench_dir(env, state_dir),
+            workbench_remote=env.get("CONSOLE_WORKBENCH_REMOTE") or "",
+            workbench_branch=env.get("CONSOLE_WORKBENCH_BRANCH") or "console",
+            workbench_push=env.get("CONSOLE_WORKBENCH_PUSH", "false").lower() in ("1", "true", "yes"),
         )

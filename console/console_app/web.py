@@ -22,10 +22,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import security
 from .channels import channel_label
 from .db import make_engine
-from .deployment import Deployer
 from .labels import Labels, slot_label, slot_value, verdict_label
 from .markdown import is_long, render_message
 from .rasa_api import RasaClient
+from .release.deployment import Deployer
+from .release.evaluation import Evaluator, GateEvaluator, ReportStore
+from .release.promotion import Promotion
+from .release.training import TrainingService
 from .routes import (
     accounts,
     answers,
@@ -40,12 +43,14 @@ from .routes import (
     statistics,
     takeover,
     users,
+    workbench,
 )
+from .routes import training_data as training_data_routes
 from .settings import Settings
 from .stats_indexer import StatsIndexer, stats_zone
 from .takeover import TakeoverService
 from .tracker import TrackerReader, fmt_ts, make_tracker_engine
-from .training import TrainingService
+from .workbench import Workbench
 
 log = logging.getLogger("console")
 HERE = Path(__file__).resolve().parent
@@ -53,7 +58,7 @@ CONSOLE_DIR = HERE.parent
 DSFR_DIST = CONSOLE_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 CHARTJS_DIST = CONSOLE_DIR / "node_modules" / "chart.js" / "dist"
 AREAS = (accounts, conversations, inbox, insights, answers, models, audit, takeover, users, assistant, statistics,
-         privacy, sheets)
+         privacy, sheets, workbench, training_data_routes)
 # The largest form of the console (an edited answer, a batch of annotations) is far below this.
 MAX_BODY_BYTES = 100_000
 
@@ -145,6 +150,7 @@ async def _timeout_watcher(app: Starlette) -> None:
 
 
 INDEX_EVERY_SECONDS = 30.0
+PAGE_INDEX_BATCH = 500  # events per batch when a page visit indexes (routes/common.refresh_index)
 INDEX_BUDGET_SECONDS = 1.0
 
 
@@ -172,7 +178,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
                 await task
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, evaluator: Evaluator | None = None) -> Starlette:
+    """`evaluator`: how a candidate model is checked (make test's gate by default; tests give a stand-in)."""
     settings = settings or Settings.from_env()
     routes: list[BaseRoute] = [route for area in AREAS for route in area.routes]
     routes += [
@@ -201,6 +208,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.throttle = security.LoginThrottle()
     app.state.takeover = TakeoverService(engine, reader, rasa, settings.handoff_timeout,
                                          settings.agent_idle_timeout)
-    app.state.training = TrainingService(settings, engine, Deployer(settings))
     app.state.stats_indexer = StatsIndexer(reader.engine, stats_zone())
+    app.state.page_indexer = StatsIndexer(reader.engine, stats_zone(), batch_size=PAGE_INDEX_BATCH)
+    app.state.workbench = bench = Workbench(settings)
+    reports = ReportStore(settings.work_dir / "candidates")
+    deployer = Deployer(settings)
+
+    async def live_model() -> str:
+        return await models.live_model_name(rasa)
+
+    app.state.training = TrainingService(settings, engine, deployer, evaluator or GateEvaluator(settings), reports,
+                                         bench.copy.head, bench.models.set, live_model)
+    app.state.promotion = Promotion(settings, engine, deployer, reports)
     return app

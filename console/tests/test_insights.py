@@ -3,36 +3,37 @@ confuses on the held-out sets, refreshed after each training."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from html import unescape
 from pathlib import Path
 
-from console_app.insights.analysis import insights_command, latest_insights, too_few_examples
+from console_app.insights.analysis import latest_insights, too_few_examples
 from console_app.settings import Settings
 from ruamel.yaml import YAML
-from test_training import _fake_rasa, _run_training, _script
 
-# What eval/evaluate.py --json writes (errors per expected label; the blind set's errors are not written).
+
+def _answer(text: str, label: str, shown: str) -> dict[str, object]:
+    return {"id": text, "label": label, "shown": shown, "right": label == shown}
+
+
+# A candidate gate's report (release/evaluation.py: every question's answer per set; the blind set by a
+# fingerprint only).
 REPORT = {
-    "splits": {
-        "dev": {"count": 120, "assistant": {"errors": {
-            "faq/financement": [["qui paie la migration ?", "faq/collectivites"],
-                                ["des sous pour migrer ?", "faq/collectivites"],
-                                ["aides ?", "(pas de réponse)"]],
-            "out_of_scope": [["la météo demain", "faq/par_ou_commencer"]]}}},
-        "test": {"count": 80, "assistant": {"errors": {
-            "faq/financement": [["un budget pour le cloud ?", "faq/collectivites"]],
-            "faq/collectivites": [["une mairie doit-elle le faire ?", "check_scope"]]}}},
-        "blind": {"count": 90, "assistant": {"errors": None}},
+    "model": "console-20261207-101500.tar.gz", "commit": "abc", "created": 1_796_000_000.0, "checks": [],
+    "figures": {},
+    "answers": {
+        "dev": [_answer("qui paie la migration ?", "faq/financement", "faq/collectivites"),
+                _answer("des sous pour migrer ?", "faq/financement", "faq/collectivites"),
+                _answer("aides ?", "faq/financement", "(pas de réponse)"),
+                _answer("la météo demain", "out_of_scope", "faq/par_ou_commencer"),
+                _answer("qui finance ?", "faq/financement", "faq/financement")],
+        "test": [_answer("un budget pour le cloud ?", "faq/financement", "faq/collectivites"),
+                 _answer("une mairie doit-elle le faire ?", "faq/collectivites", "check_scope")],
+        "blind": [{"id": "0123456789abcdef", "label": "faq/secnumcloud", "shown": "faq/collectivites",
+                   "right": False}],
     },
 }
-
-FAKE_EVALUATION = """#!{python}
-import json, sys
-out = sys.argv[-1]
-assert sys.argv[-2] == "--json" and sys.argv[-3].endswith(".tar.gz")
-json.dump(REPORT, open(out, "w", encoding="utf-8"))
-""".replace("REPORT", repr(REPORT))
 
 
 def _keep_examples(project: Path, intent: str, count: int) -> None:
@@ -62,42 +63,32 @@ def test_questions_with_too_few_examples(agent, project: Path) -> None:
     assert "Pas encore d'analyse" in page
 
 
-def test_confusions_on_the_held_out_sets(agent, settings: Settings) -> None:
-    settings.models_dir.mkdir(parents=True, exist_ok=True)
-    (settings.models_dir / "console-20261207-101500.insights.json").write_text(json.dumps(REPORT), encoding="utf-8")
-    found = latest_insights(settings.models_dir)
-    assert found is not None and found.model == "console-20261207-101500" and found.questions == 200
+def _write_report(settings: Settings, report: dict, name: str) -> Path:
+    folder = settings.work_dir / "candidates"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(json.dumps(report), encoding="utf-8")
+    return path
+
+
+def test_confusions_on_the_held_out_sets_from_the_latest_gate_report(agent, settings: Settings) -> None:
+    _write_report(settings, REPORT, "console-20261207-101500.json")
+    found = latest_insights(settings.work_dir / "candidates")
+    assert found is not None and found.model == "console-20261207-101500" and found.questions == 7
     top = found.confusions[0]
     assert (top.expected, top.given, top.count) == ("faq/financement", "faq/collectivites", 3)
     assert found.declined["faq/financement"] == 1
+    assert all(c.expected != "faq/secnumcloud" for c in found.confusions)  # the blind set is never read
     client, _ = agent
     page = unescape(client.get("/analyse").text)
     assert ("<tr><td>Existe-t-il un financement pour le cloud ?</td>\n    "
             "<td>Répondu : Les collectivités sont-elles concernées ?</td>\n    <td>3</td>") in page
     assert "« qui paie la migration ? »" in page and "Lancé le test d'éligibilité" in page
-
-
-def test_each_training_refreshes_the_analysis(admin, settings: Settings, tmp_path: Path, monkeypatch) -> None:
-    from console_app.rasa_api import RasaClient
-    from test_training import Deploys
-
-    deploys = Deploys(tmp_path, settings)
-
-    async def status(self):
-        return {"model_file": "/models/initial.tar.gz"}
-
-    monkeypatch.setattr(RasaClient, "status", status)
-    settings.rasa_bin = _fake_rasa(tmp_path, "ok")
-    settings.insights_command = [_script(tmp_path, "evaluate", FAKE_EVALUATION)]
-    model = settings.models_dir / "m.tar.gz"
-    assert insights_command(settings, model)[-4:] == ["--model", str(model), "--json",
-                                                     str(settings.models_dir / "m.insights.json")]
-    client, token = admin
-    state = _run_training(client, token)
-    assert state["status"] == "deployed" and deploys.calls
-    deadline = time.time() + 30
-    while latest_insights(settings.models_dir) is None and time.time() < deadline:
-        time.sleep(0.1)
-    page = client.get("/analyse").text
-    assert f"Modèle <code>{state['model'].removesuffix('.tar.gz')}</code>" in page
-    assert "Analyse du modele sur les jeux tenus a l'ecart" in client.get("/api/training/1").json()["log"]
+    assert "0123456789abcdef" not in page
+    # The next training's candidate: its report is the one shown.
+    newer = dict(REPORT, model="console-20261208-090000.tar.gz",
+                 answers={"dev": [_answer("qui finance ?", "faq/financement", "faq/financement")]})
+    path = _write_report(settings, newer, "console-20261208-090000.json")
+    os.utime(path, (time.time() + 10, time.time() + 10))
+    page = unescape(client.get("/analyse").text)
+    assert "Modèle <code>console-20261208-090000</code>" in page and "Aucune confusion" in page

@@ -5,8 +5,10 @@ from typing import Any, Dict, Optional
 import pytest
 from tracker_factory import parse_data
 
+from actions.context import VERDICT_TOPIC
 from actions.conversation import (
     ALREADY_SAID,
+    BOTH_SIDES,
     CHECK,
     EXPLAIN_ANSWER,
     FAQ,
@@ -21,7 +23,6 @@ from actions.conversation import (
     reply_in_context,
     step_asked,
 )
-from actions.context import VERDICT_TOPIC
 from actions.faq_decision import FaqDecision
 
 CNRS = "Centre national de la recherche scientifique (CNRS)"
@@ -178,6 +179,8 @@ def test_next_steps_after_the_five_steps_is_the_support_offered() -> None:
         ("et si c'était 60 % ?", {"new_project": False, "refactor_percentage": 60.0}),
         ("et si c'était exactement la moitié ?", {"new_project": False, "refactor_percentage": 50.0}),
         ("et avec 70 ?", {"new_project": False, "refactor_percentage": 70.0}),
+        ("et pile 50 ?", {"new_project": False, "refactor_percentage": 50.0}),
+        ("et à 50 tout juste ?", {"new_project": False, "refactor_percentage": 50.0}),
         ("et si c'était une création ?", {"new_project": True, "refactor_percentage": None}),
         ("et pour un rectorat ?", {"entity_type": "service_deconcentre", "organisation": None}),
         ("et si c'était une direction d'administration centrale ?",
@@ -249,6 +252,18 @@ def test_next_after_asking_where_to_start_is_the_second_step() -> None:
                           last_user_text="on commence par quoi ?")
     got = reply("et ensuite ?", asked_start, intent="ask_next_steps", confidence=1.0)
     assert got is not None and got.response == "utter_suivi_etape_2", got
+
+
+def test_a_step_asked_concretely_is_that_step() -> None:
+    asked_start = Context(topic="par_ou_commencer", last_responses=("utter_faq/par_ou_commencer",),
+                          last_user_text="on commence par quoi ?")
+    got = reply("la première étape, concrètement ?", asked_start, intent="ask_next_steps", confidence=0.8)
+    assert got is not None and got.response == "utter_suivi_etape_1", got
+
+
+def test_motifs_legitimes_after_any_answer_get_the_r9_derogation() -> None:
+    got = reply("admettons qu'on ait des motifs légitimes, la suite c'est quoi ?", after("evaluation_sensibilite"))
+    assert got is not None and (got.kind, got.key) == (FAQ, "derogation_r9"), got
 
 
 def test_a_step_said_done_is_followed_by_the_next_one() -> None:
@@ -397,3 +412,185 @@ def test_an_unsure_follow_up_close_to_the_last_answer_gets_that_question() -> No
     decision = FaqDecision(None, "low_confidence", 0.35, ("financement", "accompagnement"))
     got = reply("et côté sous pour la migration, il y a quoi", after("accompagnement"), decision)
     assert got is not None and (got.kind, got.key) == (FAQ, "financement")
+
+
+@pytest.mark.parametrize(
+    "topic, text, keys",
+    [
+        ("regle_r4", "et la suivante ?", ["regle_r5"]),
+        ("regle_r5", "et celle d'après ?", ["regle_r6"]),
+        ("regle_r11", "et la règle d'avant ?", ["regle_r10"]),
+        ("regle_r13", "et les règles autour ?", ["regle_r12", "regle_r14"]),
+        ("regle_r15", "et celle d'avant et d'après ?", ["regle_r14"]),
+    ],
+)
+def test_the_rule_next_to_the_last_one_is_that_rule(topic: str, text: str, keys: list) -> None:
+    got = reply(text, after(topic))
+    assert got is not None, got
+    assert (got.values.get("keys") if got.kind == BOTH_SIDES else [got.key]) == keys, got
+
+
+def test_the_rule_after_r15_is_not_made_up() -> None:
+    assert reply("et la suivante ?", after("regle_r15")) is None
+
+
+@pytest.mark.parametrize(
+    "text, step",
+    [
+        ("On a fixé nos enjeux et objectifs au plus haut niveau, c'est quoi la suite ?", 2),
+        ("c'est bon on a cartographié notre SI, on fait quoi maintenant ?", 3),
+        ("Nous avons réuni les prérequis, et ensuite ?", 4),
+    ],
+)
+def test_a_step_told_done_by_its_content_is_followed_by_the_next_one(text: str, step: int) -> None:
+    got = reply(text, after("par_ou_commencer"), FaqDecision("accompagnement", "confident", confidence=0.83))
+    assert got is not None and got.response == f"utter_suivi_etape_{step}", got
+
+
+def test_where_to_start_as_a_first_question_is_its_own_answer() -> None:
+    decision = FaqDecision("par_ou_commencer", "confident", confidence=0.99)
+    assert reply("Par où commencer ?", Context(), decision, intent="faq", confidence=0.99) is None
+
+
+def test_a_collectivite_asking_what_to_do_for_its_project_gets_its_verdict() -> None:
+    text = "nous sommes une commune et nous créons une application de réservation de salles, que faut-il faire ?"
+    got = reply(text, Context(), intent="faq", confidence=0.49)
+    assert got is not None and (got.kind, got.reason) == (CHECK, "situation"), got
+    assert got.values.get("entity_type") == "collectivite", got
+
+
+@pytest.mark.parametrize("text", ["on peut quand même aller sur le cloud ?", "c'est recommandé pour nous ?",
+                                  "mais on est encouragés à y aller ?", "même pour des données sensibles ?"])
+def test_a_collectivite_asking_whether_it_may_use_the_cloud_gets_the_invitation(text: str) -> None:
+    got = reply(text, after(VERDICT_TOPIC, VERDICT_COLLECTIVITE), intent="faq", confidence=0.6)
+    assert got is not None and got.response == "utter_ensuite_collectivite", got
+
+
+def test_an_operator_asking_whether_it_may_use_the_cloud_does_not_get_the_collectivite_invitation() -> None:
+    got = reply("c'est recommandé pour nous ?", after(VERDICT_TOPIC, VERDICT_40), intent="faq", confidence=0.6)
+    assert got is None or got.response != "utter_ensuite_collectivite", got
+
+
+@pytest.mark.parametrize("text", ["on peut y couper ?", "c'est négociable ?", "on est vraiment obligés ?"])
+def test_a_way_out_of_r9_asked_after_secnumcloud_is_its_derogation(text: str) -> None:
+    got = reply(text, after("secnumcloud"), intent="faq", confidence=0.5)
+    assert got is not None and (got.kind, got.key) == (FAQ, "derogation_r9"), got
+
+
+@pytest.mark.parametrize(
+    "text, response",
+    [
+        ("et l'administration centrale en général ?", "utter_perimetre_administration"),
+        ("et nos établissements sous tutelle ?", "utter_perimetre_operateur"),
+        ("et les opérateurs de façon générale ?", "utter_perimetre_operateur"),
+    ],
+)
+def test_a_kind_of_organisation_in_general_after_a_verdict_gets_its_perimeter(text: str, response: str) -> None:
+    got = reply(text, after(VERDICT_TOPIC, VERDICT_NEW), intent="inform", confidence=0.7)
+    assert got is not None and got.response == response, got
+
+
+def test_a_what_if_on_one_organisation_still_gives_its_verdict() -> None:
+    got = reply("et si c'était un opérateur ?", after(VERDICT_TOPIC, VERDICT_NEW), intent="inform")
+    assert got is not None and (got.kind, got.reason) == (CHECK, "what_if"), got
+
+
+@pytest.mark.parametrize(
+    "situation, response",
+    [
+        ("Ministère, on refait 80 % de l'intranet, les données sont publiques. Concernés ?",
+         "utter_suivi_r9_non_sensibles"),
+        ("Opérateur, nouveau site vitrine sans données personnelles, on est concernés ?",
+         "utter_suivi_r9_non_sensibles"),
+        ("Je suis à l'INSEE, on crée une appli avec des données de santé. Quelles règles ?",
+         "utter_suivi_donnees_sante"),
+    ],
+)
+def test_secnumcloud_asked_after_a_situation_that_said_what_the_data_are(situation: str, response: str) -> None:
+    context = Context(topic=VERDICT_TOPIC, last_check=VERDICT_NEW, last_responses=("",), last_user_text=situation)
+    got = reply("faut-il du SecNumCloud ?", context, FaqDecision("secnumcloud", "confident", confidence=0.93))
+    assert got is not None and got.response == response, got
+
+
+def test_a_pronoun_for_the_last_rule_keeps_it_as_the_subject() -> None:
+    got = reply("elle s'applique aussi si on est sur un cloud interne ?", after("regle_r9"),
+                FaqDecision("cloud_interne", "confident", confidence=0.7))
+    assert got is not None and got.response == "utter_suivi_r9_interne", got
+
+
+def test_how_to_apply_for_the_financing_is_who_to_write_to() -> None:
+    got = reply("ok, et ensuite, on candidate comment ?", after("financement"), intent="ask_next_steps")
+    assert got is not None and got.response == "utter_suivi_financement_candidature", got
+
+
+def test_legitimate_reasons_after_the_r9_derogation_lead_to_who_grants_it() -> None:
+    got = reply("admettons qu'on ait des motifs légitimes, la suite c'est quoi ?", after("derogation_r9"))
+    assert got is not None and got.response == "utter_suivi_derogation_r9_qui", got
+
+
+def test_a_whole_off_topic_question_after_an_answer_is_not_a_follow_up() -> None:
+    text = "tu peux me traduire ce mail en anglais ?"
+    assert reply(text, after("accompagnement"), intent="out_of_scope", confidence=0.73) is None
+
+
+def test_another_subject_after_thanks_is_off_topic_even_when_the_classifier_hesitates() -> None:
+    text = "ok merci. sinon t'as une recette de crêpes ?"
+    data = parse_data(text, "nlu_fallback", 0.45)
+    data["intent_ranking"] += [{"name": "out_of_scope", "confidence": 0.37}, {"name": "thanks", "confidence": 0.29}]
+    assert reply_in_context(text, data, after("regle_r9"), FaqDecision(None, "low_confidence")) is None
+
+
+def test_a_hesitant_off_topic_reading_of_a_doctrine_question_keeps_its_context() -> None:
+    got = reply("et pour nos données de santé, ça change quoi ?", after("regle_r9"), intent="out_of_scope",
+                confidence=0.65)
+    assert got is not None, got
+
+
+@pytest.mark.parametrize("text", ["Une collectivité peut demander le guichet ?", "on peut candidater au financement FTAP ?"])
+def test_whether_one_may_apply_for_the_financing_is_who_it_is_for(text: str) -> None:
+    got = reply(text, after("financement"))
+    assert got is not None and got.response == "utter_suivi_financement_beneficiaires", got
+
+
+def test_a_follow_up_the_classifier_finds_off_topic_that_refers_back_keeps_its_context() -> None:
+    got = reply("n'importe quelle structure publique peut y aller ?", after("cloud_interne"), intent="out_of_scope",
+                confidence=0.7)
+    assert got is not None, got
+
+
+def test_the_clients_of_a_company_named_after_its_verdict_get_their_own_verdict() -> None:
+    got = reply("et nos clients, les mairies ?", after(VERDICT_TOPIC, VERDICT_COMPANY), intent="inform")
+    assert got is not None and got.kind == CHECK and got.values.get("entity_type") == "collectivite", got
+
+
+def test_sensitive_data_on_an_internal_cloud_is_what_r9_says_of_it() -> None:
+    got = reply("elle s'applique aussi si on est sur un cloud interne ?", after("donnees_sensibles"),
+                FaqDecision("cloud_interne", "confident", confidence=0.83))
+    assert got is not None and got.response == "utter_suivi_r9_interne", got
+
+
+@pytest.mark.parametrize(
+    "text, step",
+    [
+        ("on a fait la première, et ensuite ?", 2),
+        ("la 1 c'est fait, la suite ?", 2),
+        ("on en est à la deuxième, la suite ?", 3),
+        ("la gouvernance de la dépense est en place, quelle est la suite ?", 4),
+    ],
+)
+def test_a_step_told_done_by_its_rank_alone_after_the_steps_is_followed_by_the_next(text: str, step: int) -> None:
+    got = reply(text, after("cinq_etapes"), intent="ask_next_steps", confidence=0.8)
+    assert got is not None and got.response == f"utter_suivi_etape_{step}", got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "En tant que région, qu'en est-il pour nous avec la doctrine ?",
+        "Je suis agent d'un village, doit-on appliquer cette doctrine ?",
+        "Petite mairie rurale, on voudrait héberger le site de la commune dans le cloud, des règles à respecter ?",
+    ],
+)
+def test_a_collectivite_telling_who_it_is_gets_its_verdict_whatever_words_ask(text: str) -> None:
+    got = reply(text, Context(), FaqDecision("solution_cloud", "confident", confidence=0.82))
+    assert got is not None and got.kind == CHECK and got.values.get("entity_type") == "collectivite", got

@@ -196,3 +196,12 @@ def test_percentage_errors(text, error):
 def test_bare_number_needs_the_question():
     assert parse_percentage("70", requested=False).value is None
     assert parse_percentage("refonte de 70 % de notre SI", requested=False).value == 70.0
+
+
+@pytest.mark.parametrize("text", ["pile 50", "50 tout juste", "exactement 50", "juste 50"])
+def test_an_exact_share_asked_for_is_read_with_its_exactness_words(text: str) -> None:
+    assert parse_percentage(text, requested=True).value == 50.0
+
+
+def test_exactness_words_alone_do_not_make_a_share_of_a_number_said_in_passing() -> None:
+    assert parse_percentage("pile 50", requested=False).value is None

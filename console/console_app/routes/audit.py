@@ -40,6 +40,16 @@ ACTION_LABELS = {
     "display_name_change": "Nom affiché changé",
     "purge": "Purge des données anciennes",
     "erase": "Conversation effacée (droit à l'effacement)",
+    "example_added": "Exemple ajouté",
+    "example_edited": "Exemple modifié",
+    "example_moved": "Exemple déplacé",
+    "example_deleted": "Exemple supprimé",
+    "question_created": "Question de la FAQ créée",
+    "change_revert": "Modification annulée",
+    "candidate_ready": "Modèle candidat évalué",
+    "check_start": "Vérification d'un modèle lancée",
+    "deploy_refused": "Mise en service refusée (seuils)",
+    "deploy_override": "Mise en service malgré les seuils (admin)",
 }
 ACTOR_LABELS = {"console": "console (automatique)", "cli": "ligne de commande",
                 "rétention": "tâche de conservation (automatique)"}

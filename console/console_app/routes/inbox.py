@@ -14,6 +14,8 @@ from ..labels import PAS_SUR, PAS_SUR_DEFINITION
 from ..pagination import paginate
 from ..queries import audit
 from ..settings import Settings
+from ..training_data import examples
+from ..workbench import Change
 from .common import (
     flash,
     login_required,
@@ -24,6 +26,7 @@ from .common import (
     render,
     username,
 )
+from .training_data import eval_questions, record_change
 
 PAGE = "inbox"
 
@@ -84,11 +87,14 @@ async def annotate(request: Request) -> Response:
     if intent == "hors_sujet":
         intent = training_data.OUT_OF_SCOPE
     try:
-        path, added = training_data.add_example(settings.data_dir, settings.domain_dir, intent, text)
+        path, added = examples.add(settings.data_dir, settings.domain_dir, intent, text, eval_questions(request))
     except training_data.DataError as exc:
         flash(request, str(exc), "error")
         return RedirectResponse(back, status_code=303)
-    relative = path.relative_to(settings.project_dir) if path.is_relative_to(settings.project_dir) else path
+    source = "transcription" if back.startswith("/conversations/") else "messages mal compris"
+    record_change(request, Change("example_added", intent, f"Exemple ajouté à « {state.labels.label(intent)} » "
+                                                           f"({source}) : « {text[:120]} »"))
+    relative = path.relative_to(settings.content_dir) if path.is_relative_to(settings.content_dir) else path
     queries.record_annotation(state.engine, text, training_data.normalize(text), intent, str(relative), user)
     audit(state.engine, user, "annotation", intent, f"{text[:200]} → {relative}")
     name = state.labels.label(intent)

@@ -15,11 +15,8 @@ from .common import login_required, render
 @login_required()
 async def insights(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    found = latest_insights(settings.models_dir)
-    analysed_at = ""
-    if found is not None:
-        path = settings.models_dir / f"{found.model}.insights.json"
-        analysed_at = fmt_ts(path.stat().st_mtime) if path.is_file() else ""
+    found = latest_insights(settings.work_dir / "candidates")  # the gate's reports (release/evaluation.py)
+    analysed_at = fmt_ts(found.created) if found is not None else ""
     return render(request, "insights.html", insights=found, analysed_at=analysed_at,
                   few=too_few_examples(settings.data_dir, settings.domain_dir), minimum=MIN_EXAMPLES)
 

@@ -298,7 +298,7 @@
 
   // Training progress on the models page.
   const training = document.getElementById("training");
-  const inProgress = (status) => status === "running" || status === "deploying";
+  const inProgress = (status) => status === "running" || status === "evaluating" || status === "deploying";
   if (training && inProgress(training.dataset.status)) {
     const stop = every(2000, async () => {
       const data = await api("GET", "/api/training/" + training.dataset.trainingId);

@@ -1,6 +1,6 @@
 """Real-browser tests (Chromium via Playwright) against a real Rasa stack and a real console server:
-the inbox, and retraining then putting models in service, on a stack of its own (the live takeover is in
-test_takeover_browser.py)."""
+the inbox, and a candidate model trained, checked by the gate, put in service and rolled back, on a stack of
+its own (the live takeover is in test_takeover_browser.py)."""
 from __future__ import annotations
 
 import re
@@ -57,7 +57,10 @@ def deploying_console(tmp_path_factory: pytest.TempPathFactory, own_stack: Stack
         yield console
 
 
-def test_retrain_deploy_tiny_model_then_put_the_previous_one_back(browser, own_stack, deploying_console):
+def test_retrain_a_candidate_refused_by_the_gate_then_overridden_then_rolled_back(browser, own_stack,
+                                                                                   deploying_console):
+    """The tiny model (one epoch) is a candidate that the gate refuses (blind set far below its floor); the
+    admin puts it in service anyway with a written reason, then goes back to the previous model in one click."""
     console = deploying_console
     before_name = _live_model(own_stack)
     before_file = REPO_ROOT / "models" / before_name  # the stack serves the latest model of models/
@@ -70,23 +73,37 @@ def test_retrain_deploy_tiny_model_then_put_the_previous_one_back(browser, own_s
     admin.goto(console["url"] + "/models")
     expect(admin.locator("#live-model")).to_have_text(before_name)
     admin.click("#train")
-    expect(admin.locator("#training-status")).to_have_text("en service", timeout=1_200_000)
-    live = admin.locator("#live-model").inner_text()
-    assert live.startswith("console-") and live.endswith(".tar.gz")
-    expect(admin.locator("#models tr", has_text=live)).to_contain_text("en service")
-    assert _live_model(own_stack) == live
-    assert (console["models_dir"] / live).is_file()
+    # Trained, checked as make test checks a model, compared with the model in service: nobody gets it yet.
+    expect(admin.locator("#training-status")).to_have_text("candidat sous les seuils", timeout=1_800_000)
+    assert _live_model(own_stack) == before_name
+    admin.click("#open-candidate")
+    candidate = admin.locator("h1 code").inner_text()
+    expect(admin.locator("#gate-verdict")).to_contain_text("Exactitude FAQ sur le jeu aveugle")
+    expect(admin.locator("#figures")).to_contain_text("aveugle")
+    expect(admin.locator("#new-errors")).to_contain_text("question aveugle n°")
+    admin.locator("label[for=confirm]").click()  # (DSFR: the label covers the box)
+    admin.click("#promote")
+    expect(admin.locator("#flash")).to_contain_text("Mise en service refusée : Exactitude FAQ")
+    assert _live_model(own_stack) == before_name
+    admin.locator("label[for=confirm]").click()  # (DSFR: the label covers the box)
+    admin.fill("#override_reason", "Essai de la chaîne de mise en service avec un modèle minuscule")
+    admin.click("#promote", no_wait_after=True)
+    expect(admin.locator("#live-model")).to_have_text(candidate, timeout=900_000)
+    expect(admin.locator("#flash")).to_contain_text("malgré les seuils")
+    assert _live_model(own_stack) == candidate
     # In a new Rasa process (the one that loaded the previous model has stopped), which answers.
     assert (own_stack.state_dir / "rasa.pid").read_text() != before_pid
     reply = httpx.post(f"{own_stack.url}/webhooks/rest/webhook",
                        json={"sender": "after-deploy", "message": "Bonjour"}, timeout=60)
     assert reply.status_code == 200 and reply.json()
+    admin.goto(console["url"] + "/audit")
+    expect(admin.locator("body")).to_contain_text("Essai de la chaîne de mise en service avec un modèle minuscule")
 
-    # The previous model put back in service from the list (the page comes back once it answers).
-    row = admin.locator("#models tr", has_text=before_name)
-    row.get_by_role("button", name="Mettre en service").click(no_wait_after=True)
+    # Back to the previous model: one click (the page comes back once it answers).
+    admin.goto(console["url"] + "/models")
+    admin.click("#rollback", no_wait_after=True)
     expect(admin.locator("#live-model")).to_have_text(before_name, timeout=900_000)
-    expect(admin.locator("#flash")).to_have_text(f"Modèle {before_name} mis en service.")
+    expect(admin.locator("#flash")).to_have_text(f"Modèle précédent {before_name} remis en service.")
     assert _live_model(own_stack) == before_name
     answer = httpx.post(f"{own_stack.url}/webhooks/rest/webhook", timeout=120, json={
         "sender": "after-rollback", "message": "Qui contrôle l'application de la doctrine ?"}).json()

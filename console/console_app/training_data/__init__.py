@@ -17,9 +17,9 @@ from markupsafe import Markup
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from . import rasa_check
-from .answer_rules import AnswerRules, RuleError
-from .markdown import render_message
+from .. import rasa_check
+from ..answer_rules import AnswerRules, RuleError
+from ..markdown import render_message
 
 OUT_OF_SCOPE = "out_of_scope"
 MAX_EXAMPLE_LENGTH = 500

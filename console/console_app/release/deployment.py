@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from .settings import Settings
+from ..settings import Settings
 
 DEPLOY_TIMEOUT = 1800.0  # seconds: a model load on a busy machine (10 min at most) for each of two instances
 
