@@ -33,8 +33,30 @@ logger = logging.getLogger(__name__)
 SESSION_KEY = "conversation"
 
 
+ADVISER_FLAG, ADVISER_NAME = "from_adviser", "adviser_name"
+
+
+def adviser_marker(kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """What tells the widget that a person wrote the message: a support adviser's reply carries
+    `from_adviser` (and the adviser's public name) in its metadata (console_app/takeover.py). The
+    adviser's login, also in the metadata, never leaves the server."""
+    if kwargs.get(ADVISER_FLAG) is not True:
+        return {}
+    name = kwargs.get(ADVISER_NAME)
+    return {ADVISER_FLAG: True, ADVISER_NAME: name[:60] if isinstance(name, str) else ""}
+
+
 class CustomJsonSocketIOOutput(SocketIOOutput):
-    """Rasa's socket.io output, whose custom payloads reach the widget as `bot_uttered` data."""
+    """Rasa's socket.io output, whose custom payloads reach the widget as `bot_uttered` data, and whose
+    advisers' messages say that a person wrote them."""
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        marker = adviser_marker(kwargs)
+        if not marker:
+            await super().send_text_message(recipient_id, text, **kwargs)
+            return
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part, **marker})
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         await self.sio.emit(self.bot_message_evt, json_message, room=recipient_id)

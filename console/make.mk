@@ -8,7 +8,7 @@ INSTALL_TARGETS += console-install
 CHECK_TARGETS += check-console
 PAGE_TEST_TARGETS += test-console
 
-.PHONY: console-install check-console test-console bench-statistics
+.PHONY: console-install check-console test-console bench-statistics bench-console-pages
 
 # Runtime and test tools (console/serve.sh installs the runtime alone).
 console-install:
@@ -31,3 +31,7 @@ test-console: console-install prod-packages train
 # Statistics on 100 000 generated conversations, SQLite and PostgreSQL (figures in docs/console.md).
 bench-statistics: console-install prod-packages
 	nice -n 10 .venv-console/bin/python benchmarks/console_statistics.py
+
+# List, inbox, transcript and queue on 100 000 conversations (SQLite; --stores sqlite,postgresql for both).
+bench-console-pages: console-install
+	nice -n 10 .venv-console/bin/python benchmarks/console_pages.py

@@ -59,6 +59,12 @@ def add_tag(engine: Engine, sender_id: str, tag: str, username: str) -> None:
         conn.execute(insert(tags).values(sender_id=sender_id, tag=tag, added_by=username, added_at=time.time()))
 
 
+def remove_tag(engine: Engine, sender_id: str, tag: str) -> bool:
+    """Take a tag off a conversation; False if it did not have it."""
+    with engine.begin() as conn:
+        return conn.execute(delete(tags).where(tags.c.sender_id == sender_id, tags.c.tag == tag)).rowcount > 0
+
+
 def annotated_texts(engine: Engine) -> set[str]:
     """Normalized texts already turned into training examples from the inbox."""
     with engine.connect() as conn:

@@ -51,6 +51,7 @@ from .stats_indexer import (
     after_events_deleted,
     get_state,
     lock_index,
+    refresh_conversations,
     set_state,
 )
 
@@ -218,6 +219,7 @@ def roll_up(conn: Connection, sender_ids: list[str]) -> int:
     handoff_ids = [r.event_id for r in orphan_handoffs]
     for chunk in _chunks(turn_ids):
         conn.execute(delete(t.turns).where(t.turns.c.event_id.in_(chunk)))
+        conn.execute(delete(t.messages).where(t.messages.c.event_id.in_(chunk)))  # the people's words go too
     for chunk in _chunks(handoff_ids):
         conn.execute(delete(t.handoffs).where(t.handoffs.c.event_id.in_(chunk)))
     mine = t.senders.c.sender_id.in_(sender_ids)
@@ -226,6 +228,7 @@ def roll_up(conn: Connection, sender_ids: list[str]) -> int:
     if handoff_ids:
         conn.execute(update(t.senders).where(mine, t.senders.c.open_handoff.in_(handoff_ids))
                      .values(open_handoff=None))
+    refresh_conversations(conn, sender_ids)
     return len(turn_ids)
 
 

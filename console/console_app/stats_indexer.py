@@ -4,13 +4,17 @@ Each message a person sends to the assistant is one *turn*, classified by what t
 next, from the names of the responses and actions (they stay stable when wordings change):
 
     faq        an FAQ answer was given (response « utter_faq/<key> »: the key is kept)
-    scope      the scope check asked, recorded an answer or gave its verdict (slot scope_verdict)
+    followup   an answer in a conversation beyond the FAQ's: a follow-up (utter_suivi_*), a « pourquoi ? »,
+               the next step (utter_ensuite_*), a comparison, the line of an answer given again
+               (utter_comme_indique*), a point of the fact base (utter_precision*), a partial answer
+    scope      the scope check asked, recorded an answer or gave its verdict (slot scope_verdict), the
+               perimeter for a named organisation (utter_perimetre_*), the orientation sheet's offer
     declined   « pas sûr »: utter_low_confidence, or Rasa's own fallback
     off_topic  utter_out_of_scope
     handoff    the person was sent to an adviser (action_handoff, a pause, utter_handoff_*)
     other      anything else: greetings, thanks, an empty message…
 
-When a turn shows several, the first in HANDOFF > FAQ > DECLINED > OFF_TOPIC > SCOPE wins (a second
+When a turn shows several, the first in HANDOFF > FAQ > FOLLOWUP > DECLINED > OFF_TOPIC > SCOPE wins (a second
 « pas sûr » that hands over to an adviser counts as a handoff). Messages written while the
 conversation is paused go to an adviser, not to the assistant: they are not turns. Each pause is one
 handoff: *taken* when an adviser's first message arrives (the wait is kept in whole seconds),
@@ -38,11 +42,18 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from . import stats_tables as t
-from .tracker import _loads, is_console_test  # one reading of an event's JSON for the whole console
+from .tracker import (  # one reading of an event's JSON for the whole console
+    Message,
+    _loads,
+    is_console_test,
+    message_from_event,
+)
+from .training_data import normalize
 
-FAQ, SCOPE, DECLINED, OFF_TOPIC, HANDOFF, OTHER = "faq", "scope", "declined", "off_topic", "handoff", "other"
-CATEGORIES = (FAQ, SCOPE, DECLINED, OFF_TOPIC, HANDOFF, OTHER)
-_PRIORITY = {OTHER: 0, SCOPE: 1, OFF_TOPIC: 2, DECLINED: 3, FAQ: 4, HANDOFF: 5}
+FAQ, FOLLOWUP, SCOPE, DECLINED, OFF_TOPIC, HANDOFF, OTHER = (
+    "faq", "followup", "scope", "declined", "off_topic", "handoff", "other")
+CATEGORIES = (FAQ, FOLLOWUP, SCOPE, DECLINED, OFF_TOPIC, HANDOFF, OTHER)
+_PRIORITY = {OTHER: 0, SCOPE: 1, OFF_TOPIC: 2, DECLINED: 3, FOLLOWUP: 4, FAQ: 5, HANDOFF: 6}
 TAKEN, NOT_TAKEN, WAITING = "taken", "not_taken", "waiting"
 
 FAQ_RESPONSE_PREFIX = "utter_faq/"
@@ -54,8 +65,11 @@ RESPONSE_CATEGORIES = {
     "utter_handoff_contact": HANDOFF,
     "utter_scope_intro": SCOPE,
     "utter_scope_cancelled": SCOPE,
+    "utter_orientation_sheet": SCOPE,
 }
-SCOPE_RESPONSE_PREFIXES = ("utter_ask_", "utter_scope_")
+SCOPE_RESPONSE_PREFIXES = ("utter_ask_", "utter_scope_", "utter_perimetre_")
+FOLLOWUP_RESPONSE_PREFIXES = ("utter_suivi_", "utter_pourquoi_", "utter_ensuite_", "utter_comparaison_",
+                              "utter_comme_indique", "utter_precision", "utter_reponse_partielle")
 ACTION_CATEGORIES = {
     "action_handoff": HANDOFF,
     "action_default_fallback": DECLINED,
@@ -69,6 +83,7 @@ ACTION_CATEGORIES = {
 CONSOLE_AGENT = "console"
 WATERMARK = "watermark"
 SETTLE_SECONDS = 120.0
+MAX_TEXT = 4000  # characters of a message kept in the index (the transcript reads the whole event)
 BATCH_SIZE = 2000
 
 
@@ -101,6 +116,8 @@ def response_category(utter_action: str) -> str | None:
         return RESPONSE_CATEGORIES[utter_action]
     if utter_action.startswith(SCOPE_RESPONSE_PREFIXES):
         return SCOPE
+    if utter_action.startswith(FOLLOWUP_RESPONSE_PREFIXES):
+        return FOLLOWUP
     return None
 
 
@@ -117,6 +134,7 @@ class Turn:
     opens_session: bool = False
     stored: bool = False
     changed: bool = False
+    message: Message | None = None  # a new turn's text and NLU reading (stats_messages)
 
     def promote(self, category: str, faq_key: str | None = None) -> None:
         """Keep the highest-priority category seen for this turn (and the FAQ key that goes with it)."""
@@ -131,6 +149,15 @@ class Turn:
         return {"event_id": self.event_id, "sender_id": self.sender_id, "ts": self.ts, "day": self.day,
                 "channel": self.channel, "category": self.category, "faq_key": self.faq_key,
                 "verdict": self.verdict, "opens_session": self.opens_session}
+
+    def message_row(self) -> dict[str, Any] | None:
+        if self.message is None:
+            return None
+        m = self.message
+        return {"event_id": self.event_id, "sender_id": self.sender_id, "text": m.text[:MAX_TEXT],
+                "normalized": normalize(m.text)[:600], "intent": m.intent[:128],
+                "intent_confidence": m.confidence, "label": m.label[:160], "confidence": m.label_confidence,
+                "ts": self.ts, "channel": self.channel, "category": self.category}
 
 
 @dataclass
@@ -266,11 +293,17 @@ class StatsIndexer:
         changed_handoffs = [x.row() for x in batch.handoffs.values() if x.stored and x.changed]
         if new_turns:
             conn.execute(insert(t.turns), new_turns)
+            message_rows = [m for m in (x.message_row() for x in batch.turns.values() if not x.stored) if m]
+            if message_rows:
+                conn.execute(insert(t.messages), message_rows)
         if changed_turns:
             conn.execute(update(t.turns).where(t.turns.c.event_id == bindparam("b_id")).values(
                 category=bindparam("b_category"), faq_key=bindparam("b_faq_key"), verdict=bindparam("b_verdict")),
                 [{"b_id": r["event_id"], "b_category": r["category"], "b_faq_key": r["faq_key"],
                   "b_verdict": r["verdict"]} for r in changed_turns])
+            conn.execute(update(t.messages).where(t.messages.c.event_id == bindparam("b_id")).values(
+                category=bindparam("b_category")),
+                [{"b_id": r["event_id"], "b_category": r["category"]} for r in changed_turns])
         if new_handoffs:
             conn.execute(insert(t.handoffs), new_handoffs)
         if changed_handoffs:
@@ -282,6 +315,7 @@ class StatsIndexer:
             conn.execute(delete(t.senders).where(t.senders.c.sender_id.in_(chunk)))
         if names:
             conn.execute(insert(t.senders), [s.row() for s in batch.senders.values()])
+        refresh_conversations(conn, names)
 
     # -- one event ---------------------------------------------------------------------------
 
@@ -295,7 +329,8 @@ class StatsIndexer:
                 return  # written to an adviser, not to the assistant
             day = local_day(ts, self.zone)
             channel = input_channel(row.data or "")
-            new = Turn(row.id, row.sender_id, ts, day, channel, opens_session=sender.new_session)
+            new = Turn(row.id, row.sender_id, ts, day, channel, opens_session=sender.new_session,
+                       message=message_from_event(row.id, row.sender_id, _loads(row.data)))
             batch.turns[row.id] = new
             sender.last_turn, sender.new_session = row.id, False
         elif kind == "bot":
@@ -345,6 +380,41 @@ class StatsIndexer:
             turn.promote(SCOPE)
         elif data.get("name") == "handoff_requested" and data.get("value") is True:
             turn.promote(HANDOFF)
+
+
+def refresh_conversations(conn: Connection, sender_ids: list[str]) -> None:
+    """Recompute the conversation rows (stats_conversations) of these senders from their turns; a
+    sender left without turns loses its row. Called when turns are added, changed or deleted."""
+    for chunk in _chunks(sorted(set(sender_ids)), 500):
+        turns = conn.execute(select(t.turns.c.sender_id, t.turns.c.ts, t.turns.c.channel, t.turns.c.category,
+                                    t.turns.c.verdict).where(t.turns.c.sender_id.in_(chunk))
+                             .order_by(t.turns.c.event_id)).all()
+        texts: dict[str, list[str]] = {}
+        for r in conn.execute(select(t.messages.c.sender_id, t.messages.c.text)
+                              .where(t.messages.c.sender_id.in_(chunk)).order_by(t.messages.c.event_id)):
+            texts.setdefault(r.sender_id, []).append(r.text)
+        paused = {r.sender_id for r in conn.execute(
+            select(t.handoffs.c.sender_id).where(t.handoffs.c.sender_id.in_(chunk)).distinct())}
+        rows: dict[str, dict[str, Any]] = {}
+        for r in turns:
+            row = rows.setdefault(r.sender_id, {
+                "sender_id": r.sender_id, "first_ts": r.ts, "last_ts": r.ts, "turns": 0, "channels": set(),
+                "last_channel": "", "declined": 0, "handoff": r.sender_id in paused, "verdict": None})
+            row["last_ts"] = max(row["last_ts"], r.ts)
+            row["turns"] += 1
+            if r.channel:
+                row["channels"].add(r.channel)
+                row["last_channel"] = r.channel
+            row["declined"] += r.category == DECLINED
+            row["handoff"] = row["handoff"] or r.category == HANDOFF
+            row["verdict"] = r.verdict or row["verdict"]
+        conn.execute(delete(t.conversations).where(t.conversations.c.sender_id.in_(chunk)))
+        for row in rows.values():
+            row["channels"] = "," + ",".join(sorted(row["channels"])) + ","
+            said = texts.get(row["sender_id"]) or [""]
+            row["first_text"], row["last_text"] = said[0][:300], said[-1][:300]
+        if rows:
+            conn.execute(insert(t.conversations), list(rows.values()))
 
 
 def _settled(rows: Iterable[Any], now: float, settle_seconds: float) -> Iterable[Any]:

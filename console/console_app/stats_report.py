@@ -18,21 +18,17 @@ from sqlalchemy.engine import Engine
 
 from . import stats_tables as t
 from .channels import channel_label
+from .labels import PAS_SUR, VERDICT_LABELS
 from .stats_indexer import CATEGORIES, NOT_TAKEN, TAKEN, WAITING
 
 CATEGORY_LABELS = {
     "faq": "Réponse de la FAQ",
+    "followup": "Réponse de suivi (précision, pourquoi, étape, comparaison…)",
     "scope": "Vérification du périmètre",
-    "declined": "« Pas sûr » (suggestions)",
+    "declined": PAS_SUR,
     "off_topic": "Hors sujet",
     "handoff": "Vers un conseiller",
     "other": "Autre (salutations, remerciements…)",
-}
-VERDICT_LABELS = {
-    "concerne": "Concerné",
-    "non_concerne": "Non concerné",
-    "hors_circulaire_collectivite": "Hors circulaire (collectivité)",
-    "hors_circulaire_autre": "Hors circulaire (autre entité)",
 }
 OUTCOME_LABELS = {TAKEN: "Prises en charge", NOT_TAKEN: "Jamais prises en charge", WAITING: "En attente"}
 TOP_QUESTIONS = 15

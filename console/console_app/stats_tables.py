@@ -33,6 +33,7 @@ from sqlalchemy import (
     inspect,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -82,6 +83,44 @@ senders = Table(
     Column("open_handoff", BigInteger),
 )
 
+# The console's pages (conversation list, inbox) read the same index, with what they show of a turn: its
+# text and what the NLU read in it. Deleted with the turn (purge, erasure), like every index row.
+messages = Table(
+    "stats_messages", metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),  # = stats_turns.event_id
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("normalized", String(600), nullable=False, index=True),  # training_data.normalize: search, grouping
+    Column("intent", String(128), nullable=False),
+    Column("intent_confidence", Float, nullable=False),
+    Column("label", String(160), nullable=False),  # FAQ key (faq/<key>) or intent: « the reading »
+    Column("confidence", Float, nullable=False),  # the reading's confidence
+    # The turn's time, channel and category, copied here (and the category kept in step) so that the
+    # inbox groups and filters on this index alone, without a join: 0.1 s instead of 0.5 to 1 s at 100 000.
+    Column("ts", Float, nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("category", String(16), nullable=False),
+    Index("ix_stats_messages_label", "label", "confidence", "sender_id"),  # the list's « question » filter
+    Index("ix_stats_messages_inbox", "normalized", "category", "intent", "confidence", "ts", "channel"),
+)
+
+# One row per conversation (the turns' sender), recomputed from its turns whenever they change: the
+# conversation list filters, counts and pages on it without reading `events`.
+conversations = Table(
+    "stats_conversations", metadata,
+    Column("sender_id", String(255), primary_key=True),
+    Column("first_ts", Float, nullable=False),
+    Column("last_ts", Float, nullable=False, index=True),
+    Column("turns", Integer, nullable=False),
+    Column("channels", String(255), nullable=False),  # « ,socketio,rest, »
+    Column("last_channel", String(64), nullable=False),
+    Column("declined", Integer, nullable=False),  # turns answered « pas sûr » (category declined)
+    Column("handoff", Boolean, nullable=False),
+    Column("verdict", String(64)),
+    Column("first_text", String(300), nullable=False),
+    Column("last_text", String(300), nullable=False),
+)
+
 # Anonymous counts: metric (turns | sessions | faq | verdict | handoff | wait), channel, key → count.
 daily = Table(
     "stats_daily", metadata,
@@ -117,6 +156,8 @@ events = Table(
 
 # Rasa's `events` has an index on sender_id only; the purge and the index builder read by time.
 EVENTS_TIMESTAMP_INDEX = "CREATE INDEX IF NOT EXISTS ix_events_timestamp ON events (timestamp)"
+# The queue reads the paused conversations (TrackerReader.paused_senders) through this index.
+SENDERS_PAUSED_INDEX = "CREATE INDEX IF NOT EXISTS ix_stats_senders_paused ON stats_senders (paused)"
 
 
 _READY: "weakref.WeakSet[Engine]" = weakref.WeakSet()
@@ -144,14 +185,40 @@ def ensure_schema(engine: Engine) -> bool:
     with contextlib.suppress(IntegrityError), engine.begin() as conn:  # another process may create it too
         if conn.execute(select(state.c.name).where(state.c.name == "watermark")).first() is None:
             conn.execute(insert(state).values(name="watermark", value="0"))
+    _rebuild_if_older(engine)
     _READY.add(engine)
     return True
+
+
+# Version of what the index holds. An index built by an older console (without stats_messages and
+# stats_conversations, or with fewer categories) is built again from `events`, once: the counts of purged
+# conversations are in stats_daily, untouched.
+INDEX_VERSION = "3"
+
+
+def _rebuild_if_older(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(state).where(state.c.name == "watermark").values(value=state.c.value))  # index lock
+        version = conn.execute(select(state.c.value).where(state.c.name == "index_version")).scalar()
+        if version == INDEX_VERSION:
+            return
+        for table in (turns, handoffs, senders):
+            conn.execute(table.delete())
+        for table in (messages, conversations):  # their columns may have changed: created again
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
+        conn.execute(update(state).where(state.c.name == "watermark").values(value="0"))
+        if version is None:
+            conn.execute(insert(state).values(name="index_version", value=INDEX_VERSION))
+        else:
+            conn.execute(update(state).where(state.c.name == "index_version").values(value=INDEX_VERSION))
 
 
 def _create_tables_and_index(engine: Engine) -> None:
     metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(text(EVENTS_TIMESTAMP_INDEX))
+        conn.execute(text(SENDERS_PAUSED_INDEX))
 
 
 def _use_write_ahead_log(engine: Engine) -> None:

@@ -69,7 +69,8 @@ class QueueItem:
             "agent": self.agent,
             "waited_seconds": int(self.waited),
             "since": self.summary.pause_ts,
-            "last_text": (self.summary.texts[-1] if self.summary.texts else "")[:200],
+            "last_text": self.summary.last_user_text[:300],
+            "messages": self.summary.user_messages,
             "channels": sorted(self.summary.channels),
             "channel": channel_label(channel),
             "live_replies": can_receive_agent_replies(channel),
@@ -98,8 +99,9 @@ class TakeoverService:
         """Paused conversations that asked for a human and are not closed yet (waiting or taken)."""
         items = []
         now = time.time()
-        for summary in self.reader.summaries():
-            if not (summary.paused and summary.handoff_active):
+        for sender_id in self.reader.paused_senders():
+            summary = self.reader.summary(sender_id)
+            if summary is None or not (summary.paused and summary.handoff_active):
                 continue
             record = self.record_for(summary.sender_id, summary.pause_ts)
             if record and record["status"] != "active":
@@ -154,14 +156,14 @@ class TakeoverService:
             raise TakeoverError(f"Cette conversation est prise en charge par {record['agent']}.")
         return summary, record
 
-    async def reply(self, sender_id: str, agent: str, text: str) -> None:
+    async def reply(self, sender_id: str, agent: str, text: str, display_name: str = "") -> None:
         text = (text or "").strip()
         if not text:
             raise TakeoverError("Le message est vide.")
         if len(text) > MAX_REPLY_LENGTH:
             raise TakeoverError(f"Le message dépasse {MAX_REPLY_LENGTH} caractères.")
         self._require_owner(sender_id, agent)
-        await self.rasa.append_events(sender_id, [_bot(text, agent)])
+        await self.rasa.append_events(sender_id, [_adviser_message(text, agent, display_name)])
 
     async def hand_back(self, sender_id: str, agent: str) -> None:
         _summary, record = self._require_owner(sender_id, agent)
@@ -254,3 +256,11 @@ def _last_agent_action(summary: Summary, record: dict[str, Any]) -> float:
 
 def _bot(text: str, agent: str) -> dict[str, Any]:
     return {"event": "bot", "text": text, "metadata": {"agent": agent}}
+
+
+def _adviser_message(text: str, agent: str, display_name: str) -> dict[str, Any]:
+    """A message the adviser wrote: the widget shows it as a person's, with the public name
+    (channels/socketio.py passes on `from_adviser` and `adviser_name`, never the login)."""
+    event = _bot(text, agent)
+    event["metadata"].update(from_adviser=True, adviser_name=display_name)
+    return event

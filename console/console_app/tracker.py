@@ -1,20 +1,22 @@
 """Read-only access to Rasa's SQL tracker store (table `events`), SQLite or PostgreSQL.
 
-Conversations are summarised in Python from their events: the volume of a support team's review
-(a few thousand conversations) does not need more, and it keeps one code path for both databases.
+One conversation is summarised in Python from its events (a transcript, a takeover, the queue's few
+paused conversations): always through Rasa's sender_id index or a range of ids. The pages that list many
+conversations (list, inbox, statistics) read the index built by stats_indexer.py instead.
 """
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
-FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback"}
 RESET_EVENTS = {"restart", "session_started"}
 # Conversations of the console's « Parler à l'assistant » page: the support team's own tries, kept out
 # of the inbox and hidden by default in the conversation list.
@@ -110,7 +112,6 @@ class Summary:
     user_messages: int = 0
     channels: set[str] = field(default_factory=set)
     last_channel: str = ""  # input channel of the latest user message (where agent replies go)
-    fallback: bool = False
     handoff_requested: bool = False
     verdict: str = ""
     paused: bool = False
@@ -118,6 +119,7 @@ class Summary:
     handoff_active: bool = False
     agent_ts: float = 0.0  # last message a support agent sent into the conversation
     first_text: str = ""
+    last_user_text: str = ""  # the person's own last message (not the assistant's nor an adviser's)
     texts: list[str] = field(default_factory=list)
 
     @property
@@ -129,17 +131,17 @@ class Summary:
         return fmt_ts(self.last_ts)
 
 
+def display_zone() -> ZoneInfo:
+    """The one time zone of every date the console shows and reads (STATS_TIMEZONE, default
+    Europe/Paris): the list, transcripts, the audit log and the statistics agree on what a day is."""
+    return ZoneInfo((os.environ.get("STATS_TIMEZONE") or "Europe/Paris").strip())
+
+
 def fmt_ts(ts: float) -> str:
+    """A date and time in the console's time zone (named once on each page, base.html)."""
     if not ts:
         return ""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).astimezone().strftime("%d/%m/%Y %H:%M:%S")
-
-
-def _is_failure_signal(type_name: str, data: dict[str, Any]) -> bool:
-    """A fallback action, or action_answer_faq counting one more failed question (slot fallback_count)."""
-    if type_name == "action":
-        return data.get("name") in FALLBACK_ACTIONS
-    return type_name == "slot" and data.get("name") == "fallback_count" and bool(data.get("value"))
+    return datetime.fromtimestamp(ts, tz=timezone.utc).astimezone(display_zone()).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def summarise(sender_id: str, rows: Iterable[tuple[int, str, dict[str, Any]]], threshold: float) -> Summary:
@@ -155,16 +157,14 @@ def summarise(sender_id: str, rows: Iterable[tuple[int, str, dict[str, Any]]], t
             if msg.channel:
                 s.channels.add(msg.channel)
                 s.last_channel = msg.channel
-            if msg.is_low_confidence(threshold):
-                s.fallback = True
             s.first_text = s.first_text or msg.text
+            if msg.text.strip():
+                s.last_user_text = msg.text
             s.texts.append(msg.text)
         elif type_name == "bot":
             s.texts.append(str(data.get("text") or ""))
             if (data.get("metadata") or {}).get("agent"):
                 s.agent_ts = max(s.agent_ts, ts)
-        elif _is_failure_signal(type_name, data):
-            s.fallback = True
         elif type_name == "slot":
             if data.get("name") == "handoff_requested":
                 s.handoff_active = data.get("value") is True
@@ -200,18 +200,40 @@ class TrackerReader:
         with self.engine.connect() as conn:
             return [tuple(r) for r in conn.execute(text(sql), params or {})]
 
-    def summaries(self, since: float | None = None, until: float | None = None) -> list[Summary]:
-        """Summaries of every conversation active in [since, until], most recent first."""
-        where, params = "", {}
-        if since is not None or until is not None:
-            where = ("WHERE sender_id IN (SELECT DISTINCT sender_id FROM events "
-                     "WHERE timestamp >= :since AND timestamp <= :until)")
-            params = {"since": since or 0, "until": until or 1e12}
+    def console_tries(self) -> list[Summary]:
+        """Summaries of the support team's own tries, through a range on the sender_id index."""
+        where = "WHERE sender_id >= :low AND sender_id < :high"
+        params = {"low": CONSOLE_TEST_PREFIX, "high": CONSOLE_TEST_PREFIX[:-1] + chr(ord(CONSOLE_TEST_PREFIX[-1]) + 1)}
         grouped: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
         for event_id, sender_id, type_name, data in self._rows(where, params):
             grouped.setdefault(sender_id, []).append((event_id, type_name, _loads(data)))
         result = [summarise(sid, rows, self.threshold) for sid, rows in grouped.items()]
         return sorted(result, key=lambda s: s.last_ts, reverse=True)
+
+    def paused_senders(self) -> list[str]:
+        """Conversations whose latest pause is not over, without reading all of `events`: the statistics
+        index knows where each conversation stood at its watermark (stats_senders.paused), and only the
+        pauses, resumes, restarts and new sessions written since are read (a range on the primary key)."""
+        if not self.available():
+            return []
+        with self.engine.connect() as conn:
+            has_index = inspect(conn).has_table("stats_senders")
+            watermark = 0
+            paused: set[str] = set()
+            if has_index:
+                watermark = int(conn.execute(text(
+                    "SELECT value FROM stats_state WHERE name = 'watermark'")).scalar() or 0)
+                paused = {r[0] for r in conn.execute(text("SELECT sender_id FROM stats_senders WHERE paused"))}
+            tail = conn.execute(text(
+                "SELECT sender_id, type_name FROM events WHERE id > :watermark "
+                "AND type_name IN ('pause', 'resume', 'restart', 'session_started') ORDER BY id"),
+                {"watermark": watermark})
+            for sender_id, type_name in tail:
+                if type_name == "pause":
+                    paused.add(sender_id)
+                else:
+                    paused.discard(sender_id)
+        return sorted(paused)
 
     def summary(self, sender_id: str) -> Summary | None:
         rows = [(i, t, _loads(d)) for i, _s, t, d in self._rows("WHERE sender_id = :sid", {"sid": sender_id})]
@@ -226,30 +248,3 @@ class TrackerReader:
             event["_id"], event["_type"] = event_id, type_name
             out.append(event)
         return out
-
-    def low_confidence_messages(self) -> list[Message]:
-        """Every user message that fell back or was understood with low confidence (the console's own
-        tries excepted)."""
-        rows = self._rows("WHERE type_name IN ('user', 'slot', 'action', 'pause', 'resume', 'restart')")
-        result: list[Message] = []
-        last: Message | None = None
-        paused: set[str] = set()
-        for event_id, sender_id, type_name, raw in rows:
-            if is_console_test(sender_id):
-                continue  # the support team's own tries are not training material
-            data = _loads(raw)
-            if type_name == "pause":
-                paused.add(sender_id)
-            elif type_name in ("resume", "restart"):
-                paused.discard(sender_id)
-            elif sender_id in paused:
-                continue  # written to a support agent, not to the assistant
-            elif type_name == "user":
-                last = message_from_event(event_id, sender_id, data)
-                if last.text.strip() and not last.text.startswith("/") and last.is_low_confidence(self.threshold):
-                    result.append(last)
-                    last = None
-            elif last is not None and last.sender_id == sender_id and _is_failure_signal(type_name, data):
-                result.append(last)  # understood with confidence, but the assistant still failed
-                last = None
-        return result

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import security
 from .channels import channel_label
 from .db import make_engine
-from .labels import Labels
+from .labels import Labels, slot_label, slot_value, verdict_label
 from .markdown import is_long, render_message
 from .rasa_api import RasaClient
 from .release.deployment import Deployer
@@ -37,6 +37,7 @@ from .routes import (
     audit,
     conversations,
     inbox,
+    insights,
     models,
     privacy,
     sheets,
@@ -47,6 +48,7 @@ from .routes import (
 )
 from .routes import training_data as training_data_routes
 from .settings import Settings
+from .stats_indexer import StatsIndexer, stats_zone
 from .takeover import TakeoverService
 from .tracker import TrackerReader, fmt_ts, make_tracker_engine
 from .workbench import Workbench
@@ -56,8 +58,8 @@ HERE = Path(__file__).resolve().parent
 CONSOLE_DIR = HERE.parent
 DSFR_DIST = CONSOLE_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 CHARTJS_DIST = CONSOLE_DIR / "node_modules" / "chart.js" / "dist"
-AREAS = (accounts, conversations, inbox, answers, models, audit, takeover, users, assistant, statistics, privacy,
-         sheets, workbench, training_data_routes, accessibility)
+AREAS = (accounts, conversations, inbox, insights, answers, models, audit, takeover, users, assistant, statistics,
+         privacy, sheets, workbench, training_data_routes, accessibility)
 # The largest form of the console (an edited answer, a batch of annotations) is far below this.
 MAX_BODY_BYTES = 100_000
 
@@ -148,16 +150,33 @@ async def _timeout_watcher(app: Starlette) -> None:
             log.exception("handoff timeout watcher")
 
 
+INDEX_EVERY_SECONDS = 30.0
+PAGE_INDEX_BATCH = 500  # events per batch when a page visit indexes (routes/common.refresh_index)
+INDEX_BUDGET_SECONDS = 1.0
+
+
+async def _index_follower(app: Starlette) -> None:
+    """Keep the index (statistics, list, inbox, queue) close to `events`: the pages and the queue then
+    read only what Rasa wrote since its last pass (in a worker thread, at most 1 s of work a pass)."""
+    while True:
+        await asyncio.sleep(INDEX_EVERY_SECONDS)
+        try:
+            await asyncio.to_thread(app.state.stats_indexer.refresh, INDEX_BUDGET_SECONDS)
+        except Exception:  # noqa: BLE001 - a locked or missing store is retried at the next pass
+            log.exception("index follower")
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     app.state.training.mark_interrupted()
-    watcher = asyncio.create_task(_timeout_watcher(app))
+    tasks = [asyncio.create_task(_timeout_watcher(app)), asyncio.create_task(_index_follower(app))]
     try:
         yield
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def create_app(settings: Settings | None = None, evaluator: Evaluator | None = None) -> Starlette:
@@ -183,12 +202,15 @@ def create_app(settings: Settings | None = None, evaluator: Evaluator | None = N
     templates.env.filters["urlq"] = lambda v: quote(str(v), safe="")
     labels = Labels(settings.catalog_dir)
     templates.env.filters.update(message=render_message, is_long=is_long, label=labels.label, channel=channel_label,
-                                 datetime=fmt_ts)
+                                 datetime=fmt_ts, response=labels.response, action=labels.action,
+                                 slot=slot_label, slot_value=slot_value, verdict=verdict_label)
     app.state.settings, app.state.engine, app.state.rasa, app.state.reader = settings, engine, rasa, reader
     app.state.templates, app.state.labels = templates, labels
     app.state.throttle = security.LoginThrottle()
     app.state.takeover = TakeoverService(engine, reader, rasa, settings.handoff_timeout,
                                          settings.agent_idle_timeout)
+    app.state.stats_indexer = StatsIndexer(reader.engine, stats_zone())
+    app.state.page_indexer = StatsIndexer(reader.engine, stats_zone(), batch_size=PAGE_INDEX_BATCH)
     app.state.workbench = bench = Workbench(settings)
     reports = ReportStore(settings.work_dir / "candidates")
     deployer = Deployer(settings)

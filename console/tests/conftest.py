@@ -109,6 +109,7 @@ def tracker(tmp_path: Path) -> Tracker:
     t.user("c-faqfail", "le cloud c'est combien de sous", "faq", 0.9, "faq/financement", 0.6)
     t.action("c-faqfail", "action_answer_faq")
     t.slot("c-faqfail", "fallback_count", 1)
+    t.bot("c-faqfail", "Je ne suis pas sûr d'avoir compris. Vouliez-vous dire…", utter_action="utter_low_confidence")
     # c-other: same misunderstood text as above, to be grouped in the inbox.
     t.user("c-other", "ma licorne administrative veut du cloud", "out_of_scope", 0.88)
     return t

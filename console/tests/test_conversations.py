@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from html import unescape
 
 
 def _listed(page: str) -> set[str]:
@@ -19,8 +20,9 @@ def test_list_shows_every_conversation(agent):
 
 def test_filters(agent):
     client, _ = agent
-    assert _listed(client.get("/conversations?repli=oui").text) == {"c-fallback", "c-other", "c-faqfail"}
-    assert _listed(client.get("/conversations?repli=non").text) == {"c-faq", "c-scope"}
+    # « Pas sûr »: the assistant answered that it was not sure (here Rasa's fallback), as the statistics count it.
+    assert _listed(client.get("/conversations?pas_sur=oui").text) == {"c-fallback", "c-faqfail"}
+    assert _listed(client.get("/conversations?pas_sur=non").text) == {"c-faq", "c-scope", "c-other"}
     assert _listed(client.get("/conversations?humain=oui").text) == {"c-fallback"}
     assert _listed(client.get("/conversations?verdict=concerne").text) == {"c-scope"}
     assert "c-scope" not in _listed(client.get("/conversations?verdict=aucun").text)
@@ -34,7 +36,7 @@ def test_filters(agent):
 
 def test_bad_filter_values_are_harmless(agent):
     client, _ = agent
-    page = client.get("/conversations?du=pas-une-date&verdict=<b>&repli=peut-etre&q=<script>x" + "y" * 5000)
+    page = client.get("/conversations?du=pas-une-date&verdict=<b>&pas_sur=peut-etre&q=<script>x" + "y" * 5000)
     assert page.status_code == 200
     assert "&lt;script&gt;x" in page.text and "<script>x" not in page.text
     assert "0 conversation" in page.text
@@ -44,13 +46,19 @@ def test_transcript_shows_intents_faq_keys_confidence_slots_verdict(agent):
     client, _ = agent
     page = client.get("/conversations/c-fallback").text
     assert "ma licorne administrative veut du cloud" in page
-    assert "nlu_fallback" in page and "0.31" in page
-    assert "faq/collectivites" in page and "0.22" in page  # FAQ key with the selector's confidence
+    # French names, not identifiers: the reading, the FAQ question's title with the selector's confidence.
+    assert 'Lu comme : <span class="msg__label">Non compris</span> <span class="confidence">0.31' in page
+    assert "Les collectivités sont-elles concernées ?</span> <span class=\"confidence\">0.22" in page
+    assert "nlu_fallback</" not in page and ">faq/collectivites<" not in page
     assert "<p>Je n'ai pas compris.</p>" in page
-    assert "handoff_requested" in page
+    # System events are folded in a group, named in French.
+    assert "<summary>2 événements techniques</summary>" in page
+    assert "Repli : message non compris" in page and "variable « Conseiller demandé » = Oui" in page
+    assert "handoff_requested" not in page and "action_default_fallback" not in page
     scope = client.get("/conversations/c-scope").text
     assert 'id="verdict">Concerné<' in scope
-    assert "administration_centrale" in scope
+    assert "<dt>Type d'organisme</dt><dd>administration_centrale</dd>" in unescape(scope)
+    assert "<dt>Verdict du test d'éligibilité</dt><dd>Concerné</dd>" in unescape(scope)
 
 
 def test_transcript_escapes_html(agent, tracker):
@@ -80,12 +88,22 @@ def test_add_tag(agent):
     client, token = agent
     client.post("/conversations/c-scope/tags", data={"csrf_token": token, "tag": "  à   suivre "})
     client.post("/conversations/c-scope/tags", data={"csrf_token": token, "tag": "à suivre"})  # duplicate ignored
-    page = client.get("/conversations/c-scope").text
-    assert page.count('<p class="fr-tag">à suivre</p>') == 1
+    client.post("/conversations/c-faq/tags", data={"csrf_token": token, "tag": "urgent"})
+    page = unescape(client.get("/conversations/c-scope").text)
+    assert page.count('aria-label="Retirer l\'étiquette à suivre">à suivre</button>') == 1
+    # Existing tags are offered (the ones it does not have yet).
+    assert '<datalist id="known-tags"><option value="urgent"></option></datalist>' in page
     assert _listed(client.get("/conversations?etiquette=à suivre").text) == {"c-scope"}
     empty = client.post("/conversations/c-scope/tags", data={"csrf_token": token, "tag": "   "})
     assert empty.status_code == 303
     assert "L&#39;étiquette est vide." in client.get("/conversations/c-scope").text
+    client.post("/conversations/c-scope/tags/remove", data={"csrf_token": token, "tag": "à suivre"})
+    page = unescape(client.get("/conversations/c-scope").text)
+    assert "Étiquette « à suivre » retirée." in page and "Retirer l'étiquette à suivre" not in page
+    assert _listed(client.get("/conversations?etiquette=à suivre").text) == set()
+    again = client.post("/conversations/c-scope/tags/remove", data={"csrf_token": token, "tag": "à suivre"})
+    assert again.status_code == 303
+    assert "n&#39;a pas l&#39;étiquette « à suivre »" in client.get("/conversations/c-scope").text
 
 
 def test_empty_tracker_store(agent, settings, tmp_path):
@@ -140,7 +158,6 @@ def test_console_tries_hidden_unless_asked(agent, tracker):
     tracker.user("console-essai-alice-42", "Bonjour", "greet", 0.99, channel="rest")
     client, _ = agent
     assert "console-essai-alice-42" not in _listed(client.get("/conversations").text)
-    assert "console-essai-alice-42" in _listed(client.get("/conversations?essais=inclus").text)
     assert _listed(client.get("/conversations?essais=seuls").text) == {"console-essai-alice-42"}
 
 
@@ -150,7 +167,7 @@ def test_transcript_renders_bold_and_links_like_the_widget_and_titles(agent, tra
     page = client.get("/conversations/c-faq").text
     assert "<strong>Adoption du Cloud de confiance</strong>" in page
     assert '<a href="https://www.numerique.gouv.fr/x" target="_blank" rel="noopener noreferrer"' in page
-    assert '<span class="msg__label">Existe-t-il un financement pour le cloud ?</span> <code>faq/financement</code>' in page
+    assert 'Lu comme : <span class="msg__label">Existe-t-il un financement pour le cloud ?</span>' in page
     assert 'id="channel">API REST<' in page
 
 
@@ -168,6 +185,6 @@ def test_button_clicks_are_understood_not_flagged(agent, tracker):
                              "parse_data": {"intent": {"name": "faq", "confidence": 1.0},
                                             "entities": [{"entity": "faq_key", "value": "collectivites"}]}})
     client, _ = agent
-    assert "c-button" in _listed(client.get("/conversations?repli=non").text)
+    assert "c-button" in _listed(client.get("/conversations?pas_sur=non").text)
     page = client.get("/conversations/c-button").text
-    assert "Les collectivités sont-elles concernées ?</span> <code>faq/collectivites</code>" in page
+    assert 'Lu comme : <span class="msg__label">Les collectivités sont-elles concernées ?</span> <span class="confidence">1.00' in page

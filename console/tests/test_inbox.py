@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date, timedelta
+from html import unescape
 from pathlib import Path
 
 from conftest import REPO_ROOT
@@ -31,21 +33,29 @@ def test_inbox_groups_identical_texts_with_counts(agent):
     rows = _rows(page)
     assert ("2", "ma licorne administrative veut du cloud") in rows
     assert ("1", "sekurité du claud pour les mairies ??") in rows
-    assert ("1", "le cloud c&#39;est combien de sous") in rows  # failure counted by action_answer_faq
+    assert ("1", "le cloud c&#39;est combien de sous") in rows  # understood, but the assistant said « pas sûr »
     assert all("Qui finance" not in text for _, text in rows)  # understood with confidence: not listed
-    assert '<option value="faq/collectivites">Les collectivités sont-elles concernées ?</option>' in page
+    # The reading the assistant gave is preselected in the searchable list of answers.
+    row = _row(page, "sekurité du claud")
+    assert '<option value="faq/collectivites" selected>Les collectivités sont-elles concernées ?</option>' in row
+    assert 'data-filter-select="intent-' in row and "Chercher une réponse" in row
     assert "Hors sujet" in page
     assert "3 messages distincts à classer (4 occurrences)" in page
 
 
+def _row(page: str, text: str) -> str:
+    """The inbox row of a message (from its cells on)."""
+    return page.split(f'<div class="msg__text">{text}')[1].split("</tr>")[0]
+
+
 def _rows(page: str) -> list[tuple[str, str]]:
-    return re.findall(r'<tr>\s*<td>(\d+)</td>\s*<td class="inbox__text"><div class="msg__text"[^>]*>([^<]+)<', page)
+    return re.findall(r'<tr[^>]*>\s*<td>(\d+)</td>\s*<td class="inbox__text"><div class="msg__text"[^>]*>([^<]+)<', page)
 
 
 def test_understood_as_shows_faq_titles_not_keys(agent):
     client, _ = agent
     page = client.get("/inbox").text
-    row = page.split("sekurité du claud")[1].split("</tr>")[0]
+    row = _row(page, "sekurité du claud")
     assert "Les collectivités sont-elles concernées ?" in row and "0.22" in row
 
 
@@ -102,7 +112,7 @@ def test_annotation_lands_in_data_copy_only(agent, project):
     assert "sekurité du claud pour les mairies ??" in _examples(target, "faq/collectivites")
     assert "examples: |" in target.read_text()
     page = client.get("/inbox").text
-    assert "Exemple ajouté à « faq/collectivites »" in page
+    assert "« sekurité du claud pour les mairies ?? » ajouté aux exemples de « Les collectivités sont-elles concernées ? »" in unescape(page)
     assert "sekurité du claud" not in page.split("</caption>")[1]  # handled: gone from the inbox
     assert _repo_data_fingerprint() == before
 
@@ -179,3 +189,71 @@ def test_messages_written_to_an_agent_are_not_in_inbox(agent, tracker):
     page = client.get("/inbox").text
     assert "numéro de mon dossier" not in page
     assert "et sinon la doctrine zorglub ?" in page
+
+
+def _confirm_form(fragment: str) -> dict[str, str]:
+    """The hidden fields of the « Correct » form in a page fragment."""
+    form = fragment.split('class="correct__confirm"')[1].split("</form>")[0]
+    return {name: unescape(value) for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', form)}
+
+
+def test_correct_is_one_click_on_the_predicted_reading(agent, project):
+    client, token = agent
+    page = client.get("/inbox").text
+    fields = _confirm_form(_row(page, "sekurité du claud"))
+    assert fields["intent"] == "faq/collectivites" and fields["text"] == "sekurité du claud pour les mairies ??"
+    assert client.post("/inbox/annotate", data=fields).status_code == 303
+    target = next(p for p in (project / "data" / "nlu").glob("*.yml") if "sekurité du claud" in p.read_text())
+    assert "sekurité du claud pour les mairies ??" in _examples(target, "faq/collectivites")
+    assert "sekurité du claud" not in [t for _, t in _rows(client.get("/inbox").text)]
+    # Nothing to confirm for a message the assistant did not read at all: only « Classer ».
+    assert 'class="correct__confirm"' not in _row(page, "ma licorne administrative veut du cloud")
+
+
+def test_inbox_filters_and_keeps_them(agent, tracker):
+    tracker.user("c-tchap", "zorglub sur tchap", "nlu_fallback", 0.2, channel="tchap")
+    client, _ = agent
+
+    def texts(url: str) -> set[str]:
+        return {unescape(t) for _, t in _rows(client.get(url, follow_redirects=True).text)}
+
+    everything = texts("/inbox?effacer=1")
+    assert everything == {"ma licorne administrative veut du cloud", "sekurité du claud pour les mairies ??",
+                          "le cloud c'est combien de sous", "zorglub sur tchap"}
+    assert texts("/inbox?question=faq/collectivites") == {"sekurité du claud pour les mairies ??"}
+    assert texts("/inbox?question=faq/financement&conf_min=0.5") == {"le cloud c'est combien de sous"}
+    assert texts("/inbox?conf_max=25 %") == {"sekurité du claud pour les mairies ??", "zorglub sur tchap"}
+    assert texts("/inbox?canal=tchap") == {"zorglub sur tchap"}
+    assert texts("/inbox?reponse=pas_sur") == {"ma licorne administrative veut du cloud",
+                                                "le cloud c'est combien de sous"}
+    assert texts("/inbox?reponse=hors_sujet") == {"ma licorne administrative veut du cloud"}
+    assert texts("/inbox?q=LICORNE administrative") == {"ma licorne administrative veut du cloud"}
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    assert texts(f"/inbox?du={tomorrow}") == set()
+    # Coming back to the inbox finds the last filters; « Réinitialiser les filtres » forgets them.
+    texts("/inbox?canal=tchap")
+    back = client.get("/inbox", follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == "/inbox?canal=tchap"
+    assert texts("/inbox") == {"zorglub sur tchap"}
+    assert texts("/inbox?effacer=1") == everything
+
+
+def test_a_transcript_message_is_confirmed_or_corrected_in_place(agent, project):
+    client, _ = agent
+    page = client.get("/conversations/c-fallback").text
+    message = page.split("sekurité du claud pour les mairies ??</div>")[1].split("</li>")[0]
+    fields = _confirm_form(message)
+    assert fields["intent"] == "faq/collectivites" and fields["return_to"] == "/conversations/c-fallback"
+    assert '<option value="faq/collectivites" selected>' in message  # « Corriger » starts from the reading
+    done = client.post("/inbox/annotate", data=fields, follow_redirects=False)
+    assert done.headers["location"] == "/conversations/c-fallback"
+    assert "ajouté aux exemples de « Les collectivités sont-elles concernées ? »" in unescape(
+        client.get("/conversations/c-fallback").text)
+    # A correction to another reading, from the same transcript.
+    corrected = dict(fields, text="ma licorne administrative veut du cloud", intent="hors_sujet")
+    client.post("/inbox/annotate", data=corrected)
+    files = [p for p in (project / "data" / "nlu").glob("*.yml") if "ma licorne administrative" in p.read_text()]
+    assert "ma licorne administrative veut du cloud" in _examples(files[0], "out_of_scope")
+    # The return address is a console page, never another site.
+    away = client.post("/inbox/annotate", data=dict(fields, return_to="//evil.example/x"), follow_redirects=False)
+    assert away.headers["location"].startswith("/inbox")

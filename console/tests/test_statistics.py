@@ -194,7 +194,7 @@ def test_csv_one_row_per_conversation(known: Engine) -> None:
     header, body = rows[0], {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert "Conversation" in header and len(body) == 11
     assert body["m1"]["Questions"] == "2" and body["m1"]["Vers un conseiller"] == "1"
-    assert body["m1"]["« Pas sûr » (suggestions)"] == "1" and body["m1"]["Canal"] == "Mattermost"
+    assert body["m1"]["« Pas sûr »"] == "1" and body["m1"]["Canal"] == "Mattermost"
     assert body["h1"]["Prises en charge"] == "1" and body["h1"]["Attentes (s)"] == "30"
     assert body["t2"]["Verdicts"] == "Non concerné"
     assert not any("SecNumCloud" in cell or "Bonjour" in cell for row in rows for cell in row)  # no message text

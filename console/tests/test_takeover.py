@@ -55,7 +55,9 @@ def test_full_round_trip(agent, paused, rasa_calls, tracker):
     assert client.get("/api/queue").json()["items"][0]["status"] == "active"
     r = client.post("/api/conversations/c-fallback/reply", headers=headers, json={"text": "Bonjour, je regarde."})
     assert r.status_code == 200
-    assert rasa_calls[-1][2] == [{"event": "bot", "text": "Bonjour, je regarde.", "metadata": {"agent": "alice"}}]
+    # Marked as written by a person (the widget shows and announces it so), with the public name.
+    assert rasa_calls[-1][2] == [{"event": "bot", "text": "Bonjour, je regarde.", "metadata": {
+        "agent": "alice", "from_adviser": True, "adviser_name": "Alice Martin"}}]
     tracker.user("c-fallback", "merci beaucoup", "thanks", 0.99)
     events = client.get("/api/conversations/c-fallback/events?after=0").json()
     texts = [(e["kind"], e["text"], e["agent"]) for e in events["events"]]
@@ -220,3 +222,38 @@ def test_bot_messages_come_with_their_rendering(agent, tracker, paused, rasa_cal
     event = client.get("/api/conversations/c-fallback/events").json()["events"][-1]
     assert event["html"].startswith("<p>Voir <strong>ceci</strong> : <a href=\"https://a.fr/x\"")
     assert "&lt;b&gt;" in event["html"] and "<b>" not in event["html"]
+
+
+def test_queue_card_shows_the_persons_own_last_message(agent, tracker, paused, rasa_calls):
+    tracker.bot("c-fallback", "Je vous mets en relation avec un conseiller.", utter_action="utter_handoff_started")
+    client, _ = agent
+    item = client.get("/api/queue").json()["items"][0]
+    assert item["last_text"] == "je veux parler à un humain"  # not the handoff boilerplate
+    assert item["messages"] == 3
+    page = client.get("/queue").text
+    assert "Lire la conversation avant de la prendre" in client.get("/static/console.js").text and "queue" in page
+
+
+def test_queue_reads_the_index_and_only_the_newer_events(agent, app, tracker, paused, rasa_calls):
+    """At a year of traffic the queue (polled every 2 s) must not read the whole events table: it starts
+    from the index's state and reads only the pause/resume events written after its watermark."""
+    from sqlalchemy import event
+
+    app.state.stats_indexer.refresh()  # the pause is now indexed (stats_senders.paused)
+    tracker.user("c-scope", "une autre question", "faq", 0.9, "faq/financement", 0.9)
+    tracker.add("c-scope", {"event": "pause"})  # newer than the index: read from the tail
+    tracker.slot("c-scope", "handoff_requested", True)
+    statements: list[str] = []
+    engine = app.state.reader.engine
+    listen = lambda conn, cursor, statement, *rest: statements.append(" ".join(statement.split()))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        client, _ = agent
+        assert {i["sender_id"] for i in client.get("/api/queue").json()["items"]} == {"c-fallback", "c-scope"}
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    on_events = [s for s in statements if " FROM events" in s]
+    assert on_events and all("WHERE id > " in s or "WHERE sender_id = " in s for s in on_events), on_events
+    # A resume written after the watermark takes the conversation out of the queue.
+    tracker.add("c-fallback", {"event": "resume"})
+    assert [i["sender_id"] for i in client.get("/api/queue").json()["items"]] == ["c-scope"]

@@ -212,7 +212,8 @@ function createStore(kind) {
 
 /** A stored message must have the shape we wrote; anything else (tampered storage) is dropped. */
 function isValidRecord(record) {
-  return record && (record.from === 'bot' || record.from === 'user') && typeof record.text === 'string' &&
+  return record && (record.from === 'bot' || record.from === 'user' || record.from === 'adviser') &&
+    typeof record.text === 'string' && (record.name === undefined || typeof record.name === 'string') &&
     (record.buttons === undefined || Array.isArray(record.buttons)) &&
     (record.sheet === undefined || sheetOffer({ orientation_sheet: record.sheet }) !== null);
 }
@@ -254,7 +255,20 @@ function recordsFromBotMessage(data) {
     text += (text ? '\n' : '') + 'Pièce jointe : ' + attachment;
   }
   if (!text && !buttons.length) return [];
+  if (data.from_adviser === true) {
+    // Written by a support adviser, not by the assistant: the person must know (visibly and for screen readers).
+    var name = typeof data.adviser_name === 'string' ? data.adviser_name.slice(0, 60) : '';
+    return [{ from: 'adviser', name: name, text: text, buttons: [], used: false }];
+  }
   return [{ from: 'bot', text: text, buttons: buttons, used: false }];
+}
+
+/** Who wrote a message, as a screen reader announces it. */
+function authorLabel(record) {
+  if (record.from === 'adviser') {
+    return record.name ? 'Le conseiller ' + record.name + ' (une personne) a écrit : ' : 'Un conseiller (une personne) a écrit : ';
+  }
+  return record.from === 'bot' ? 'L’assistant a écrit : ' : 'Vous avez écrit : ';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,9 +424,15 @@ Widget.prototype.renderAll = function () {
 
 Widget.prototype.renderMessage = function (record, index) {
   var self = this;
-  var fromBot = record.from === 'bot';
-  var item = element('div', { className: 'caw-msg ' + (fromBot ? 'caw-msg--bot' : 'caw-msg--user') });
-  item.appendChild(element('span', { className: 'fr-sr-only' }, fromBot ? 'L’assistant a écrit : ' : 'Vous avez écrit : '));
+  var fromAdviser = record.from === 'adviser';
+  var fromBot = record.from === 'bot' || fromAdviser;
+  var kind = fromAdviser ? 'caw-msg--bot caw-msg--adviser' : (fromBot ? 'caw-msg--bot' : 'caw-msg--user');
+  var item = element('div', { className: 'caw-msg ' + kind });
+  item.appendChild(element('span', { className: 'fr-sr-only' }, authorLabel(record)));
+  if (fromAdviser) {
+    item.appendChild(element('p', { className: 'caw-msg__author', 'aria-hidden': 'true' },
+      'Conseiller' + (record.name ? ' · ' + record.name : '') + ' (une personne)'));
+  }
   var bubble = element('div', { className: 'caw-bubble' });
   if (record.sheet) {
     item.appendChild(this.renderSheet(record.sheet));

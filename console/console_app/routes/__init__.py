@@ -4,6 +4,7 @@
     conversations  list, transcript, review, tags
     takeover       live queue, take, reply, hand back
     inbox          misunderstood messages → training examples
+    insights       NLU insights: questions confused on the held-out sets, questions with few examples
     answers        FAQ answers (admin)
     models         training and deployment (admin)
     audit          audit log (admin)

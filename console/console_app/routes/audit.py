@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "logout": "Déconnexion",
     "review": "Revue d'une conversation",
     "tag": "Étiquette ajoutée",
+    "untag": "Étiquette retirée",
     "annotation": "Exemple ajouté aux données",
     "inbox_dismiss": "Message mal compris ignoré",
     "inbox_restore": "Message mal compris remis à classer",

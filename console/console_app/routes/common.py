@@ -5,10 +5,16 @@ import time
 from typing import Any, Awaitable, Callable
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from .. import security
+from ..stats_indexer import RefreshResult
+
+# A page visit indexes a little (small batches, 0.3 s of work at most: the page still answers within 1 s
+# when Rasa wrote much since); the console's follower (web.py, every 30 s) and the nightly job do the rest.
+INDEX_BUDGET_SECONDS = 0.3
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -94,3 +100,18 @@ def flash(request: Request, message: str, kind: str = "success") -> None:
 
 def pop_flash(request: Request) -> dict[str, str] | None:
     return request.session.pop("flash", None)
+
+
+async def refresh_index(request: Request) -> RefreshResult:
+    """Index what Rasa wrote since the last look (a little: see INDEX_BUDGET_SECONDS), before a page reads
+    the index."""
+    return await run_in_threadpool(request.app.state.page_indexer.refresh, INDEX_BUDGET_SECONDS)
+
+
+def remembered_filters(request: Request, page: str) -> str:
+    """The query string of the filters last used on this page (kept in the session)."""
+    return str(request.session.get(f"filtres:{page}", ""))
+
+
+def remember_filters(request: Request, page: str, query: str) -> None:
+    request.session[f"filtres:{page}"] = query

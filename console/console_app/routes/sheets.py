@@ -16,14 +16,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import stats_tables as t
+from ..labels import VERDICT_LABELS
 from ..queries import audit
 from ..retention import RetentionConfigError, RetentionPolicy
-from ..stats_report import VERDICT_LABELS
 from ..tracker import fmt_ts
 from .common import error, login_required, render, username
 
 # The statistics' names of the verdicts, and the one they do not list.
-VERDICT_NAMES = {**VERDICT_LABELS, "service_deconcentre_a_confirmer": "Service déconcentré (à confirmer)"}
+VERDICT_NAMES = VERDICT_LABELS
 REFERENCE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 
 

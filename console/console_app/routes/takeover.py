@@ -93,7 +93,8 @@ def _takeover_action(action: str) -> Handler:
                 text = (await _json_body(request)).get("text")
                 if not isinstance(text, str):
                     raise TakeoverError("Le champ « text » doit être un texte.")
-                await service.reply(sender_id, agent, text)
+                user = current_user(request) or {}
+                await service.reply(sender_id, agent, text, str(user.get("display_name") or ""))
             else:
                 await service.hand_back(sender_id, agent)
         except TakeoverError as exc:

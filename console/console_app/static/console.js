@@ -132,10 +132,18 @@
     const title = el("p", "fr-text--bold", item.status === "waiting"
       ? "En attente depuis " + item.waited_seconds + " s"
       : "Prise en charge par " + item.agent + " · retour à l'assistant dans " + minutes(item.returns_in_seconds) + " sans message");
-    const last = el("p", "queue__last", "Dernier message : " + item.last_text);
-    const meta = el("p", "fr-text--xs", "Canal : " + item.channel + " · conversation " + item.sender_id.slice(0, 24));
+    const last = el("p", "queue__last", "Dernier message de la personne : « " + (item.last_text || "(aucun)") + " »");
+    const meta = el("p", "fr-text--xs", "Canal : " + item.channel + " · conversation " + item.sender_id.slice(0, 48) +
+      (item.messages ? " · " + item.messages + " message" + (item.messages > 1 ? "s" : "") + " de la personne" : ""));
     const href = "/takeover/" + encodeURIComponent(item.sender_id);
+    const read = el("a", "fr-link fr-text--sm queue__read", "Lire la conversation avant de la prendre");
+    read.href = "/conversations/" + encodeURIComponent(item.sender_id);
     li.append(title, last, meta);
+    if (item.status === "waiting") {
+      const readLine = el("p", "fr-mb-1w");
+      readLine.append(read);
+      li.append(readLine);
+    }
     if (!item.live_replies) {
       li.append(el("p", "fr-text--sm queue__warning", "Ce canal ne reçoit pas les réponses d'un conseiller."));
     }
@@ -339,4 +347,23 @@
       if (!inProgress(data.status)) { stop(); window.location.reload(); }
     });
   }
+
+  // Searchable list of answers: typing in the search field keeps the options whose name contains the
+  // words typed (case and accents ignored) and selects the first one.
+  const foldText = (value) => value.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  document.querySelectorAll("[data-filter-select]").forEach((search) => {
+    const select = document.getElementById(search.dataset.filterSelect);
+    if (!select) return;
+    search.addEventListener("input", () => {
+      const words = foldText(search.value).split(/\s+/).filter(Boolean);
+      let first = null;
+      select.querySelectorAll("option").forEach((option) => {
+        if (option.disabled) return;
+        const shown = words.every((w) => foldText(option.textContent + " " + option.value).includes(w));
+        option.hidden = !shown;
+        if (shown && !first) first = option;
+      });
+      if (first && words.length) first.selected = true;
+    });
+  });
 })();

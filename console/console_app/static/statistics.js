@@ -10,7 +10,8 @@
   // dashes, never by colour alone (RGAA 3.1).
   const PALETTE = ["#000091", "#009081", "#716043", "#ce0500", "#6a6af4", "#666666", "#a558a0", "#18753c"];
   const CATEGORY_COLOURS = {
-    faq: "#009081", scope: "#6a6af4", declined: "#716043", off_topic: "#666666", handoff: "#ce0500", other: "#000091",
+    faq: "#009081", followup: "#18753c", scope: "#6a6af4", declined: "#716043", off_topic: "#666666",
+    handoff: "#ce0500", other: "#000091",
   };
   const POINT_STYLES = ["circle", "rect", "triangle", "rectRot", "crossRot", "star", "cross", "rectRounded"];
   const DASHES = [[], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3], [10, 4], [3, 6]];

@@ -27,9 +27,10 @@ def test_annotate_misunderstood_message(browser, stack, console, project, login_
     agent.goto(console["url"] + "/inbox")
     row = agent.locator("#inbox tr", has_text=text)
     expect(row).to_have_count(1)
+    row.locator("summary").click()  # « Classer » / « Corriger »: the searchable list of answers
     row.locator("select").select_option("faq/financement")
     row.get_by_role("button", name="Ajouter aux données").click()
-    expect(agent.locator("#flash")).to_contain_text("Exemple ajouté à « faq/financement »")
+    expect(agent.locator("#flash")).to_contain_text("ajouté aux exemples de « Existe-t-il un financement pour le cloud ? »")
     written = [p for p in (project / "data" / "nlu").glob("*.yml") if text in p.read_text()]
     assert len(written) == 1
     assert re.search(rf"^ +- {re.escape(text)}$", written[0].read_text(), re.M)

@@ -1,0 +1,1 @@
+"""The inbox of messages to classify, read from the index (groups.py)."""
