@@ -49,6 +49,7 @@ VERDICT_LABELS = {
 
 RESPONSE_LABELS = {
     "utter_greet": "Salutation",
+    "utter_greet_again": "Salutation, après l'accueil (une ligne)",
     "utter_goodbye": "Au revoir",
     "utter_thanks": "Réponse à un remerciement",
     "utter_bot_challenge": "« Je suis un assistant automatique »",
@@ -100,6 +101,7 @@ RESPONSE_FAMILIES = (
 )
 ACTION_LABELS = {
     "action_session_start": "Début de session",
+    "action_greet": "Salutation (l'accueil, ou une ligne s'il est déjà fait)",
     "action_listen": "Attente du message suivant",
     "action_answer_faq": "Réponse à une question de la FAQ",
     "action_handoff": "Passage à un conseiller",

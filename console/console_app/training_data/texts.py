@@ -26,6 +26,7 @@ from . import (
 # French names of the texts a support agent looks for (the others are named by their response).
 TEXT_NAMES = {
     "utter_greet": "Accueil (message de bienvenue)",
+    "utter_greet_again": "Salutation après l'accueil (une ligne)",
     "utter_first_message": "Premier message (canaux sans accueil propre)",
     "utter_goodbye": "Au revoir",
     "utter_thanks": "Réponse à un remerciement",
