@@ -122,6 +122,7 @@ def load_operators() -> Tuple[Operator, ...]:
     return tuple(operators)
 
 
+@lru_cache(maxsize=None)  # one entry per operator of the list: its name is read once, not at every message
 def family_and_place(operator: Operator) -> Optional[Tuple[Family, Tuple[Tuple[str, ...], ...]]]:
     """The family of a « <family> - <place> » operator and its places (each a tuple of significant words).
 
@@ -232,7 +233,7 @@ def find_operator(text: str) -> Optional[OperatorMatch]:
                 consider(len(variant), OperatorMatch(operator))
         if operator.acronym and _acronym_names_it(operator, text, normalized_text):
             consider(len(operator.acronym), OperatorMatch(operator))
-        member = family_and_place(operator)
+        member = family_and_place(operator) if named_families else None
         if member is not None and member[0] in named_families:
             place_length = _place_named(member[1], text_words)
             if place_length:
