@@ -103,8 +103,9 @@
       const fresh = renderQueueItem(item);
       const old = existing.get(fresh.dataset.key);
       if (!old) return fresh;
-      old.querySelectorAll("p").forEach((p) => p.remove());
-      old.prepend(...fresh.querySelectorAll("p"));
+      // Only the texts: the line with the « Lire la conversation » link keeps its element (and the focus).
+      old.querySelectorAll("p:not(.queue__readline)").forEach((p) => p.remove());
+      old.prepend(...fresh.querySelectorAll("p:not(.queue__readline)"));
       return old;
     });
     Array.from(list.children).forEach((li) => { if (!next.includes(li)) li.remove(); });
@@ -140,7 +141,7 @@
     read.href = "/conversations/" + encodeURIComponent(item.sender_id);
     li.append(title, last, meta);
     if (item.status === "waiting") {
-      const readLine = el("p", "fr-mb-1w");
+      const readLine = el("p", "fr-mb-1w queue__readline");
       readLine.append(read);
       li.append(readLine);
     }

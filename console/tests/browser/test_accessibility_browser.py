@@ -66,7 +66,7 @@ def test_a_takeover_with_the_keyboard_only(browser: Any, stack: dict[str, Any], 
     expect(person.locator("li.bot", has_text="je regarde votre question")).to_have_count(1, timeout=TURN)
     expect(agent.locator("#live li", has_text="je regarde votre question")).to_have_count(1)
     assert agent.locator("#live").get_attribute("aria-live") == "polite"
-    _tab_to(agent, lambda e: e["text"] == "Rendre la main à l'assistant", limit=20)
+    _tab_to(agent, lambda e: e["text"] == "Rendre la main à l'assistant", limit=30)  # past the menu's 16 links
     agent.keyboard.press("Enter")
     expect(agent.locator("#takeover-state")).to_be_focused()
     expect(agent.locator("#takeover-state")).to_have_text("L'assistant gère cette conversation.")
@@ -182,7 +182,7 @@ def test_contrast_of_every_state(browser: Any, stats_console: str) -> None:
     pages = _audited_pages(page, stats_console)
     page.goto(stats_console + pages[1])  # a transcript: answers with their links, badges
     measured = {"lien d'une réponse": contrast(page, ".msg--bot .msg__text--rich a"),
-                "mention d'un message": contrast(page, ".msg__meta"),
+                "mention d'un message": contrast(page, ".msg--user > .msg__meta"),
                 "lien du pied de page": contrast(page, "#accessibility-link"),
                 "page courante du menu": contrast(page, ".fr-nav__link[aria-current]")}
     page.goto(stats_console + "/conversations?essais=inclus")
@@ -191,6 +191,7 @@ def test_contrast_of_every_state(browser: Any, stats_console: str) -> None:
     page.evaluate("document.querySelector('#train').disabled = true")  # as while a training runs
     measured["bouton désactivé"] = contrast(page, "#train")
     page.goto(stats_console + "/inbox")
+    page.locator("#inbox .correct__other summary").first.click()  # « Corriger » opens the list of answers
     select = contrast(page, "#inbox select")
     weak = {name: r for name, r in measured.items() if r["text"] < 4.5}
     assert weak == {}, json.dumps(weak, ensure_ascii=False, indent=1)
