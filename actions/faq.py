@@ -9,7 +9,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_parts import answer_lines
 from actions.context import CHECK_TO_CONTINUE, LAST_CHECK, TOPIC
-from actions.conversation import (
+from actions.conversation import answer_parts, part_reply, reply_in_context, second_question
+from actions.explanations import explanation
+from actions.faq_catalog import faq_button, load_catalog, related_buttons, starter_buttons
+from actions.faq_decision import FaqDecision, decide
+from actions.followup_reading import (
     ALREADY_SAID,
     BOTH_SIDES,
     CHECK,
@@ -18,15 +22,8 @@ from actions.conversation import (
     PART,
     Context,
     Reply,
-    answer_parts,
     clearly_off_topic,
-    part_reply,
-    reply_in_context,
-    second_question,
 )
-from actions.explanations import explanation
-from actions.faq_catalog import faq_button, load_catalog, related_buttons, starter_buttons
-from actions.faq_decision import FaqDecision, decide
 from actions.input_checks import input_problem
 from actions.scope_answers import ANSWER_SLOTS, CHECK_ANSWERS, ORGANISATION, missing_answers
 from actions.verdict_message import give_verdict

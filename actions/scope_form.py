@@ -16,8 +16,8 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.check_in_context import read_check_in_context
 from actions.context import CHECK_TO_CONTINUE
-from actions.conversation import read_check_in_context
 from actions.faq import answer_in_context, answer_second_question, context_of, reply_from_context, what_if_answers
 from actions.scope_answers import (
     CHECK_ANSWERS,

@@ -5,8 +5,11 @@ from typing import Any, Dict, Optional
 import pytest
 from tracker_factory import parse_data
 
+from actions.check_in_context import changed_answers
 from actions.context import VERDICT_TOPIC
-from actions.conversation import (
+from actions.conversation import reply_in_context
+from actions.faq_decision import FaqDecision
+from actions.followup_reading import (
     ALREADY_SAID,
     BOTH_SIDES,
     CHECK,
@@ -18,12 +21,9 @@ from actions.conversation import (
     Reply,
     asks_next_steps,
     asks_why,
-    changed_answers,
     is_elliptical,
-    reply_in_context,
     step_asked,
 )
-from actions.faq_decision import FaqDecision
 
 CNRS = "Centre national de la recherche scientifique (CNRS)"
 VERDICT_40 = {"verdict": "non_concerne", "criterion": "refonte_moins", "entity_type": "operateur",

@@ -415,7 +415,9 @@ def test_first_message_says_what_the_assistant_is(channel: str):
 
 
 def test_webchat_page_links_only_to_official_pages():
-    page = (REPO / "webchat" / "src" / "index.html").read_text(encoding="utf-8")
+    # The page and the header and footer it includes (webchat/build.js puts them in at build time).
+    sources = [REPO / "webchat" / "src" / "index.html", *sorted((REPO / "webchat" / "src" / "partials").glob("*.html"))]
+    page = "".join(source.read_text(encoding="utf-8") for source in sources)
     links = set(re.findall(r'href="(https?://[^"]+)"', page))
     assert links and links <= set(RULES["official_pages"]), f"liens hors des pages officielles : {links - set(RULES['official_pages'])}"
 
