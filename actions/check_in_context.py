@@ -149,7 +149,9 @@ def read_check_in_context(text: str, context: Context, intent: str = "") -> Opti
         return None
     if with_project and (own or asks_applicability or "?" not in text):
         return Reply(CHECK, "situation", values=changed_answers({}, reading))
-    if reading[ENTITY_TYPE] in _ENTITY_ONLY_VERDICTS and asks_applicability:
+    if reading[ENTITY_TYPE] in _ENTITY_ONLY_VERDICTS and asks_applicability and own:
+        # « nous sommes une commune, on est concernés ? »; « les collectivités sont-elles concernées ? », asked of
+        # no one in particular, gets the FAQ's answer (and no orientation sheet).
         return Reply(CHECK, "situation", values=changed_answers({}, {ENTITY_TYPE: reading[ENTITY_TYPE]}))
     if CONCERNED.search(question_part(text)) and FIRST_PERSON.search(normalized):
         # « je suis à l'ANTS, est-ce qu'on est concernés ? »: the check, which asks about the project.

@@ -25,6 +25,7 @@ from actions.scope_answers import (
     ScopeReading,
     is_interruption,
     is_question_instead_of_answer,
+    missing_answers,
     read_scope_answer,
     record_answers,
     remaining_questions,
@@ -130,7 +131,9 @@ class ActionStartCheck(Action):
         text = tracker.latest_message.get("text") or ""
         reply = read_check_in_context(text, context_of(tracker))
         if reply is None or reply.reason != "what_if":
-            dispatcher.utter_message(response="utter_scope_intro")
+            if reply is None or reply.reason != "situation" or missing_answers(dict(reply.values)):
+                # The intro says what the check will ask; a situation told in full gets its verdict at once.
+                dispatcher.utter_message(response="utter_scope_intro")
             return []
         dispatcher.utter_message(response="utter_et_si_reprise")
         answers, given = what_if_answers(reply, tracker)

@@ -15,17 +15,19 @@ console-install:
 	@console/install.sh --dev
 
 # Type check against the console's venv, then routes, authentication, CSRF, data writes, statistics and
-# retention on SQLite: every test outside tests/browser that needs no server (marker `prod`: PostgreSQL).
+# retention on SQLite: every test outside tests/browser that needs no server (marker `prod`: PostgreSQL; marker
+# `workbench`: the Git copies of the whole data, hermetic but slow, run by test-console).
 check-console: console-install venv
 	$(VENV)/bin/mypy --python-executable .venv-console/bin/python console/console_app
-	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m "not prod" tests --ignore=tests/browser
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m "not prod and not workbench" tests --ignore=tests/browser
 
-# The statistics and retention tests again on a real PostgreSQL (deploy/prod.sh pg-start, prod packages);
+# The statistics and retention tests again on a real PostgreSQL (deploy/prod.sh pg-start, prod packages) and the
+# workbench's tests;
 # then tests/browser: real Chromium (Playwright's event loop stays up for the session, so never in the
 # same session as the tests above), a real console server and, for most, the Rasa test stack
 # (TEST_STACK_*, or one of its own).
 test-console: console-install prod-packages train
-	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m prod tests --ignore=tests/browser
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m "prod or workbench" tests --ignore=tests/browser
 	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests/browser
 
 # Statistics on 100 000 generated conversations, SQLite and PostgreSQL (figures in docs/console.md).

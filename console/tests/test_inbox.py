@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from html import unescape
 from pathlib import Path
 
+import pytest
 from conftest import REPO_ROOT
 from console_app import training_data
 from ruamel.yaml import YAML
@@ -165,6 +166,7 @@ def test_annotate_form_errors_are_shown(agent):
     assert "Le message est vide" in client.get("/inbox").text
 
 
+@pytest.mark.workbench  # runs `rasa data validate` on the written copy: about 20 s
 def test_annotated_data_still_valid_for_rasa(agent, project):
     """`rasa data validate` on the modified copy (uses the project's Rasa venv)."""
     import subprocess

@@ -12,6 +12,9 @@ import pytest
 from conftest import REPO_ROOT, csrf_of
 from ruamel.yaml import YAML
 
+# Each change is a commit of a Git copy of the whole data: hermetic, but slow (make test runs them, not make check).
+pytestmark = pytest.mark.workbench
+
 FINANCEMENT = "faq/financement"
 
 

@@ -6,10 +6,14 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import csrf_of
 from console_app.settings import Settings
 from console_app.workbench import Workbench
 from ruamel.yaml import YAML
+
+# Each change is a commit of a Git copy of the whole data: hermetic, but slow (make test runs them, not make check).
+pytestmark = pytest.mark.workbench
 
 
 def git(root: Path, *args: str) -> str:

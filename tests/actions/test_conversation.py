@@ -596,3 +596,8 @@ def test_a_step_told_done_by_its_rank_alone_after_the_steps_is_followed_by_the_n
 def test_a_collectivite_telling_who_it_is_gets_its_verdict_whatever_words_ask(text: str) -> None:
     got = reply(text, Context(), FaqDecision("solution_cloud", "confident", confidence=0.82))
     assert got is not None and got.kind == CHECK and got.values.get("entity_type") == "collectivite", got
+
+
+def test_a_general_question_on_collectivites_is_the_faq_not_a_verdict() -> None:
+    text = "Les collectivités territoriales sont-elles concernées ?"
+    assert reply(text, Context(), FaqDecision("collectivites", "confident", confidence=0.99)) is None

@@ -3,7 +3,7 @@
 import pytest
 from tracker_factory import make_tracker, parse_data
 
-from actions.scope_form import ActionScopeCancel, ActionScopeVerdict, ValidateScopeForm
+from actions.scope_form import ActionScopeCancel, ActionScopeVerdict, ActionStartCheck, ValidateScopeForm
 
 CNRS = "Centre national de la recherche scientifique (CNRS)"
 
@@ -223,3 +223,22 @@ async def test_unrecognised_answer_outside_the_check_is_off_topic(dispatcher, do
     events = await ActionInformOutsideCheck().run(dispatcher, make_tracker(parse_data("montagne", "inform")), domain)
     assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
     assert events == []  # declined as off topic: not counted as a misunderstanding
+
+
+async def test_the_check_started_without_a_situation_says_what_it_will_ask(dispatcher, domain):
+    tracker = make_tracker(parse_data("mon projet est-il concerné ?", "check_scope", 0.9))
+    await ActionStartCheck().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_scope_intro"]
+
+
+async def test_a_situation_told_in_full_gets_its_verdict_without_the_intro(dispatcher, domain):
+    text = "Dans mon ministère on lance un tout nouveau projet, sommes-nous concernés ?"
+    tracker = make_tracker(parse_data(text, "check_scope", 0.9))
+    assert await ActionStartCheck().run(dispatcher, tracker, domain) == []
+    assert responses(dispatcher) == []  # the form, next, gives the verdict
+
+
+async def test_a_situation_missing_an_answer_still_gets_the_intro(dispatcher, domain):
+    tracker = make_tracker(parse_data("Au CNRS, sommes-nous concernés ?", "check_scope", 0.9))
+    await ActionStartCheck().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_scope_intro"]
