@@ -422,8 +422,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--splits", default=",".join(SPLITS), help="jeux à évaluer (défaut : dev,test,blind)")
     parser.add_argument("--model", type=Path, default=None, help="modèle (défaut : le plus récent de models/)")
-    parser.add_argument("--rasa-url", default=os.environ.get("EVAL_RASA_URL"),
-                        help="analyser avec ce Rasa en marche (/model/parse) au lieu de charger le modèle")
+    parser.add_argument("--rasa-url", default=None,
+                        help="analyser avec ce Rasa en marche (/model/parse) au lieu de charger le modèle "
+                             "(défaut : EVAL_RASA_URL, sauf quand --model nomme le modèle à mesurer)")
     parser.add_argument("--token", default=os.environ.get("EVAL_RASA_TOKEN", ""), help="jeton de l'API Rasa")
     parser.add_argument("--tune", action="store_true", help="choisir les seuils sur dev et les enregistrer")
     parser.add_argument("--tune-dry", action="store_true",
@@ -443,6 +444,10 @@ def main() -> int:
                         help="écrire ce que l'assistant donne à chaque question (la console compare deux modèles ; "
                              "les questions aveugles n'y figurent que par une empreinte)")
     args = parser.parse_args()
+    if args.rasa_url is None and args.model is None:
+        # make test exports the stack's address to every test; a model named with --model (the console's
+        # candidate) is measured itself, never the model the stack happens to serve.
+        args.rasa_url = os.environ.get("EVAL_RASA_URL")
 
     splits = [split.strip() for split in args.splits.split(",") if split.strip()]
     if (args.tune or args.tune_dry) and "dev" not in splits:
