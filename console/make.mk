@@ -6,9 +6,11 @@ RUN_SERVICES += console/serve.sh
 RUN_SERVICES += console/retention.sh
 INSTALL_TARGETS += console-install
 CHECK_TARGETS += check-console
+# The stores' and workbench's tests need no chat page: in the main lane, beside the browser tests.
+TEST_TARGETS += test-console-stores
 PAGE_TEST_TARGETS += test-console
 
-.PHONY: console-install check-console test-console bench-statistics bench-console-pages
+.PHONY: console-install check-console test-console-stores test-console bench-statistics bench-console-pages
 
 # Runtime and test tools (console/serve.sh installs the runtime alone).
 console-install:
@@ -16,18 +18,20 @@ console-install:
 
 # Type check against the console's venv, then routes, authentication, CSRF, data writes, statistics and
 # retention on SQLite: every test outside tests/browser that needs no server (marker `prod`: PostgreSQL; marker
-# `workbench`: the Git copies of the whole data, hermetic but slow, run by test-console).
+# `workbench`: the Git copies of the whole data, hermetic but slow, run by test-console-stores).
 check-console: console-install venv
 	$(VENV)/bin/mypy --python-executable .venv-console/bin/python console/console_app
 	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m "not prod and not workbench" tests --ignore=tests/browser
 
 # The statistics and retention tests again on a real PostgreSQL (deploy/prod.sh pg-start, prod packages) and the
-# workbench's tests;
-# then tests/browser: real Chromium (Playwright's event loop stays up for the session, so never in the
+# workbench's tests (no server of the stack's needed).
+test-console-stores: console-install prod-packages
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m "prod or workbench" tests --ignore=tests/browser
+
+# tests/browser: real Chromium (Playwright's event loop stays up for the session, so never in the
 # same session as the tests above), a real console server and, for most, the Rasa test stack
 # (TEST_STACK_*, or one of its own).
-test-console: console-install prod-packages train
-	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m "prod or workbench" tests --ignore=tests/browser
+test-console: console-install train
 	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests/browser
 
 # Statistics on 100 000 generated conversations, SQLite and PostgreSQL (figures in docs/console.md).

@@ -37,8 +37,8 @@ def _tab_to(page: Page, matches: Any, limit: int = 60) -> dict[str, Any]:
 
 def test_a_takeover_with_the_keyboard_only(browser: Any, stack: dict[str, Any], console: dict[str, Any],
                                            person_site: str) -> None:
-    person, session = open_person(browser, person_site, stack)
-    _ask_human(person, stack, session)
+    # The agent reaches the queue first: a request nobody takes returns to the assistant after HANDOFF_TIMEOUT
+    # seconds, which a loaded machine could spend logging in and tabbing.
     agent = browser.new_context().new_page()
     agent.goto(console["url"] + "/login")
     first = _tab_to(agent, lambda e: True)
@@ -52,6 +52,8 @@ def test_a_takeover_with_the_keyboard_only(browser: Any, stack: dict[str, Any], 
     _tab_to(agent, lambda e: e["text"].startswith("En attente"))
     agent.keyboard.press("Enter")
     agent.wait_for_url(console["url"] + "/queue")
+    person, session = open_person(browser, person_site, stack)
+    _ask_human(person, stack, session)
     mine = agent.locator(f"li[data-sender='{session}'] button", has_text="Prendre en charge")
     expect(mine).to_be_visible(timeout=TURN)
     _tab_to(agent, lambda e: e["text"] == "Prendre en charge" and agent.evaluate(
