@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -33,8 +31,7 @@ from console_app.stats_indexer import StatsIndexer  # noqa: E402
 from console_statistics import CHANNELS, DAY, KEYS, PASSWORD, logged_in, timed  # noqa: E402
 from history import History, make_engine  # noqa: E402
 from sqlalchemy import event  # noqa: E402
-
-from stores import PostgresServer  # noqa: E402
+from store_tables import measure_stores, print_table  # noqa: E402
 
 WAITING = 20
 WORDS = ("cloud", "hébergement", "données", "ministère", "mairie", "sécurité", "migration", "coût", "délai",
@@ -168,34 +165,9 @@ def main() -> int:
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="cac-bench-pages-"))
     work.mkdir(parents=True, exist_ok=True)
-    table: dict[str, list[tuple[str, float]]] = {}
-    server = None
-    try:
-        for store in args.stores.split(","):
-            if store == "sqlite":
-                url = f"sqlite:///{work / 'tracker.db'}"
-            else:
-                server = PostgresServer()
-                server.start()
-                url = server.fresh_url()
-            print(f"… {store}", file=sys.stderr, flush=True)
-            table[store] = run_store(store, url, args.conversations, work)
-    finally:
-        if server is not None:
-            server.stop()
-        if args.keep is None:
-            shutil.rmtree(work, ignore_errors=True)
-    stores = list(table)
-    print("| Mesure | " + " | ".join("SQLite" if s == "sqlite" else "PostgreSQL" for s in stores) + " |")
-    print("|---|" + "---:|" * len(stores))
-    for index, (label, _value) in enumerate(table[stores[0]]):
-        cells = []
-        for store in stores:
-            value = table[store][index][1]
-            cells.append(f"{int(value):,}".replace(",", " ") if label.startswith("→") else f"{value:.2f} s")
-        print(f"| {label} | " + " | ".join(cells) + " |")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nMémoire maximale du processus (génération comprise) : {peak:.0f} Mo")
+    table = measure_stores(args.stores, work, lambda store, url: run_store(store, url, args.conversations, work),
+                           remove_work=args.keep is None)
+    print_table(table)
     return 0
 
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -32,8 +30,7 @@ from console_app.stats_indexer import StatsIndexer  # noqa: E402
 from console_app.web import create_app  # noqa: E402
 from history import History, make_engine  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
-
-from stores import PostgresServer  # noqa: E402
+from store_tables import measure_stores, print_table  # noqa: E402
 
 DAY = 86400
 KEYS = ("financement", "collectivites", "champ_application", "donnees_sensibles", "projet_concerne",
@@ -147,33 +144,8 @@ def main() -> int:
     parser.add_argument("--stores", default="sqlite,postgresql")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cac-bench-stats-"))
-    table: dict[str, list[tuple[str, float]]] = {}
-    server = None
-    try:
-        for store in args.stores.split(","):
-            if store == "sqlite":
-                url = f"sqlite:///{work / 'tracker.db'}"
-            else:
-                server = PostgresServer()
-                server.start()
-                url = server.fresh_url()
-            print(f"… {store}", file=sys.stderr, flush=True)
-            table[store] = run_store(store, url, args.conversations, work)
-    finally:
-        if server is not None:
-            server.stop()
-        shutil.rmtree(work, ignore_errors=True)
-    stores = list(table)
-    print("| Mesure | " + " | ".join("SQLite" if s == "sqlite" else "PostgreSQL" for s in stores) + " |")
-    print("|---|" + "---:|" * len(stores))
-    for index, (label, _value) in enumerate(table[stores[0]]):
-        cells = []
-        for store in stores:
-            value = table[store][index][1]
-            cells.append(f"{int(value):,}".replace(",", " ") if label.startswith("→") else f"{value:.2f} s")
-        print(f"| {label} | " + " | ".join(cells) + " |")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nMémoire maximale du processus (génération comprise) : {peak:.0f} Mo")
+    table = measure_stores(args.stores, work, lambda store, url: run_store(store, url, args.conversations, work))
+    print_table(table)
     return 0
 
 
