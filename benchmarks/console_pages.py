@@ -28,7 +28,7 @@ from console_app.db import make_engine as make_console_engine  # noqa: E402
 from console_app.security import create_user  # noqa: E402
 from console_app.settings import Settings  # noqa: E402
 from console_app.stats_indexer import StatsIndexer  # noqa: E402
-from console_statistics import CHANNELS, DAY, KEYS, PASSWORD, logged_in, timed  # noqa: E402
+from console_statistics import DAY, KEYS, PASSWORD, logged_in, timed, write_mix  # noqa: E402
 from history import History, make_engine  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from store_tables import measure_stores, print_table  # noqa: E402
@@ -46,25 +46,7 @@ def write_conversations(engine: Any, count: int, now: float, days: int, seed: in
     def vague() -> str:
         return " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 5))) + " ?"
 
-    for i in range(count):
-        start = now - days * DAY + rng.random() * (days * DAY - 3600)
-        talk = history.conversation(f"{prefix}-{i:06d}", start, rng.choice(CHANNELS))
-        kind = rng.random()
-        if kind < 0.40:
-            for _ in range(rng.randint(1, 3)):
-                talk.faq(rng.choice(KEYS))
-        elif kind < 0.55:
-            talk.not_sure(text=vague()).faq(rng.choice(KEYS))
-        elif kind < 0.65:
-            talk.off_topic(text=vague())
-        elif kind < 0.80:
-            talk.scope_check(rng.choice(("concerne", "non_concerne", "hors_circulaire_collectivite")))
-        elif kind < 0.90:
-            talk.handoff(taken_after=None if rng.random() < 0.2 else rng.randint(10, 300))
-        else:
-            talk.greet().faq(rng.choice(KEYS))
-        if len(history.rows) > 20_000:
-            history.flush()
+    write_mix(history, rng, count, now, days, prefix, vague)
     for i in range(WAITING if prefix == "bench" else 0):  # people waiting for an adviser right now
         talk = history.conversation(f"{prefix}-attente-{i:02d}", now - 60 + i, "socketio")
         talk.faq(rng.choice(KEYS)).not_sure(failures=2, text=vague())

@@ -42,8 +42,19 @@ PASSWORD = "mot-de-passe-benchmark-1"
 
 def write_conversations(engine: Any, count: int, now: float, days: int, seed: int = 16, prefix: str = "bench") -> None:
     """`count` conversations spread over the last `days` days, the mix of a real week of use."""
-    rng = random.Random(seed)
     history = History(engine)
+    write_mix(history, random.Random(seed), count, now, days, prefix)
+    history.flush()
+
+
+def write_mix(history: History, rng: random.Random, count: int, now: float, days: int, prefix: str,
+              vague: Callable[[], str] | None = None) -> None:
+    """The mix of a real week of use (also console_pages.py's): `count` conversations over the last `days`
+    days. `vague`, when given, words each « pas sûr » and off-topic message; otherwise History's own."""
+
+    def worded() -> dict[str, Any]:
+        return {} if vague is None else {"text": vague()}
+
     for i in range(count):
         start = now - days * DAY + rng.random() * (days * DAY - 3600)
         talk = history.conversation(f"{prefix}-{i:06d}", start, rng.choice(CHANNELS))
@@ -52,9 +63,9 @@ def write_conversations(engine: Any, count: int, now: float, days: int, seed: in
             for _ in range(rng.randint(1, 3)):
                 talk.faq(rng.choice(KEYS))
         elif kind < 0.55:
-            talk.not_sure().faq(rng.choice(KEYS))
+            talk.not_sure(**worded()).faq(rng.choice(KEYS))
         elif kind < 0.65:
-            talk.off_topic()
+            talk.off_topic(**worded())
         elif kind < 0.80:
             talk.scope_check(rng.choice(("concerne", "non_concerne", "hors_circulaire_collectivite")))
         elif kind < 0.90:
@@ -63,7 +74,6 @@ def write_conversations(engine: Any, count: int, now: float, days: int, seed: in
             talk.greet().faq(rng.choice(KEYS))
         if len(history.rows) > 20_000:
             history.flush()
-    history.flush()
 
 
 def timed(label: str, results: list[tuple[str, float]], action: Callable[[], Any]) -> Any:
