@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -30,11 +28,10 @@ from console_app.db import make_engine as make_console_engine  # noqa: E402
 from console_app.security import create_user  # noqa: E402
 from console_app.settings import Settings  # noqa: E402
 from console_app.stats_indexer import StatsIndexer  # noqa: E402
-from console_statistics import CHANNELS, DAY, KEYS, PASSWORD, logged_in, timed  # noqa: E402
+from console_statistics import DAY, KEYS, PASSWORD, logged_in, timed, write_mix  # noqa: E402
 from history import History, make_engine  # noqa: E402
 from sqlalchemy import event  # noqa: E402
-
-from stores import PostgresServer  # noqa: E402
+from store_tables import measure_stores, print_table  # noqa: E402
 
 WAITING = 20
 WORDS = ("cloud", "hébergement", "données", "ministère", "mairie", "sécurité", "migration", "coût", "délai",
@@ -49,25 +46,7 @@ def write_conversations(engine: Any, count: int, now: float, days: int, seed: in
     def vague() -> str:
         return " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 5))) + " ?"
 
-    for i in range(count):
-        start = now - days * DAY + rng.random() * (days * DAY - 3600)
-        talk = history.conversation(f"{prefix}-{i:06d}", start, rng.choice(CHANNELS))
-        kind = rng.random()
-        if kind < 0.40:
-            for _ in range(rng.randint(1, 3)):
-                talk.faq(rng.choice(KEYS))
-        elif kind < 0.55:
-            talk.not_sure(text=vague()).faq(rng.choice(KEYS))
-        elif kind < 0.65:
-            talk.off_topic(text=vague())
-        elif kind < 0.80:
-            talk.scope_check(rng.choice(("concerne", "non_concerne", "hors_circulaire_collectivite")))
-        elif kind < 0.90:
-            talk.handoff(taken_after=None if rng.random() < 0.2 else rng.randint(10, 300))
-        else:
-            talk.greet().faq(rng.choice(KEYS))
-        if len(history.rows) > 20_000:
-            history.flush()
+    write_mix(history, rng, count, now, days, prefix, vague)
     for i in range(WAITING if prefix == "bench" else 0):  # people waiting for an adviser right now
         talk = history.conversation(f"{prefix}-attente-{i:02d}", now - 60 + i, "socketio")
         talk.faq(rng.choice(KEYS)).not_sure(failures=2, text=vague())
@@ -168,34 +147,9 @@ def main() -> int:
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="cac-bench-pages-"))
     work.mkdir(parents=True, exist_ok=True)
-    table: dict[str, list[tuple[str, float]]] = {}
-    server = None
-    try:
-        for store in args.stores.split(","):
-            if store == "sqlite":
-                url = f"sqlite:///{work / 'tracker.db'}"
-            else:
-                server = PostgresServer()
-                server.start()
-                url = server.fresh_url()
-            print(f"… {store}", file=sys.stderr, flush=True)
-            table[store] = run_store(store, url, args.conversations, work)
-    finally:
-        if server is not None:
-            server.stop()
-        if args.keep is None:
-            shutil.rmtree(work, ignore_errors=True)
-    stores = list(table)
-    print("| Mesure | " + " | ".join("SQLite" if s == "sqlite" else "PostgreSQL" for s in stores) + " |")
-    print("|---|" + "---:|" * len(stores))
-    for index, (label, _value) in enumerate(table[stores[0]]):
-        cells = []
-        for store in stores:
-            value = table[store][index][1]
-            cells.append(f"{int(value):,}".replace(",", " ") if label.startswith("→") else f"{value:.2f} s")
-        print(f"| {label} | " + " | ".join(cells) + " |")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nMémoire maximale du processus (génération comprise) : {peak:.0f} Mo")
+    table = measure_stores(args.stores, work, lambda store, url: run_store(store, url, args.conversations, work),
+                           remove_work=args.keep is None)
+    print_table(table)
     return 0
 
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -32,8 +30,7 @@ from console_app.stats_indexer import StatsIndexer  # noqa: E402
 from console_app.web import create_app  # noqa: E402
 from history import History, make_engine  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
-
-from stores import PostgresServer  # noqa: E402
+from store_tables import measure_stores, print_table  # noqa: E402
 
 DAY = 86400
 KEYS = ("financement", "collectivites", "champ_application", "donnees_sensibles", "projet_concerne",
@@ -45,8 +42,19 @@ PASSWORD = "mot-de-passe-benchmark-1"
 
 def write_conversations(engine: Any, count: int, now: float, days: int, seed: int = 16, prefix: str = "bench") -> None:
     """`count` conversations spread over the last `days` days, the mix of a real week of use."""
-    rng = random.Random(seed)
     history = History(engine)
+    write_mix(history, random.Random(seed), count, now, days, prefix)
+    history.flush()
+
+
+def write_mix(history: History, rng: random.Random, count: int, now: float, days: int, prefix: str,
+              vague: Callable[[], str] | None = None) -> None:
+    """The mix of a real week of use (also console_pages.py's): `count` conversations over the last `days`
+    days. `vague`, when given, words each « pas sûr » and off-topic message; otherwise History's own."""
+
+    def worded() -> dict[str, Any]:
+        return {} if vague is None else {"text": vague()}
+
     for i in range(count):
         start = now - days * DAY + rng.random() * (days * DAY - 3600)
         talk = history.conversation(f"{prefix}-{i:06d}", start, rng.choice(CHANNELS))
@@ -55,9 +63,9 @@ def write_conversations(engine: Any, count: int, now: float, days: int, seed: in
             for _ in range(rng.randint(1, 3)):
                 talk.faq(rng.choice(KEYS))
         elif kind < 0.55:
-            talk.not_sure().faq(rng.choice(KEYS))
+            talk.not_sure(**worded()).faq(rng.choice(KEYS))
         elif kind < 0.65:
-            talk.off_topic()
+            talk.off_topic(**worded())
         elif kind < 0.80:
             talk.scope_check(rng.choice(("concerne", "non_concerne", "hors_circulaire_collectivite")))
         elif kind < 0.90:
@@ -66,7 +74,6 @@ def write_conversations(engine: Any, count: int, now: float, days: int, seed: in
             talk.greet().faq(rng.choice(KEYS))
         if len(history.rows) > 20_000:
             history.flush()
-    history.flush()
 
 
 def timed(label: str, results: list[tuple[str, float]], action: Callable[[], Any]) -> Any:
@@ -147,33 +154,8 @@ def main() -> int:
     parser.add_argument("--stores", default="sqlite,postgresql")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cac-bench-stats-"))
-    table: dict[str, list[tuple[str, float]]] = {}
-    server = None
-    try:
-        for store in args.stores.split(","):
-            if store == "sqlite":
-                url = f"sqlite:///{work / 'tracker.db'}"
-            else:
-                server = PostgresServer()
-                server.start()
-                url = server.fresh_url()
-            print(f"… {store}", file=sys.stderr, flush=True)
-            table[store] = run_store(store, url, args.conversations, work)
-    finally:
-        if server is not None:
-            server.stop()
-        shutil.rmtree(work, ignore_errors=True)
-    stores = list(table)
-    print("| Mesure | " + " | ".join("SQLite" if s == "sqlite" else "PostgreSQL" for s in stores) + " |")
-    print("|---|" + "---:|" * len(stores))
-    for index, (label, _value) in enumerate(table[stores[0]]):
-        cells = []
-        for store in stores:
-            value = table[store][index][1]
-            cells.append(f"{int(value):,}".replace(",", " ") if label.startswith("→") else f"{value:.2f} s")
-        print(f"| {label} | " + " | ".join(cells) + " |")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nMémoire maximale du processus (génération comprise) : {peak:.0f} Mo")
+    table = measure_stores(args.stores, work, lambda store, url: run_store(store, url, args.conversations, work))
+    print_table(table)
     return 0
 
 

@@ -1,5 +1,6 @@
 // Build the static page into build/ from src/ and the npm packages in node_modules/ (no network).
-// - index.html, accessibilite.html, embed-example.html: with the shared header and footer of src/partials/
+// - index.html, accessibilite.html, embed-example.html: with the shared skip links, header and footer of
+//   src/partials/
 // - cloud-widget.js: socket.io-client (UMD, kept out of the host page's globals) + src/widget.js
 // - dsfr/: the DSFR stylesheet with the fonts, icons and favicons it references
 // - vendor/axe.min.js: axe-core, injected by the browser tests only (never linked from the page)
@@ -34,11 +35,18 @@ function widgetBundle() {
   ].join('\n');
 }
 
-/** The page with each `<!--#include name.html-->` line replaced by src/partials/name.html (the header and the
- *  footer the pages share), without the partial's own leading comment. */
+/** src/partials/name.html without its own leading comment (which says what the partial is for). */
+function partial(name) {
+  return fs.readFileSync(path.join(here, 'src', 'partials', name), 'utf8').replace(/^<!--[\s\S]*?-->\n/, '');
+}
+
+/** The page with each `<!--#include name.html-->` line replaced by src/partials/name.html (the skip links, the
+ *  header and the footer the pages share). The lines a page puts between an include and an `<!--#end-->` line
+ *  are its own: they take the place of the partial's `<!--#page-->` line, dropped where a page has none (the
+ *  widget page's skip link to the assistant). */
 function withPartials(html) {
-  return html.replace(/^[ \t]*<!--#include ([\w.-]+)-->\n/gm, (_, name) =>
-    fs.readFileSync(path.join(here, 'src', 'partials', name), 'utf8').replace(/^<!--[\s\S]*?-->\n/, ''));
+  return html.replace(/^[ \t]*<!--#include ([\w.-]+)-->\n(?:((?:(?![ \t]*<!--#).*\n)*?)[ \t]*<!--#end-->\n)?/gm,
+    (_, name, own) => partial(name).replace(/^[ \t]*<!--#page-->\n/m, () => own || ''));
 }
 
 function copy(from, to) {

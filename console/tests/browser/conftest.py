@@ -96,6 +96,29 @@ def console(workdir: Path, stack: dict[str, Any], project: Path) -> Iterator[dic
         yield running
 
 
+@contextlib.contextmanager
+def console_without_rasa(work: Path, tracker: Path, alice_shown: str = "", **settings: str) -> Iterator[str]:
+    """A console (accounts alice, agent shown as `alice_shown`, and admin) reading the tracker store `tracker`,
+    with no Rasa behind it, its state in `work`; `settings` add to its environment. Yields its URL."""
+    port = free_port()
+    env = dict(os.environ, CONSOLE_DB_URL=f"sqlite:///{work / 'console.db'}", TRACKER_DB=str(tracker),
+               CONSOLE_SECRET_KEY=secrets.token_urlsafe(32), RASA_URL="http://127.0.0.1:9",
+               CONSOLE_WORK_DIR=str(work / "work"), CONSOLE_MODELS_DIR=str(work / "models"), **settings)
+    env.pop("TRACKER_STORE_URL", None)
+    for name, role, shown in (("alice", "agent", alice_shown), ("admin", "admin", "")):
+        subprocess.run([sys.executable, "-m", "console_app.manage", "create-user", name, "--role", role,
+                        "--display-name", shown], input=PASSWORD + "\n", text=True, env=env, cwd=CONSOLE_DIR,
+                       check=True)
+    process = start_and_wait([sys.executable, "-m", "uvicorn", "console_app.web:create_app", "--factory",
+                              "--host", "127.0.0.1", "--port", str(port)], "la console",
+                             f"http://127.0.0.1:{port}/login", work / "console.log", env=env, cwd=CONSOLE_DIR,
+                             timeout=60)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(process)
+
+
 @pytest.fixture(scope="session")
 def person_site(workdir: Path, rasa_stack: Stack) -> Iterator[str]:
     """Static server for the person's chat page (person.html + the vendored socket.io client), at the

@@ -11,11 +11,8 @@ console reads a tracker store written with the real assistant's event sequences 
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,9 +20,8 @@ from typing import Any, Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
-from teststack import free_port, start_and_wait, stop_process
 
-from .conftest import CONSOLE_DIR, PASSWORD, REPO_ROOT
+from .conftest import CONSOLE_DIR, REPO_ROOT, console_without_rasa
 from .test_statistics_page import AXE, _axe, _logged_in
 
 sys.path.insert(0, str(CONSOLE_DIR / "tests"))
@@ -63,23 +59,9 @@ def correction_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     shutil.copy(REPO_ROOT / "actions" / "data" / "answer_rules.yml", project / "actions" / "data" / "answer_rules.yml")
     tracker = work / "tracker.db"
     write_history(tracker)
-    port = free_port()
-    env = dict(os.environ, CONSOLE_DB_URL=f"sqlite:///{work / 'console.db'}", TRACKER_DB=str(tracker),
-               CONSOLE_SECRET_KEY=secrets.token_urlsafe(32), RASA_URL="http://127.0.0.1:9",
-               CONSOLE_WORK_DIR=str(work / "work"), CONSOLE_MODELS_DIR=str(work / "models"),
-               CONSOLE_PROJECT_DIR=str(project), CONSOLE_HANDOFF_TIMEOUT="100000")
-    env.pop("TRACKER_STORE_URL", None)
-    for name, role in (("alice", "agent"), ("admin", "admin")):
-        subprocess.run([sys.executable, "-m", "console_app.manage", "create-user", name, "--role", role],
-                       input=PASSWORD + "\n", text=True, env=env, cwd=CONSOLE_DIR, check=True)
-    process = start_and_wait([sys.executable, "-m", "uvicorn", "console_app.web:create_app", "--factory",
-                              "--host", "127.0.0.1", "--port", str(port)], "la console",
-                             f"http://127.0.0.1:{port}/login", work / "console.log", env=env, cwd=CONSOLE_DIR,
-                             timeout=60)
-    try:
-        yield {"url": f"http://127.0.0.1:{port}", "project": project}
-    finally:
-        stop_process(process)
+    with console_without_rasa(work, tracker, CONSOLE_PROJECT_DIR=str(project),
+                              CONSOLE_HANDOFF_TIMEOUT="100000") as url:
+        yield {"url": url, "project": project}
 
 
 def _examples_of(project: Path, text: str) -> str:

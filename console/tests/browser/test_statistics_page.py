@@ -5,17 +5,13 @@ against WCAG 2.1 A/AA. No Rasa needed: the console reads a tracker store written
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import subprocess
 import sys
 from typing import Any, Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
-from teststack import free_port, start_and_wait, stop_process
 
-from .conftest import CONSOLE_DIR, PASSWORD
+from .conftest import CONSOLE_DIR, PASSWORD, console_without_rasa
 
 sys.path.insert(0, str(CONSOLE_DIR / "tests"))
 from history import make_engine  # noqa: E402
@@ -33,22 +29,8 @@ def stats_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(f"sqlite:///{tracker}")
     write_known_history(engine)
     engine.dispose()
-    port = free_port()
-    env = dict(os.environ, CONSOLE_DB_URL=f"sqlite:///{work / 'console.db'}", TRACKER_DB=str(tracker),
-               CONSOLE_SECRET_KEY=secrets.token_urlsafe(32), RASA_URL="http://127.0.0.1:9",
-               CONSOLE_WORK_DIR=str(work / "work"), CONSOLE_MODELS_DIR=str(work / "models"))
-    env.pop("TRACKER_STORE_URL", None)
-    for name, role in (("alice", "agent"), ("admin", "admin")):
-        subprocess.run([sys.executable, "-m", "console_app.manage", "create-user", name, "--role", role],
-                       input=PASSWORD + "\n", text=True, env=env, cwd=CONSOLE_DIR, check=True)
-    process = start_and_wait([sys.executable, "-m", "uvicorn", "console_app.web:create_app", "--factory",
-                              "--host", "127.0.0.1", "--port", str(port)], "la console",
-                             f"http://127.0.0.1:{port}/login", work / "console.log", env=env, cwd=CONSOLE_DIR,
-                             timeout=60)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_process(process)
+    with console_without_rasa(work, tracker) as url:
+        yield url
 
 
 def _logged_in(browser: Any, url: str, username: str = "alice", **context: Any) -> Page:

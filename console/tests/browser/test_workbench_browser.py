@@ -6,20 +6,15 @@ model in service is unknown); the console works on a plain copy of the data, put
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from playwright.sync_api import expect
 from ruamel.yaml import YAML
-from teststack import free_port, start_and_wait, stop_process
 
-from .conftest import CONSOLE_DIR, PASSWORD, REPO_ROOT
+from .conftest import REPO_ROOT, console_without_rasa
 from .test_statistics_page import AXE, _logged_in
 from .test_statistics_page import _axe as axe_violations
 
@@ -43,23 +38,9 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         "checks": [{"name": "Validation des données (rasa data validate)", "ok": True, "detail": ""}],
         "figures": {"blind": {"faq_accuracy": 0.9, "oos_rejection": 0.95, "confidently_wrong": 2}},
         "answers": {}}))
-    port = free_port()
-    env = dict(os.environ, CONSOLE_PROJECT_DIR=str(project), CONSOLE_DB_URL=f"sqlite:///{work / 'console.db'}",
-               TRACKER_DB=str(work / "tracker.db"), CONSOLE_SECRET_KEY=secrets.token_urlsafe(32),
-               RASA_URL="http://127.0.0.1:9", CONSOLE_WORK_DIR=str(work / "work"), CONSOLE_MODELS_DIR=str(models))
-    env.pop("TRACKER_STORE_URL", None)
-    for name, role, shown in (("alice", "agent", "Alice Martin"), ("admin", "admin", "")):
-        subprocess.run([sys.executable, "-m", "console_app.manage", "create-user", name, "--role", role,
-                        "--display-name", shown], input=PASSWORD + "\n", text=True, env=env, cwd=CONSOLE_DIR,
-                       check=True)
-    process = start_and_wait([sys.executable, "-m", "uvicorn", "console_app.web:create_app", "--factory",
-                              "--host", "127.0.0.1", "--port", str(port)], "la console",
-                             f"http://127.0.0.1:{port}/login", work / "console.log", env=env, cwd=CONSOLE_DIR,
-                             timeout=60)
-    try:
-        yield {"url": f"http://127.0.0.1:{port}", "project": project}
-    finally:
-        stop_process(process)
+    with console_without_rasa(work, work / "tracker.db", alice_shown="Alice Martin",
+                              CONSOLE_PROJECT_DIR=str(project)) as url:
+        yield {"url": url, "project": project}
 
 
 def _examples(project: Path, intent: str) -> list[str]:
