@@ -61,7 +61,7 @@ def deploying_console(tmp_path_factory: pytest.TempPathFactory, own_stack: Stack
 
 def test_retrain_a_candidate_refused_by_the_gate_then_overridden_then_rolled_back(browser, own_stack,
                                                                                    deploying_console):
-    """The tiny model (one epoch) is a candidate that the gate refuses (blind set far below its floor); the
+    """The tiny model (a few iterations, no FAQ answer) is a candidate that the gate refuses (blind set far below its floor); the
     admin puts it in service anyway with a written reason, then goes back to the previous model in one click."""
     console = deploying_console
     before_name = _live_model(own_stack)
