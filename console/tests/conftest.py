@@ -22,12 +22,20 @@ sys.path.insert(0, str(REPO_ROOT / "ops"))
 # The run's Rasa test stack (fixture `rasa_stack`) for the browser tests; tests using it are marked `stack`.
 pytest_plugins = ["teststack"]
 
+from argon2 import PasswordHasher  # noqa: E402
+from console_app import security  # noqa: E402
 from console_app.db import make_engine  # noqa: E402
 from console_app.security import create_user  # noqa: E402
 from console_app.settings import Settings  # noqa: E402
 from console_app.web import create_app  # noqa: E402
 
 PASSWORD = "mot-de-passe-solide-1"
+
+# argon2id is slow on purpose in service (0.2 s a hash or a login here); these tests hash and log in hundreds of
+# times, so they use the same algorithm at its lowest cost. The console servers of tests/browser, started as
+# processes, keep the service's.
+security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+security._DUMMY_HASH = security._hasher.hash("invalid-user")
 
 # Same columns as rasa.core.tracker_store.SQLTrackerStore.SQLEvent.
 EVENTS_SCHEMA = """CREATE TABLE IF NOT EXISTS events (
@@ -133,7 +141,7 @@ def settings(tmp_path: Path, project: Path, tracker: Tracker) -> Settings:
 @pytest.fixture(scope="session")
 def users_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A console database with accounts alice (agent, shown to the public as « Alice Martin ») and admin
-    (no public name), hashed once (argon2 is slow on purpose)."""
+    (no public name), hashed once."""
     path = tmp_path_factory.mktemp("users") / "console.db"
     engine = make_engine(f"sqlite:///{path}")
     create_user(engine, "alice", PASSWORD, "agent", "Alice Martin")
