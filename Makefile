@@ -62,11 +62,12 @@ shell: train
 # --- tiers ------------------------------------------------------------------------------------------
 
 # As in RasaHQ/rasa-demo: lint, validate, type check, hermetic tests; no model needed. The steps are
-# independent: two at a time (one per core), each one's output shown whole when it ends.
+# independent: two at a time (one per core), each one's output shown whole when it ends; the longest
+# start first (the hermetic test suites), the short ones fill the gaps at the end.
 check:
 	@$(SUBMAKE) -j2 --output-sync=target check-steps
 
-check-steps: lint validate typecheck facts check-core $(CHECK_TARGETS)
+check-steps: check-core $(CHECK_TARGETS) lint validate typecheck facts
 
 # Everything. The Rasa test stack loads its model while the conversation tests load theirs (one core
 # each); then the evaluation parses through that stack (EVAL_RASA_URL) and every part's tests run against it.

@@ -5,12 +5,13 @@ RUN_SERVICES += console/serve.sh
 # Statistics counting and the nightly purge of old conversations (RGPD, docs/donnees-personnelles.md).
 RUN_SERVICES += console/retention.sh
 INSTALL_TARGETS += console-install
-CHECK_TARGETS += check-console
+# In two halves of about 1.5 min each, which make check runs side by side.
+CHECK_TARGETS += check-console-data check-console
 # The stores' and workbench's tests need no chat page: in the main lane, beside the browser tests.
 TEST_TARGETS += test-console-stores
 PAGE_TEST_TARGETS += test-console
 
-.PHONY: console-install check-console test-console-stores test-console bench-statistics bench-console-pages
+.PHONY: console-install check-console check-console-data test-console-stores test-console bench-statistics bench-console-pages
 
 # Runtime and test tools (console/serve.sh installs the runtime alone).
 console-install:
@@ -19,9 +20,16 @@ console-install:
 # Type check against the console's venv, then routes, authentication, CSRF, data writes, statistics and
 # retention on SQLite: every test outside tests/browser that needs no server (marker `prod`: PostgreSQL; marker
 # `workbench`: the Git copies of the whole data, hermetic but slow, run by test-console-stores).
+# check-console-data: the training data, answers, inbox, training and insights (the workbench's side), the
+# other: everything else.
+CONSOLE_DATA_TESTS := test_inbox.py test_answers.py test_answer_safety.py test_training.py test_insights.py \
+  test_training_data_editing.py test_workbench.py
+CONSOLE_CHECK = cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m "not prod and not workbench"
 check-console: console-install venv
 	$(VENV)/bin/mypy --python-executable .venv-console/bin/python console/console_app
-	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider -m "not prod and not workbench" tests --ignore=tests/browser
+	$(CONSOLE_CHECK) tests --ignore=tests/browser $(addprefix --ignore=tests/,$(CONSOLE_DATA_TESTS))
+check-console-data: console-install
+	$(CONSOLE_CHECK) $(addprefix tests/,$(CONSOLE_DATA_TESTS))
 
 # The statistics and retention tests again on a real PostgreSQL (deploy/prod.sh pg-start, prod packages) and the
 # workbench's tests (no server of the stack's needed).
