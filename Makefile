@@ -19,15 +19,18 @@ export PYTHONDONTWRITEBYTECODE := 1
 #   CHECK_TARGETS   += check-<part>     its hermetic tests and type check (run by `make check`)
 #   TEST_TARGETS    += test-<part>      its tests that need servers (run by `make test`, given the stack)
 #   PAGE_TEST_TARGETS += test-<part>    the same, for tests serving the chat page at the stack's CORS origin
+#   OWN_TEST_TARGETS += test-<part>     the same, for tests that mostly wait for servers of their own (a
+#                                       production cluster, a Synapse)
 #   RUN_SERVICES    += <part>/serve.sh  started by `make run`
 INSTALL_TARGETS :=
 CHECK_TARGETS :=
 TEST_TARGETS := test-core
 PAGE_TEST_TARGETS :=
+OWN_TEST_TARGETS :=
 RUN_SERVICES :=
 include $(sort $(wildcard */make.mk))
 
-.PHONY: help install venv train train-force run stop shell check check-steps test test-steps test-with-stack lint validate lane-main lane-page timed-check timed-train \
+.PHONY: help install venv train train-force run stop shell check check-steps test test-steps test-with-stack lint validate lane-main lane-page lane-own timed-check timed-train \
         typecheck facts facts-reviewed check-core test-core test-stories test-e2e eval eval-gate tune ablation lock clean
 
 help:
@@ -91,22 +94,24 @@ timed-check:
 timed-train:
 	+@$(TIMED) "entraînement" $(SUBMAKE) train
 
-# Every registered part against the stack handed over in TEST_STACK_*, in two lanes side by side (the
-# browser tests mostly wait: for a handoff to time out, a training, a deploy). The parts whose tests serve
-# the person's chat page at the stack's one CORS origin (PAGE_TEST_TARGETS) run one after the other in
-# their lane, the others (TEST_TARGETS) in theirs. A failing part does not stop the others: all failures
-# are listed at the end. Each lane's output is shown whole when the lane ends.
+# Every registered part against the stack handed over in TEST_STACK_*, in three lanes side by side (the
+# tests mostly wait: for a handoff to time out, a training, a deploy, a server to start). The parts whose
+# tests serve the person's chat page at the stack's one CORS origin (PAGE_TEST_TARGETS) run one after the
+# other in their lane, those that start servers of their own (OWN_TEST_TARGETS) in theirs, the others
+# (TEST_TARGETS) in the main one. A failing part does not stop the others: all failures are listed at the
+# end. Each lane's output is shown whole when the lane ends.
 test-with-stack: export EVAL_RASA_URL = $(TEST_STACK_URL)
 test-with-stack: export EVAL_RASA_TOKEN = $(TEST_STACK_TOKEN)
 test-with-stack:
 	@mkdir -p results && rm -f results/failed-parts
-	@$(SUBMAKE) -j2 --output-sync=target lane-main lane-page; \
+	@$(SUBMAKE) -j3 --output-sync=target lane-main lane-page lane-own; \
 	  if [ -s results/failed-parts ]; then echo "ÉCHEC :$$(cat results/failed-parts)" >&2; exit 1; fi
 
 LANE_main = eval-gate $(TEST_TARGETS)
 LANE_page = $(PAGE_TEST_TARGETS)
+LANE_own = $(OWN_TEST_TARGETS)
 # (+: the parts' makes share the jobserver, run by ops/timed.sh.)
-lane-main lane-page: lane-%:
+lane-main lane-page lane-own: lane-%:
 	+@for target in $(LANE_$*); do \
 	  $(TIMED) "$$target" $(SUBMAKE) $$target || printf ' %s' "$$target" >> results/failed-parts; done
 

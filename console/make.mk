@@ -10,8 +10,10 @@ CHECK_TARGETS += check-console-data check-console
 # The stores' and workbench's tests need no chat page: in the main lane, beside the browser tests.
 TEST_TARGETS += test-console-stores
 PAGE_TEST_TARGETS += test-console
+# A model trained, checked and put in service on a Rasa stack of its own (3 min): no chat page served.
+OWN_TEST_TARGETS += test-console-deploy
 
-.PHONY: console-install check-console check-console-data test-console-stores test-console bench-statistics bench-console-pages
+.PHONY: console-install check-console check-console-data test-console-stores test-console test-console-deploy bench-statistics bench-console-pages
 
 # Runtime and test tools (console/serve.sh installs the runtime alone).
 console-install:
@@ -38,9 +40,14 @@ test-console-stores: console-install prod-packages
 
 # tests/browser: real Chromium (Playwright's event loop stays up for the session, so never in the
 # same session as the tests above), a real console server and, for most, the Rasa test stack
-# (TEST_STACK_*, or one of its own).
+# (TEST_STACK_*, or one of its own); test-console-deploy, the one that puts models in service, on a stack of
+# its own.
 test-console: console-install train
-	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests/browser
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests/browser \
+	  --ignore=tests/browser/test_deploy_browser.py
+
+test-console-deploy: console-install train
+	cd console && ../.venv-console/bin/python -m pytest -q -p no:cacheprovider tests/browser/test_deploy_browser.py
 
 # Statistics on 100 000 generated conversations, SQLite and PostgreSQL (figures in docs/console.md).
 bench-statistics: console-install prod-packages

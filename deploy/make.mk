@@ -3,7 +3,7 @@
 .PHONY: run-prod stop-prod prod-packages test-prod bench-deploy
 
 INSTALL_TARGETS += prod-packages
-TEST_TARGETS += test-prod
+OWN_TEST_TARGETS += test-prod
 
 prod-packages:
 	@deploy/prod.sh packages

@@ -4,7 +4,7 @@
 #   make run          also starts tchap/serve.sh (which does nothing until the bridge is configured)
 INSTALL_TARGETS += tchap-venv
 CHECK_TARGETS += check-tchap
-TEST_TARGETS += test-tchap
+OWN_TEST_TARGETS += test-tchap
 RUN_SERVICES += tchap/serve.sh
 
 .PHONY: tchap-venv check-tchap test-tchap

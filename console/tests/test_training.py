@@ -1,6 +1,6 @@
 """Retrain & deploy logic with real subprocesses: a stand-in `rasa` executable and a stand-in deploy command
 (the profile's `ops/stack.sh deploy` / `deploy/prod.sh deploy`, which the console runs with the model's path).
-The real training of a tiny model put in service in a real Rasa is tests/browser/test_browser.py; the real
+The real training of a tiny model put in service in a real Rasa is tests/browser/test_deploy_browser.py; the real
 deploy without a pause, tests/ops/test_deploy.py and tests/prod/test_deploy.py."""
 from __future__ import annotations
 

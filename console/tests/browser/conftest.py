@@ -3,7 +3,7 @@ handoff enabled, its own tracker store), the console (uvicorn, temporary DB, a C
 training config, temporary models dir), a static server for the person's chat page, and Debian's Chromium.
 
 The console on the shared stack never puts a model in service (its deploy command refuses): a test that
-does starts its own stack and console (`running_console`, test_browser.py)."""
+does starts its own stack and console (`running_console`, test_deploy_browser.py)."""
 from __future__ import annotations
 
 import contextlib
