@@ -233,8 +233,14 @@ def test_every_text_state_has_enough_contrast(page: Page, page_url: str) -> None
     before = bot_count(page)
     page.locator("#caw-input").fill("Quelles sont les règles de la doctrine ?")
     page.locator("#caw-input").press("Enter")
-    ratios["indicateur de rédaction"] = contrast(page, f"{WIDGET} .caw-typing--on .caw-typing__text")
     wait_for_any_bot_reply(page, before)
+    # The typing indicator lives only until the reply comes, which a loaded machine's browser may not catch:
+    # put in its state as the widget's setTyping(true) does, measured, taken back.
+    page.evaluate("""() => { const t = document.querySelector('.caw-typing'); t.classList.add('caw-typing--on');
+                             t.querySelector('.caw-typing__text').textContent = 'L’assistant rédige une réponse…'; }""")
+    ratios["indicateur de rédaction"] = contrast(page, f"{WIDGET} .caw-typing--on .caw-typing__text")
+    page.evaluate("""() => { const t = document.querySelector('.caw-typing'); t.classList.remove('caw-typing--on');
+                             t.querySelector('.caw-typing__text').textContent = ''; }""")
     active = page.locator(f"{WIDGET} .caw-reply:enabled").first
     if active.count():
         ratios["bouton de réponse"] = contrast(page, f"{WIDGET} .caw-reply:enabled")
