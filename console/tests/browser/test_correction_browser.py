@@ -157,6 +157,7 @@ def test_list_and_transcript_in_french_with_corrections_tags_and_erasure_apart(
     # Erasure: in its own section, far from « Ajouter », and confirmed on the next page.
     danger = page.locator("#danger-zone")
     expect(danger).to_contain_text("Effacement (définitif)")
+    page.wait_for_load_state("load")  # the stylesheets too: a loaded machine measured an unstyled page
     add_box = page.get_by_role("button", name="Ajouter", exact=True).bounding_box()
     erase_box = page.locator("#erase-link").bounding_box()
     assert add_box and erase_box and erase_box["y"] - (add_box["y"] + add_box["height"]) > 100

@@ -1,7 +1,6 @@
 """A candidate model trained from the console, checked by the gate, put in service and rolled back, in Chromium, on
-a Rasa stack of its own (putting a model in service restarts Rasa). Apart from the other browser tests: it
-serves no chat page, so make test runs it in the lane of the parts that start servers of their own
-(test-console-deploy)."""
+a Rasa stack of its own (putting a model in service restarts Rasa). Apart from the other browser tests
+(make test-console-deploy), which make test runs before it: its training loads the machine."""
 from __future__ import annotations
 
 from collections.abc import Iterator
