@@ -75,9 +75,11 @@ def test_a_killed_service_is_started_again_and_one_that_ends_normally_is_not(tmp
     wait_for(lambda: int((log_dir / "console.pid").read_text()) != first, 10, "the console was not started again")
     second = int((log_dir / "console.pid").read_text())
     wait_for(lambda: alive(second), 10, "the new console is not running")
+    # The new process's id is in its pid file a moment before the supervisor says it on the terminal.
+    wait_for(lambda: f"console redémarré (processus {second})." in terminal.read_text(), 10,
+             "the restart was not said on the terminal")
     said = terminal.read_text()
     assert "console s'est arrêté (code 137) ; redémarrage dans 0 s" in said
-    assert f"console redémarré (processus {second})." in said
     assert f"journal : {log_dir}/console.log" in said
     log = (log_dir / "console.log").read_text()
     assert log.count("démarrée") == 2 and "console s'est arrêté (code 137)" in log
