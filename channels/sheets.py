@@ -21,8 +21,9 @@ logger = logging.getLogger(__name__)
 OFFER_KEY = "orientation_sheet"
 _REFERENCE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 TIMEOUT_SECONDS = 30
-# Waits before asking again while the verdict's turn is not saved yet (about 15 s in all).
-NOT_SAVED_YET_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+# Waits before asking again while the verdict's turn is not saved yet (about 45 s in all: on a loaded machine
+# a Tchap turn was still unsaved after the 15 s of the first version, and the sheet was reported as failed).
+NOT_SAVED_YET_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0)
 
 
 def sheet_offer(json_message: Any) -> dict[str, Any] | None:

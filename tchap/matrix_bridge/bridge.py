@@ -58,7 +58,9 @@ MESSAGE_SHEET_FAILED = (
     "infonuage.dinum@modernisation.gouv.fr."
 )
 SHEET_KEY = "orientation_sheet"
-SHEET_NOT_SAVED_YET_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+# Waits before asking sheets/ again while the verdict's turn is not saved yet (about 45 s in all, as
+# channels/sheets.py: on a loaded machine a turn was still unsaved after 15 s).
+SHEET_NOT_SAVED_YET_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0)
 SHEET_REFERENCE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 MESSAGE_RASA_DOWN = (
     "L'assistant est momentanément indisponible. Réessayez dans quelques minutes, ou écrivez à "
