@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions.check_in_context import read_check_in_context
 from actions.context import CHECK_TO_CONTINUE
 from actions.faq import answer_in_context, answer_second_question, context_of, reply_from_context, what_if_answers
+from actions.followup_reading import Reply
 from actions.scope_answers import (
     CHECK_ANSWERS,
     SCOPE_FAILURES,
@@ -130,15 +131,19 @@ class ActionStartCheck(Action):
     ) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
         reply = read_check_in_context(text, context_of(tracker))
-        if reply is None or reply.reason != "what_if":
-            if reply is None or reply.reason != "situation" or missing_answers(dict(reply.values)):
-                # The intro says what the check will ask; a situation told in full gets its verdict at once.
-                dispatcher.utter_message(response="utter_scope_intro")
-            return []
-        dispatcher.utter_message(response="utter_et_si_reprise")
-        answers, given = what_if_answers(reply, tracker)
-        return [SlotSet(name, value) for name, value in answers.items() if value is not None] + [
-            SlotSet(CHECK_ANSWERS, given)]
+        if reply is not None and reply.reason == "what_if":
+            dispatcher.utter_message(response="utter_et_si_reprise")
+            answers, given = what_if_answers(reply, tracker)
+            return [SlotSet(name, value) for name, value in answers.items() if value is not None] + [
+                SlotSet(CHECK_ANSWERS, given)]
+        if not _situation_told_in_full(reply):
+            dispatcher.utter_message(response="utter_scope_intro")
+        return []
+
+
+def _situation_told_in_full(reply: Optional[Reply]) -> bool:
+    """A situation that gives every answer gets its verdict at once, without the intro of what the check asks."""
+    return reply is not None and reply.reason == "situation" and not missing_answers(dict(reply.values))
 
 
 class ActionScopeCancel(Action):
