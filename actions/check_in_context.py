@@ -36,6 +36,7 @@ from actions.scope_parsing import (
     OPERATEUR,
     SERVICE_DECONCENTRE,
     EntityAnswer,
+    names_a_health_establishment,
     names_an_entity,
     names_the_state_as_client,
     parse_entity_type,
@@ -85,7 +86,22 @@ def _what_if_reading(text: str, last_check: Dict[str, Any]) -> Dict[str, Any]:
 
 
 # « les données de nos clients ministères sont sensibles, … ? »: a question on their data, not on who one is.
-_ABOUT_DATA = re.compile(r"\b(sensib\w*|qualif\w*|secnum\w*|securite|diffusion restreinte)\b")
+_ABOUT_DATA = re.compile(
+    r"\b(sensib\w*|qualif\w*|secnum\w*|snc|securite|diffusion restreinte|confidenti\w*|classifi\w*|secrets?"
+    r"|souverain\w*|de confiance|critiques?|strategiques?|donnees de sante|hds|personnelles|nominatives?|anssi"
+    r"|heberg\w*|donnees)\b"
+)
+# Words that make a message about data or hosting even when it names an organisation (« le ministère nous confie
+# des données… »): narrower than _ABOUT_DATA, so that « et si c'était la sécurité civile ? » stays a what-if.
+_DATA_OR_HOSTING = re.compile(
+    r"\b(sensib\w*|qualif\w*|secnum\w*|snc|diffusion restreinte|confidenti\w*|classifi\w*|donnees|heberg\w*)\b")
+
+
+def speaks_of_data(text: str) -> bool:
+    """« les données de nos clients ministères sont-elles sensibles ? »: a question on data or hosting."""
+    return _DATA_OR_HOSTING.search(normalize(text)) is not None
+
+
 _OTHER_HYPOTHESIS = re.compile(r"\bchang\w* d(e|u|es) (prestataires?|fournisseurs?|editeurs?|societes?|hebergeurs?)\b")
 # Entities whose verdict does not depend on the project.
 _ENTITY_ONLY_VERDICTS = (COLLECTIVITE, SERVICE_DECONCENTRE, AUTRE)
@@ -130,6 +146,8 @@ def read_check_in_context(text: str, context: Context, intent: str = "") -> Opti
             return Reply(CHECK, "what_if_client", values=previous)
         if WHAT_IF.match(normalized) or is_elliptical(text):
             change = _what_if_reading(text, context.last_check)
+            if _DATA_OR_HOSTING.search(normalized) and not set(change) - {ENTITY_TYPE, ORGANISATION}:
+                return None  # « les données que le ministère nous confie… ? »: a question on data, not a what-if
             answers = changed_answers(previous, change)
             general = _entity_in_general(text, normalized, change, answers == previous)
             if general is not None:
@@ -185,8 +203,9 @@ def other_entity_reply(text: str, topic: Optional[str]) -> Optional[Reply]:
         if not named or set(normalized.split()) & NOT_ORGANISATIONS:
             return None
         return Reply(RESPONSE, "autre entité", response="utter_perimetre_autre", topic=topic)
-    if entity.entity_type in _ENTITY_ONLY_VERDICTS:
-        # Its verdict needs no project: the orientation for that organisation.
+    if entity.entity_type in _ENTITY_ONLY_VERDICTS and not names_a_health_establishment(normalized):
+        # Its verdict needs no project: the orientation for that organisation (a hospital, which the FAQ does
+        # not cite, gets what the FAQ says of the perimeter).
         return Reply(CHECK, "situation", values=changed_answers({}, {ENTITY_TYPE: entity.entity_type}))
     return perimeter_reply(entity, topic)
 

@@ -298,8 +298,9 @@ def part_reply(text: str, context: Context) -> Optional[Reply]:
 # « nos données ne sont pas d'une sensibilité particulière », « notre analyse conclut qu'elles sont sensibles »:
 # the person states the result of their analysis (the two criteria of the fact base, A6).
 _STATES_SENSITIVE = re.compile(
-    r"\b(sont|seront|est|sera|pour des|pour nos|avec des|on a des|nous avons des) (bien |donc |clairement )?"
-    r"(donnees )?(d une sensibilite particuliere|particulierement sensibles|sensibles|tres sensibles)\b"
+    r"\b(sont|seront|est|sera|pour des|pour nos|avec des|on a des|nous avons des)"
+    r"( (bien|donc|clairement|quand meme|assez|plutot|vraiment|tres|forcement|evidemment))* "
+    r"(donnees )?(d une sensibilite particuliere|particulierement sensibles?|sensibles?)\b"
 )
 _FIRST_CRITERION = re.compile(r"\b(mission essentielle|secrets? protege\w*|sensibles? par (nature|usage))\b")
 _SECOND_CRITERION = re.compile(
@@ -310,6 +311,9 @@ _CONCLUDES = re.compile(r"\b(conclu\w*|analyse (montre|dit|indique|revele)|on a 
 _ASKS_WHICH_CLOUD = re.compile(
     r"\bquel(le)?s? ((type|genre|sorte) d(e )?)?(cloud|hebergement|offre|solution)s?\b"
     r"|\b(on|je|nous) (doit |dois |devons )?(prend|prends|prendre|choisi\w*) quoi\b|\bquelle suite\b"
+    r"|\b(on|je|nous) (les |l |la |le )?(heberge\w*|met\w*|place\w*|va|allons) ou\b"
+    r"|\bou (les |l |la |le )?(heberger|mettre)\b"
+    r"|\bou (est ce qu )?(on|je|nous) (les |l |la |le )?(heberge\w*|met\w*|va)\b"
 )
 
 
@@ -409,8 +413,22 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
         if aspect is not None:
             return aspect
     if decision.key is None or (context.after_verdict and elliptical and not clear):
-        return _unplaced_reply(text, context, decision) or _candidate_in_context(context, decision)
+        return _unplaced_reply(text, context, decision) or _candidate_in_context(context, decision) \
+            or _notion_named_among_candidates(normalized, decision)
     return None
+
+
+def _notion_named_among_candidates(normalized: str, decision: FaqDecision) -> Optional[Reply]:
+    """« le ministère nous impose SecNumCloud dans le marché, c'est la doctrine qui veut ça ? »: a message the
+    classifier could not place, that names a notion the selector also reads among its candidates."""
+    if decision.key is not None:
+        return None
+    concepts = load_followups()["concepts"]
+    keys = [str(concepts[name]["key"]) for _, name in notions_named(normalized)]
+    # « le ministère » names the perimeter in passing: a notion of its own comes first.
+    keys = sorted(keys, key=lambda key: key in _PERIMETER_KEYS)
+    key = next((key for key in keys if key in decision.candidates), None)
+    return None if key is None else Reply(FAQ, "notion nommée parmi les lectures possibles", key=key, topic=key)
 
 
 MIN_CANDIDATE_CONFIDENCE = 0.2
@@ -469,11 +487,11 @@ def _topics_in_context(named: Optional[str], context: Context, decision: FaqDeci
 
 
 _BARE_NUMBER = re.compile(
-    r"^(et |ok |bon )?(la |et la )?(?P<number>\d{1,2}|[a-z]+ieme|premiere)( regle)?( c est quoi)?( deja)?$"
+    r"^(et |ok |bon )?(la |et la )?(?P<number>\d{1,2}|[a-z]+ieme|premiere|derniere)( regle)?( c est quoi)?( deja)?$"
 )
 _ORDINAL_WORDS = {"premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5, "sixieme": 6,
                   "septieme": 7, "huitieme": 8, "neuvieme": 9, "dixieme": 10, "onzieme": 11, "douzieme": 12,
-                  "treizieme": 13, "quatorzieme": 14, "quinzieme": 15}
+                  "treizieme": 13, "quatorzieme": 14, "quinzieme": 15, "derniere": 15}
 _COLLECTIVITE_OBLIGATION = re.compile(r"\b(secnumcloud|secnum|snc|oblig\w*|forc\w*|impos\w*|contraint\w*)\b")
 
 
@@ -482,7 +500,7 @@ _COLLECTIVITE_INVITATION = re.compile(
     r"\b(quand meme|recommand\w*|encourag\w*|conseill\w*|invit\w*|incit\w*|interet|le droit|autoris\w*|libres?"
     r"|ce qu on veut|y aller|aller (sur|vers|dans) le cloud|passer au cloud|sensibles?|etat civil)\b"
 )
-MAX_WORDS_ABOUT_A_COLLECTIVITE = 10
+MAX_WORDS_ABOUT_A_COLLECTIVITE = 14
 
 
 def _after_a_collectivite_verdict(text: str, normalized: str, context: Context,

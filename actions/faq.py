@@ -1,6 +1,7 @@
 """FAQ answers, out-of-scope replies and the hand-off to a person."""
 
 import os
+import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -9,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_parts import answer_lines
 from actions.context import CHECK_TO_CONTINUE, LAST_CHECK, TOPIC
-from actions.conversation import answer_parts, part_reply, reply_in_context, second_question
+from actions.conversation import answer_parts, aspect_reply, part_reply, reply_in_context, second_question
 from actions.explanations import explanation
 from actions.faq_catalog import faq_button, load_catalog, related_buttons, starter_buttons
 from actions.faq_decision import FaqDecision, decide
@@ -20,12 +21,14 @@ from actions.followup_reading import (
     EXPLAIN_ANSWER,
     FAQ,
     PART,
+    RESPONSE,
     Context,
     Reply,
     clearly_off_topic,
 )
 from actions.input_checks import input_problem
 from actions.scope_answers import ANSWER_SLOTS, CHECK_ANSWERS, ORGANISATION, missing_answers
+from actions.text_normalization import normalize
 from actions.verdict_message import give_verdict
 
 FAQ_RESPONSE_PREFIX = "utter_faq/"
@@ -233,6 +236,16 @@ def say_both_sides(keys: List[str], text: str, domain: Dict[Text, Any],
     return [SlotSet("fallback_count", 0), SlotSet(TOPIC, keys[0])]
 
 
+def _aspect_not_said(text: str, key: str, context: Context) -> Optional[Reply]:
+    """« données de santé => SecNumCloud d'office ? » right after the definition of sensitive data: the aspect the
+    question asks (what health data imply), when it is not the answer just given."""
+    aspect = aspect_reply(text, key, context)
+    if aspect is None or aspect.kind not in (FAQ, RESPONSE) or aspect.key == key:
+        return None
+    said = f"{FAQ_RESPONSE_PREFIX}{aspect.key}" if aspect.kind == FAQ else str(aspect.response)
+    return None if said in context.last_responses else aspect
+
+
 def carry_out(reply: Reply, context: Context, tracker: Tracker, dispatcher: CollectingDispatcher,
               domain: Dict[Text, Any]) -> List[EventType]:
     text = tracker.latest_message.get("text") or ""
@@ -258,6 +271,9 @@ def carry_out(reply: Reply, context: Context, tracker: Tracker, dispatcher: Coll
             part = part_reply(text, context)
             if part is not None:
                 return carry_out(part, context, tracker, dispatcher, domain)
+            aspect = _aspect_not_said(text, reply.key, context)
+            if aspect is not None:
+                return carry_out(aspect, context, tracker, dispatcher, domain)
             return say_already_answered(context.topic, dispatcher)
         return answer_faq_key(reply.key, dispatcher)
     response = str(reply.response)
@@ -330,6 +346,34 @@ class ActionOutOfScope(ActionAnswerFaq):
 
     def name(self) -> Text:
         return "action_out_of_scope"
+
+
+# « si oui, on va où ? », « non, et pour les données de santé ? »: more than a yes or a no, and a question.
+_YES_NO_OPENING = re.compile(r"^((si )?(oui|non|ouais|ok|d accord|exact|tout a fait|bien sur|pas du tout)( |$))+")
+_QUESTION_WORD = re.compile(r"\b(ou|quoi|comment|quel\w*|qui|combien|pourquoi|quand|lequel|laquelle)\b")
+
+
+def says_more_than_yes_or_no(text: str) -> bool:
+    """A message the classifier read as « oui » or « non » that goes on with a question of its own."""
+    normalized = normalize(text)
+    rest = _YES_NO_OPENING.sub("", normalized).strip()
+    return len(rest.split()) >= 2 and ("?" in text or _QUESTION_WORD.search(rest) is not None)
+
+
+class ActionYesNoWithoutQuestion(Action):
+    """« oui » or « non » with no question pending: say so; a message that says more (« si oui, on va où ? »,
+    read as « oui » by the classifier) is answered like any other, in context."""
+
+    def name(self) -> Text:
+        return "action_yes_no_without_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if says_more_than_yes_or_no(tracker.latest_message.get("text") or ""):
+            return await answer_in_context(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_no_pending_question")
+        return []
 
 
 class ActionHandoff(Action):

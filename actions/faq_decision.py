@@ -165,6 +165,9 @@ def decide(
     devoted_to_that_rule = decision.key is not None and rule is not None and decision.key.endswith(f"_r{rule}")
     if rule_key and not devoted_to_that_rule and (known_keys is None or rule_key in known_keys):
         return FaqDecision(rule_key, "rule_number", 1.0, candidates)
+    if rule_key and decision.key == rule_key:
+        # « et la règle R8 dans tout ça ? » read as R8 by the selector too: named, so read on its own.
+        return FaqDecision(rule_key, "rule_number", decision.confidence, candidates)
     return decision
 
 
@@ -182,6 +185,10 @@ def _decide_from_confidence(
         if best_confidence >= thresholds.min_selector_against_out_of_scope:
             return FaqDecision(best_key, "selector_over_out_of_scope", best_confidence, candidates)
         return FaqDecision(None, "not_faq", 0.0, candidates)
+    if top_intent == INFORM_INTENT:
+        # Read as an answer of the check (« je suis au CNRS »), it reached the FAQ because it asks something
+        # (« les données du ministère qu'on héberge sont-elles sensibles ? »): unsure, not off topic.
+        return FaqDecision(None, "low_confidence", best_confidence, candidates)
     if top_intent != FAQ_INTENT:
         return FaqDecision(None, "not_faq", 0.0, candidates)
     if intent_confidence < thresholds.min_intent_confidence or best_confidence < thresholds.min_selector_confidence:

@@ -53,6 +53,7 @@ _NEXT = re.compile(
     r"|(on|je|nous) (commence|commencons|demarre|demarrons|fait|fais|faisons|doit faire|dois faire|devons faire)"
     r"( quoi| par quoi)( maintenant| ensuite| concretement| alors| en premier)?"
     r"|(par )?(quoi|ou) (commencer|demarrer)( maintenant| concretement| alors)?"
+    r"|par (quoi|ou) (est ce qu )?(on|je|nous) (commence|commencons|demarre|demarrons|attaque|attaquons)"
     r"|(que|qu est ce que) (dois je|je dois|doit on|on doit|faut il|il faut|devons nous|nous devons|je fais|on fait)"
     r"( faire)?( maintenant| ensuite| concretement| alors| en premier| d abord| apres)?"
     r"|quelles? (est|sont) (la|les) (suite|prochaines? etapes?|etapes? suivantes?)( a suivre)?( maintenant)?"
@@ -76,7 +77,8 @@ _ELLIPTICAL_START = re.compile(
 )
 # After a verdict, « pourquoi, c'est pas un nouveau projet pourtant », « vous êtes sûrs qu'on est un opérateur ? »
 WHY_VERDICT = re.compile(
-    r"^(et |mais |ah |hein |euh |ok |bon )*(pourquoi|pour quelle raison|vous etes s\w+|etes vous s\w+|c est s\w+ ca"
+    r"^(et |mais |ah |hein |euh |ok |bon )*(pourquoi|pour quelle raison|pourtant|vous etes s\w+|etes vous s\w+"
+    r"|c est s\w+ ca"
     r"|vraiment|sur quoi|meme pour (nous|moi)|meme si (nous|on))\b"
 )
 # « la suite c'est quoi ? », « donc on n'a rien à faire ? »
@@ -85,6 +87,9 @@ _NEXT_TAIL = re.compile(
     r"|l etape (d apres|suivante))( c est quoi| alors)?$"
     r"|\b(on|je|nous) (fait|fais|faisons) quoi( maintenant| alors| ensuite| concretement)?$"
     r"|\b(on )?(n )?a rien a faire\b|\brien a faire\b|\bpas d obligation\b"
+    r"|\brien ne (nous|m|me|les) (empeche|interdit|oblige)\b"
+    r"|\b(on peut|peut on|on pourrait|pouvons nous|nous pouvons|je peux|on a le droit de) (donc |bien |quand meme )?"
+    r"(rester|garder|conserver) (sur |chez |dans |avec )?(nos|notre|mon|nos propres|l actuel|l existant)"
 )
 # The person speaks of their own organisation or project: « nous », « notre », « on », « je », « mon »…
 FIRST_PERSON = re.compile(r"\b(je|j|nous|notre|nos|on|mon|ma|mes)\b")
@@ -192,6 +197,9 @@ ANAPHORA = re.compile(
 )
 # A reading the classifier is this sure of, of a message that is not short, is read on its own.
 CLEAR_READING_CONFIDENCE = 0.6
+# A question opening on « et » that the selector is this sure of (« et qui décide si nos données sont
+# sensibles ? ») says what it is about, even without naming a notion.
+CERTAIN_READING_CONFIDENCE = 0.95
 
 
 def clear_on_its_own(text: str, decision: FaqDecision, context: Context) -> bool:
@@ -203,7 +211,8 @@ def clear_on_its_own(text: str, decision: FaqDecision, context: Context) -> bool
         return False
     if ANAPHORA.search(normalized) or re.match(r"^(et |mais |donc |ok |alors )*(si|et si)\b", normalized):
         return False
-    return not _ELLIPTICAL_START.match(normalized) or decision.key in _keys_named(normalized)
+    return not _ELLIPTICAL_START.match(normalized) or decision.key in _keys_named(normalized) \
+        or decision.confidence >= CERTAIN_READING_CONFIDENCE
 
 
 def _keys_named(normalized: str) -> List[str]:
@@ -267,9 +276,18 @@ def aspects_of(text: str) -> List[str]:
     return [name for name, pattern in load_followups()["aspect_patterns"].items() if pattern.search(normalized)]
 
 
+# Right after a list of steps, the first of them asked for: « on commence par laquelle ? », « laquelle d'abord ? »
+_FIRST_OF_THEM = re.compile(
+    r"\b(commence\w*|demarre\w*|debute\w*|attaque\w*) par (laquelle|lesquelles|quelle etape|laquelle d entre elles)\b"
+    r"|\blaquelle (en premier|d abord|en 1er)\b"
+)
+
+
 def step_asked(text: str, topic: Optional[str] = None) -> Optional[int]:
     """« et la troisième étape ? » → 3; right after the steps, « et la dernière ? » → 5."""
     normalized = normalize(text)
+    if topic in STEP_TOPICS and is_elliptical(text) and _FIRST_OF_THEM.search(normalized):
+        return 1  # « on commence par laquelle ? » right after the steps
     if topic in STEP_TOPICS and is_elliptical(text):
         for word in normalized.split():
             if word in STEP_NUMBERS and not word.isdigit() and word not in ("un", "deux", "trois", "quatre", "cinq"):

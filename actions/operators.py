@@ -155,7 +155,38 @@ def name_variants(operator: Operator) -> Tuple[str, ...]:
         variants.add(parts[0])
         variants.update(part for part in parts[1:] if len(significant_words(normalize(part))) >= 2)
     normalized = {normalize(variant) for variant in variants}
+    shortened = _without_last_coordinate(normalize(base))
+    if shortened is not None and shortened not in _shared_shortened_names():
+        normalized.add(shortened)
     return tuple(sorted(variant for variant in normalized if len(variant) >= 5))
+
+
+MIN_WORDS_OF_A_SHORTENED_NAME = 4
+
+
+def _without_last_coordinate(normalized_name: str) -> Optional[str]:
+    """« institut national de l information geographique et forestiere » → « … geographique »: a long name as
+    people shorten it, without its last « et … », when what is left still has four significant words."""
+    head, separator, _ = normalized_name.rpartition(" et ")
+    if not separator or len(significant_words(head)) < MIN_WORDS_OF_A_SHORTENED_NAME:
+        return None
+    return head
+
+
+@lru_cache(maxsize=1)
+def _shared_shortened_names() -> FrozenSet[str]:
+    """Shortened names that another operator's name also contains: they name no one on their own."""
+    operators = load_operators()
+    full_names = [normalize(_ANNEX_ANNOTATION.sub("", operator.name)) for operator in operators]
+    shared = set()
+    for index, name in enumerate(full_names):
+        shortened = _without_last_coordinate(name)
+        if shortened is None:
+            continue
+        others = (other for other_index, other in enumerate(full_names) if other_index != index)
+        if any(contains_phrase(other, shortened) for other in others):
+            shared.add(shortened)
+    return frozenset(shared)
 
 
 @lru_cache(maxsize=1)

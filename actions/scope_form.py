@@ -16,9 +16,16 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.check_in_context import read_check_in_context
+from actions.check_in_context import perimeter_reply, read_check_in_context, speaks_of_data
 from actions.context import CHECK_TO_CONTINUE
-from actions.faq import answer_in_context, answer_second_question, context_of, reply_from_context, what_if_answers
+from actions.faq import (
+    answer_in_context,
+    answer_second_question,
+    carry_out,
+    context_of,
+    reply_from_context,
+    what_if_answers,
+)
 from actions.followup_reading import Reply
 from actions.scope_answers import (
     CHECK_ANSWERS,
@@ -31,6 +38,7 @@ from actions.scope_answers import (
     record_answers,
     remaining_questions,
 )
+from actions.scope_parsing import parse_entity_type
 from actions.verdict_message import give_verdict, reset_scope_slots
 
 FAILURES_BEFORE_EXIT_OFFER = 3
@@ -179,6 +187,15 @@ class ActionInformOutsideCheck(Action):
         in_context = reply_from_context(dispatcher, tracker, domain)
         if in_context is not None:
             return in_context
+        context = context_of(tracker, domain)
+        entity = parse_entity_type(tracker.latest_message.get("text") or "", requested=False)
+        if context.after_verdict and speaks_of_data(tracker.latest_message.get("text") or ""):
+            return await answer_in_context(dispatcher, tracker, domain)  # a question on data, whoever it names
+        if context.after_verdict and entity is not None:
+            # Right after a verdict, « mais on est sous tutelle du ministère » changes nothing the check read:
+            # what the FAQ says of the perimeter for that organisation, not the offer of a check just made.
+            reply = perimeter_reply(entity, "champ_application")
+            return carry_out(reply, context, tracker, dispatcher, domain) + answer_events(reading, tracker)
         tell_operator_recognised(dispatcher, reading)
         dispatcher.utter_message(response="utter_offer_check")
         return answer_events(reading, tracker)

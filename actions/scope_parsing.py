@@ -83,6 +83,41 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
         ),
     ),
 )
+# Public hospitals (établissements publics de santé) are not in the PLF's list of State operators: « autre »,
+# checked before the operator's words (« établissement public de santé »); an ARS named is still an operator.
+_HEALTH_ESTABLISHMENTS = (
+    "hopital", "hopitaux", "chu", "chru", "chr", "centre hospitalier", "centres hospitaliers", "ght",
+    "groupement hospitalier", "groupe hospitalier", "etablissement de sante", "etablissements de sante",
+    "etablissement public de sante", "etablissements publics de sante", "ap hp", "aphp", "hospices civils",
+    "clinique", "ehpad",
+)
+# Local public bodies attached to collectivités (SDIS, CCAS, établissements publics territoriaux…) are read as
+# collectivités: the FAQ's answer for local government (A2) is the one that fits them, not the operators'. They are
+# checked before the operators' words (« établissement public territorial »).
+_LOCAL_PUBLIC_BODIES = (
+    "etablissement public territorial", "etablissements publics territoriaux", "sdis",
+    "service departemental d incendie", "services departementaux d incendie", "ccas", "cias",
+    "centre communal d action sociale", "centre intercommunal d action sociale", "centre de gestion",
+    "centres de gestion", "office public de l habitat", "caisse des ecoles", "etablissement public local",
+    "etablissements publics locaux", "communaute urbaine", "communautes urbaines", "syndicat intercommunal",
+    "pole metropolitain", "conseil territorial", "assemblee de corse", "collectivite de corse",
+)
+_DEPARTMENT_COUNCIL = re.compile(r"\bcd ?(\d{2,3}|2a|2b)\b")
+
+
+def names_a_local_public_body(normalized_text: str) -> bool:
+    """« SDIS », « CCAS », « CD 35 », « établissement public territorial »…: part of local government."""
+    return _mentions(normalized_text, _LOCAL_PUBLIC_BODIES) or _DEPARTMENT_COUNCIL.search(normalized_text) is not None
+
+
+def names_a_health_establishment(normalized_text: str) -> bool:
+    """« CHU », « centre hospitalier », « hôpital »…: a public hospital, which the FAQ does not cite."""
+    return _mentions(normalized_text, _HEALTH_ESTABLISHMENTS)
+
+
+# « la DGALN », « à la DGPR »: a direction générale of a ministry, named by its acronym as written.
+# « DGS » and « DGA » are also the titles of a collectivité's directors (directeur général des services, adjoint).
+_DIRECTION_GENERALE_ACRONYM = re.compile(r"\bDG(?!S\b|A\b|ST\b)[A-Z]{1,6}\b")
 # Words that mean « the fourth choice » only when they are the whole answer to the question.
 _OTHER_SHORT_ANSWERS = ("autre", "autres", "aucun", "aucune", "ni l un ni l autre", "autre chose")
 _COLLECTIVITE_KEYWORDS = dict(_ENTITY_KEYWORDS)[COLLECTIVITE]
@@ -138,8 +173,8 @@ def _role(phrase: str) -> str:
 
 
 _CLIENT = re.compile(
-    r"\b(clients?|au profit|pour le compte|(realise\w*|travaill\w*|intervien\w*|developp\w*|prestations?|missions?)"
-    r" pour|vend\w*)\b"
+    r"\b(clients?|au profit|pour le compte|(realise\w*|travaill\w*|intervien\w*|developp\w*|prestations?|missions?"
+    r"|fai\w*|fais\w*|men\w*|conduis\w*|livr\w*|code\w*|construi\w*|heberg\w*) pour|vend\w*)\b"
 )
 
 
@@ -170,8 +205,13 @@ def names_an_entity(text: str, answer: EntityAnswer) -> bool:
     if answer.operator is not None:
         return True
     normalized = normalize(text)
+    if answer.entity_type == ADMINISTRATION_CENTRALE and re.search(
+            rf"(?<!\w){_ARTICLE} dg[a-z]{{1,6}}\b", normalized) and _DIRECTION_GENERALE_ACRONYM.search(text):
+        return True
     phrases = dict(_ENTITY_KEYWORDS).get(answer.entity_type, ()) + (
-        _SERVICE_DECONCENTRE_KEYWORDS if answer.entity_type == SERVICE_DECONCENTRE else ())
+        _SERVICE_DECONCENTRE_KEYWORDS if answer.entity_type == SERVICE_DECONCENTRE else ()) + (
+        _HEALTH_ESTABLISHMENTS if answer.entity_type == AUTRE else ()) + (
+        _LOCAL_PUBLIC_BODIES if answer.entity_type == COLLECTIVITE else ())
     return any(re.search(rf"(?<!\w){_ARTICLE} {re.escape(phrase)}(?!\w)", normalized) for phrase in phrases)
 
 
@@ -180,7 +220,8 @@ def parse_entity_type(text: str, requested: bool) -> Optional[EntityAnswer]:
 
     Order: an operator named by its name or acronym; a service déconcentré; an operator named by its
     family and place (« Crous de Nantes »), unless a collectivité is named too (« mairie de Nantes »
-    never names the Crous); then the keywords of each type.
+    never names the Crous); a public hospital (« autre ») or a local public body (« collectivité »); then
+    the keywords of each type; last, a direction générale named by its acronym (« la DGALN »).
     """
     normalized = normalize(text)
     if not normalized:
@@ -196,9 +237,15 @@ def parse_entity_type(text: str, requested: bool) -> Optional[EntityAnswer]:
         return EntityAnswer(SERVICE_DECONCENTRE)
     if match is not None and not _mentions(normalized, _COLLECTIVITE_KEYWORDS):
         return EntityAnswer(OPERATEUR, match.operator)
+    if names_a_health_establishment(normalized):
+        return EntityAnswer(AUTRE)
+    if names_a_local_public_body(normalized):
+        return EntityAnswer(COLLECTIVITE)
     for entity_type, phrases in _ENTITY_KEYWORDS:
         if _mentions(normalized, phrases):
             return EntityAnswer(entity_type)
+    if _DIRECTION_GENERALE_ACRONYM.search(text):
+        return EntityAnswer(ADMINISTRATION_CENTRALE)
     if requested and normalized in _OTHER_SHORT_ANSWERS:
         return EntityAnswer(AUTRE)
     return None
@@ -224,7 +271,8 @@ _NEW_PROJECT_PHRASES = (
     "concevoir", "on concoit", "construire une", "construire un", "on construit", "mettre en place une",
     "mettre en place un", "on met en place", "on lance un", "on lance une", "lancer un", "lancer une",
     "nouveaux", "nouvelles", "entierement nouvelle", "entierement nouveau", "completement nouvelle",
-    "completement nouveau", "appli nouvelle", "application nouvelle", "outil nouveau",
+    "completement nouveau", "appli nouvelle", "application nouvelle", "outil nouveau", "nous creons", "creons un",
+    "creons une", "nous lancons un", "nous lancons une", "lancons un", "lancons une",
 )
 _EXISTING_SYSTEM_PHRASES = (
     "refonte", "refondre", "existant", "existante", "migration", "migrer", "modernisation", "reecriture",
@@ -372,6 +420,15 @@ def _comparator_before(prefix: str) -> str:
     return EQUAL
 
 
+def _without_comparator(prefix: str) -> str:
+    """The text before the number without the comparator that ends it (« on garde moins de » → « on garde »)."""
+    for phrase, _ in sorted(_COMPARATORS, key=lambda item: -len(item[0])):
+        match = re.search(rf"(?<!\w){re.escape(phrase)}(?: (?:la|le|l|les|environ))?$", prefix)
+        if match:
+            return prefix[: match.start()].strip()
+    return prefix.strip()
+
+
 def _resolve_range(value: float, comparator: str) -> PercentageAnswer:
     """Turn « plus de 60 % » into a usable value, or say the answer does not settle the 50 % rule."""
     if comparator == EQUAL:
@@ -387,8 +444,18 @@ def _resolve_range(value: float, comparator: str) -> PercentageAnswer:
     return PercentageAnswer(error="ambiguous_range")
 
 
+# « on garde seulement un tiers de l'existant, le reste est réécrit »: the share named is what is kept.
+_KEPT_BEFORE = re.compile(
+    r"\b(on|nous|je) (ne )?(gard\w*|conserv\w*|reprend\w* tel quel|laiss\w*)( (seulement|que|uniquement|juste"
+    r"|environ|a peu pres|grosso modo))*$"
+)
+_FLIPPED = {GREATER: LESS, LESS: GREATER, GREATER_OR_EQUAL: LESS_OR_EQUAL, LESS_OR_EQUAL: GREATER_OR_EQUAL,
+            EQUAL: EQUAL}
+
+
 def parse_percentage(text: str, requested: bool) -> PercentageAnswer:
-    """Share (0–100) of the existing system being rebuilt, read from the raw text."""
+    """Share (0–100) of the existing system being rebuilt, read from the raw text (the rest of what is kept
+    when the message names the share kept)."""
     normalized = normalize(text)
     if not normalized:
         return PercentageAnswer(error="empty")
@@ -405,4 +472,8 @@ def parse_percentage(text: str, requested: bool) -> PercentageAnswer:
         return PercentageAnswer(error="unparsable")
     if value < 0 or value > 100:
         return PercentageAnswer(error="out_of_range")
-    return _resolve_range(value, _comparator_before(prefix))
+    comparator = _comparator_before(prefix)
+    kept = _KEPT_BEFORE.search(_without_comparator(prefix))
+    if kept:
+        return _resolve_range(100.0 - value, _FLIPPED[comparator])
+    return _resolve_range(value, comparator)

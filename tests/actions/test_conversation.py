@@ -601,3 +601,89 @@ def test_a_collectivite_telling_who_it_is_gets_its_verdict_whatever_words_ask(te
 def test_a_general_question_on_collectivites_is_the_faq_not_a_verdict() -> None:
     text = "Les collectivités territoriales sont-elles concernées ?"
     assert reply(text, Context(), FaqDecision("collectivites", "confident", confidence=0.99)) is None
+
+
+# --- follow-ups found by a second, independent set of conversations (issue 21) -----------------------------
+
+@pytest.mark.parametrize(
+    "topic, text, response",
+    [
+        ("accompagnement", "pour n'importe quel projet ?", "utter_suivi_bin"),
+        ("controle", "c'est quoi la procédure des grands projets ?", "utter_suivi_grands_projets_decret"),
+    ],
+)
+def test_more_parts_asked_of_the_last_answer(topic: str, text: str, response: str) -> None:
+    got = reply(text, after(topic))
+    assert got is not None and (got.kind, got.response) == (RESPONSE, response), got
+
+
+@pytest.mark.parametrize("topic", ["regle_r11", "regle_r12"])
+def test_sensitive_data_in_the_collaborative_tools_is_r14(topic: str) -> None:
+    got = reply("et s'ils contiennent des données sensibles ?", after(topic))
+    assert got is not None and (got.kind, got.key) == (FAQ, "regle_r14"), got
+
+
+@pytest.mark.parametrize("text, number", [("la dernière c'est quoi ?", 15), ("et la 10 ?", 10)])
+def test_a_rule_by_its_rank_right_after_the_rules(text: str, number: int) -> None:
+    got = reply(text, after("regles"))
+    assert got is not None and (got.kind, got.key) == (FAQ, f"regle_r{number}"), got
+
+
+def test_the_first_step_asked_right_after_the_steps() -> None:
+    assert step_asked("on commence par laquelle ?", "cinq_etapes") == 1
+
+
+def test_a_question_named_by_its_rule_number_is_read_on_its_own() -> None:
+    decision = FaqDecision("regle_r8", "rule_number", 0.9)
+    assert reply("et la règle R8 dans tout ça ?", after("controle"), decision) is None
+
+
+def test_a_confident_question_opening_on_et_is_not_read_against_a_comparison() -> None:
+    decision = FaqDecision("evaluation_sensibilite", "confident", 0.99)
+    context = Context(topic="cloud_commercial", last_responses=("utter_comparaison_confiance_generique",),
+                      last_sections=("B5",), last_user_text="cloud de confiance ou cloud externe générique ?")
+    assert reply("et qui décide si nos données sont sensibles ?", context, decision) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("par quoi on démarre ?", True), ("donc rien ne nous empêche de rester sur nos serveurs ?", True),
+     ("on peut garder nos serveurs ?", True), ("qui décide si c'est sensible ?", False)],
+)
+def test_more_ways_to_ask_what_comes_next(text: str, expected: bool) -> None:
+    assert asks_next_steps(text, parse_data(text, "faq", 0.2)) is expected
+
+
+def test_who_decides_whether_data_is_sensitive_is_not_the_hypothesis_of_sensitive_data() -> None:
+    decision = FaqDecision("evaluation_sensibilite", "confident", 0.97)
+    got = reply("et c'est qui qui décide si c'est sensible ou pas ?", after(VERDICT_TOPIC, VERDICT_NEW), decision)
+    assert got is None or got.response != "utter_ensuite_donnees_sensibles", got
+
+
+def test_pourtant_after_a_company_s_verdict_asks_why() -> None:
+    got = reply("pourtant c'est bien pour un ministère qu'on code, non ?", after(VERDICT_TOPIC, VERDICT_COMPANY))
+    assert got is not None and got.reason.startswith("pourquoi"), got
+
+
+def test_a_data_question_naming_the_client_ministry_is_not_a_what_if() -> None:
+    text = "les données que le ministère nous confie sont confidentielles, ça change quoi pour l'hébergement ?"
+    got = reply(text, after(VERDICT_TOPIC, VERDICT_COMPANY))
+    assert got is None or got.kind != CHECK, got
+
+
+def test_what_one_does_for_a_ministry_is_still_work_for_a_client() -> None:
+    got = reply("et pour les projets que nous faisons pour le ministère des Armées ?", after(VERDICT_TOPIC, VERDICT_COMPANY))
+    assert got is not None and (got.kind, got.reason) == (CHECK, "what_if_client"), got
+
+
+def test_a_notion_named_among_the_selector_s_candidates_is_answered() -> None:
+    decision = FaqDecision(None, "low_confidence", 0.13, ("champ_application", "collectivites", "secnumcloud"))
+    text = "le ministère nous impose SecNumCloud dans le marché, c'est la doctrine qui veut ça ?"
+    got = reply(text, after(VERDICT_TOPIC, VERDICT_COMPANY), decision)
+    assert got is not None and (got.kind, got.key) == (FAQ, "secnumcloud"), got
+
+
+def test_sensitive_data_stated_after_a_verdict_asks_where_to_host() -> None:
+    got = reply("vu ce qu'on manipule je pense que c'est sensible. on l'héberge où du coup ?",
+                after(VERDICT_TOPIC, VERDICT_40))
+    assert got is not None and got.response == "utter_ensuite_donnees_sensibles", got

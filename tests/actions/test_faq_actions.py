@@ -3,9 +3,9 @@
 import json
 
 import pytest
-from tracker_factory import make_tracker, parse_data
+from tracker_factory import earlier_turn, make_tracker, parse_data
 
-from actions.faq import ActionAnswerFaq, ActionHandoff, ActionOutOfScope
+from actions.faq import ActionAnswerFaq, ActionHandoff, ActionOutOfScope, ActionYesNoWithoutQuestion
 from actions.faq_catalog import load_catalog
 from actions.faq_decision import Thresholds, decide
 
@@ -228,7 +228,6 @@ async def test_rule_number_in_a_low_confidence_message_is_answered(dispatcher, d
 
 # --- replies in context (issue 21) ----------------------------------------------------------------------
 
-from tracker_factory import earlier_turn  # noqa: E402
 
 CONTROL_ASKED = earlier_turn("Qui contrôle l'application de la doctrine ?", "utter_faq/controle", ["A8", "B1-R3"])
 
@@ -287,3 +286,18 @@ async def test_the_same_answer_is_never_given_twice_to_a_different_question(disp
     assert [m["response"] for m in dispatcher.messages] == ["utter_deja_repondu", "utter_contact_hint"]
     related = load_catalog()["regle_r2"].related
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [faq_payload(key) for key in related[:3]]
+
+
+@pytest.mark.parametrize("text", ["oui", "non merci", "ok d'accord", "oui oui"])
+async def test_a_bare_yes_or_no_without_a_question_pending_says_so(dispatcher, domain, text):
+    await ActionYesNoWithoutQuestion().run(dispatcher, make_tracker(parse_data(text, "affirm", 0.9)), domain)
+    assert [message["response"] for message in dispatcher.messages] == ["utter_no_pending_question"]
+
+
+async def test_si_oui_with_a_question_is_answered_in_its_context(dispatcher, domain):
+    text = "si oui, on va où ?"
+    before = earlier_turn("les dossiers des élèves, c'est sensible au sens de la doctrine ?",
+                          "utter_faq/donnees_sensibles", ["A6"])
+    tracker = make_tracker(parse_data(text, "affirm", 0.6), slots={"topic": "donnees_sensibles"}, before=before)
+    await ActionYesNoWithoutQuestion().run(dispatcher, tracker, domain)
+    assert [message["response"] for message in dispatcher.messages] == ["utter_ensuite_donnees_sensibles"]

@@ -242,3 +242,28 @@ async def test_a_situation_missing_an_answer_still_gets_the_intro(dispatcher, do
     tracker = make_tracker(parse_data("Au CNRS, sommes-nous concernés ?", "check_scope", 0.9))
     await ActionStartCheck().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_scope_intro"]
+
+
+VERDICT_COMPANY = {"verdict": "hors_circulaire_autre", "criterion": "autre", "entity_type": "autre",
+                   "organisation": None, "new_project": None, "refactor_percentage": None, "answers": []}
+
+
+async def test_an_organisation_named_right_after_a_verdict_gets_the_perimeter_not_the_offer_of_a_check(
+        dispatcher, domain):
+    from actions.scope_form import ActionInformOutsideCheck
+
+    text = "mais on est sous tutelle du ministère de la Culture"
+    tracker = make_tracker(parse_data(text, "inform"), slots={"topic": "verdict", "last_check": VERDICT_COMPANY})
+    await ActionInformOutsideCheck().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_perimetre_operateur"]
+
+
+async def test_a_data_question_right_after_a_verdict_is_answered_as_a_question(dispatcher, domain):
+    from actions.scope_form import ActionInformOutsideCheck
+
+    text = "les données du ministère qu'on héberge sont-elles d'une sensibilité particulière ?"
+    message = parse_data(text, "inform", faq_ranking=[("donnees_sensibles", 0.9), ("regle_r9", 0.05)])
+    tracker = make_tracker(message, slots={"topic": "verdict", "last_check": VERDICT_COMPANY})
+    await ActionInformOutsideCheck().run(dispatcher, tracker, domain)
+    print(responses(dispatcher))
+    assert responses(dispatcher) == ["utter_faq/donnees_sensibles"]

@@ -37,6 +37,20 @@ from actions.scope_parsing import (
         ("association loi 1901", AUTRE),
         ("autre", AUTRE),
         ("je ne suis pas dans un ministère, je suis dans une mairie", COLLECTIVITE),
+        # a direction générale by its acronym, as written; « DGS » / « DGA » are also a commune's directors
+        ("et si c'était la DGALN qui la portait ?", ADMINISTRATION_CENTRALE),
+        ("le projet serait repris par la DGPR", ADMINISTRATION_CENTRALE),
+        ("je suis DGS d'une commune de 8000 habitants", COLLECTIVITE),
+        ("DGA de la région", COLLECTIVITE),
+        # public hospitals are not in the PLF's list of operators; local public bodies go with collectivités
+        ("DSI du CHU de Nantes", AUTRE),
+        ("Centre hospitalier de Périgueux", AUTRE),
+        ("un établissement public de santé", AUTRE),
+        ("je suis au SDIS du Var", COLLECTIVITE),
+        ("on est un CCAS", COLLECTIVITE),
+        ("la communauté urbaine de Dunkerque", COLLECTIVITE),
+        ("le CD 35", COLLECTIVITE),
+        ("un établissement public territorial du Grand Paris", COLLECTIVITE),
     ],
 )
 def test_entity_type_keywords(text, expected):
@@ -55,6 +69,11 @@ def test_entity_type_keywords(text, expected):
         ("je travaille à l'ADEME", "AGENCE DE L ENVIRONNEMENT ET DE LA MAITRISE DE L ENERGIE"),
         ("Agence nationale de l'habitat", "ANAH - Agence nationale de l'habitat"),
         ("la BnF", "BIBLIOTHEQUE NATIONALE DE FRANCE"),
+        # a long name as people shorten it (without its last « et … »)
+        ("Institut national de l'information géographique : on refond le Géoportail",
+         "INSTITUT NATIONAL DE L'INFORMATION GEOGRAPHIQUE ET FORESTIERE"),
+        ("l'Office national des anciens combattants", "OFFICE NATIONAL DES ANCIENS COMBATTANTS ET VICTIMES DE GUERRE"),
+        ("et si c'était l'ARS Occitanie qui lançait ce projet ?", "AGENCE REGIONALE DE SANTE OCCITANIE"),
     ],
 )
 def test_operators_of_the_plf_list_by_name_or_acronym(text, operator_name):
@@ -168,6 +187,11 @@ def test_bare_yes_is_ignored_when_the_question_was_not_asked():
         ("plus de la moitié", 51.0),
         ("moins de la moitié", 49.0),
         ("la refonte touche 80 % du SI", 80.0),
+        # the share named is what is kept: the rest is rebuilt
+        ("on garde seulement un tiers de l'existant, le reste est réécrit", 200 / 3),
+        ("nous ne gardons que 40 %", 60.0),
+        ("on conserve moins de 30 % de l'existant", 71.0),
+        ("on refait 30 %, on garde le reste", 30.0),
     ],
 )
 def test_percentages(text, value):
