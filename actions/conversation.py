@@ -193,10 +193,11 @@ def _step_after(text: str, context: Context) -> Optional[int]:
         if done is not None and done < 5:
             return done + 1  # « on a bouclé l'étape 4, c'est quoi la suite ? »
     if re.search(r"\betape", normalized) or _CONTENT_DONE.search(normalized):
-        # « on a fini la matrice d'emploi, l'étape d'après ? », « on a fixé nos enjeux, la suite ? »
-        for step, words in _STEP_WORDS.items():
-            if re.search(rf"\b({words})", normalized):
-                return step + 1
+        # « on a fini la matrice d'emploi, l'étape d'après ? », « on a fixé les objectifs et cartographié le SI,
+        # ensuite ? »: the step after the last one named
+        named = [step for step, words in _STEP_WORDS.items() if re.search(rf"\b({words})", normalized)]
+        if named and max(named) < 5:
+            return max(named) + 1
     rank = _STEP_RANK.search(normalized) if context.topic in STEP_TOPICS else None
     if rank is not None and (_STEP_DONE.search(normalized) or _CONTENT_DONE.search(normalized)
                              or _AT_STEP.search(normalized) or re.search(r"\bok pour\b", normalized)):
@@ -215,6 +216,8 @@ def _step_after(text: str, context: Context) -> Optional[int]:
 
 
 def why_reply(context: Context, text: str = "") -> Reply:
+    """The criterion that decided the last verdict (or the entity it rests on); asked again (« quel texte le
+    dit ? » after « pourquoi ? »), or after an answer: where that answer comes from, with its source."""
     if context.after_verdict and context.last_check and _ENTITY_DOUBT.search(normalize(text)):
         entity, organisation = context.last_check.get(ENTITY_TYPE), context.last_check.get(ORGANISATION)
         if entity == OPERATEUR and organisation:
@@ -225,7 +228,8 @@ def why_reply(context: Context, text: str = "") -> Reply:
         if entity == ADMINISTRATION_CENTRALE:
             return Reply(RESPONSE, "pourquoi de l'entité", response="utter_perimetre_administration",
                          topic=context.topic)
-    if context.after_verdict and context.last_check:
+    already_explained = any(response.startswith("utter_pourquoi_") for response in context.last_responses)
+    if context.after_verdict and context.last_check and not already_explained:
         criterion = str(context.last_check.get("criterion") or "")
         share = context.last_check.get(REFACTOR_PERCENTAGE)
         values = {"part": f"{share:g}"} if isinstance(share, (int, float)) else {}
@@ -335,6 +339,22 @@ def data_conclusion_reply(text: str, parse_data: Dict[str, Any]) -> Optional[Rep
     return None
 
 
+# « il y aura des infos qui touchent à la défense nationale, ça change quelque chose pour l'hébergement ? »: what a
+# kind of data implies for hosting is the question of the two criteria (A6).
+_ASKS_IMPACT = re.compile(r"\b(chang\w* (quelque chose|qqch|quoi|la donne|tout)|impact\w*|consequences?|ca joue)\b")
+_HOSTING = re.compile(r"\b(heberg\w*|cloud|secnumcloud|snc)\b")
+_KIND_OF_DATA = re.compile(
+    r"\b(donnees|infos?|informations|secrets?|defense|sante|medic\w*|personnelles|penal\w*|classifi\w*"
+    r"|confidenti\w*|handicap)\b")
+
+
+def data_impact_reply(normalized: str) -> Optional[Reply]:
+    """Does this kind of data change the hosting? The two criteria of sensitive data (A6)."""
+    if _ASKS_IMPACT.search(normalized) and _HOSTING.search(normalized) and _KIND_OF_DATA.search(normalized):
+        return Reply(FAQ, "ce que change un type de données", key="donnees_sensibles", topic="donnees_sensibles")
+    return None
+
+
 def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
                      decision: FaqDecision) -> Optional[Reply]:
     """The reply the context calls for, or None when the message is read on its own (see module doc)."""
@@ -350,7 +370,7 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
         return check
     if asks_for_the_check(text, parse_data):
         return Reply(CHECK, "start")
-    data = data_conclusion_reply(text, parse_data)
+    data = data_conclusion_reply(text, parse_data) or (data_impact_reply(normalized) if decision.key is None else None)
     if data is not None:
         return data
     named = topic_named_in(text)
@@ -487,7 +507,8 @@ def _topics_in_context(named: Optional[str], context: Context, decision: FaqDeci
 
 
 _BARE_NUMBER = re.compile(
-    r"^(et |ok |bon )?(la |et la )?(?P<number>\d{1,2}|[a-z]+ieme|premiere|derniere)( regle)?( c est quoi)?( deja)?$"
+    r"^(et |ok |bon )?(la |et la )?(?P<number>\d{1,2}|[a-z]+ieme|premiere|derniere)( regle)?( c est quoi)?( deja)?"
+    r"( aussi)?( stp| svp| s il (te|vous) plait| merci)?$"
 )
 _ORDINAL_WORDS = {"premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5, "sixieme": 6,
                   "septieme": 7, "huitieme": 8, "neuvieme": 9, "dixieme": 10, "onzieme": 11, "douzieme": 12,
@@ -511,6 +532,10 @@ def _after_a_collectivite_verdict(text: str, normalized: str, context: Context,
         return None
     if _COLLECTIVITE_OBLIGATION.search(normalized):
         return Reply(RESPONSE, "obligations d'une collectivité", response="utter_suivi_collectivite_sans_obligation",
+                     topic="collectivites")
+    if "achat" in aspects_of(text):
+        # « on peut passer par l'UGAP ? »: the cloud commercial is open to collectivités, bought through the UGAP.
+        return Reply(RESPONSE, "achat par une collectivité", response="utter_suivi_ouverture_clouds",
                      topic="collectivites")
     short = len(without_acknowledgement(normalized).split()) <= MAX_WORDS_ABOUT_A_COLLECTIVITE
     if short and _COLLECTIVITE_INVITATION.search(normalized) and not asks_why(text, parse_data) \

@@ -48,8 +48,9 @@ _WHY = re.compile(
 # « et après ? », « on commence par quoi ? », « que dois-je faire maintenant ? »
 _NEXT = re.compile(
     r"^(et |mais |ok |d accord |bon |alors |donc |bien |tres bien |parfait |merci |du coup )*"
-    r"((et )?(apres|ensuite|maintenant|concretement) )?("
-    r"(et )?(apres|ensuite|maintenant|la suite|et la suite|puis)( (on fait quoi|je fais quoi|quoi|alors|concretement))?"
+    r"((et )?(apres|ensuite|maintenant|mtn|concretement) )?("
+    r"(et )?(apres|ensuite|maintenant|mtn|la suite|et la suite|puis)"
+    r"( (on fait quoi|je fais quoi|quoi|alors|concretement))?"
     r"|(on|je|nous) (commence|commencons|demarre|demarrons|fait|fais|faisons|doit faire|dois faire|devons faire)"
     r"( quoi| par quoi)( maintenant| ensuite| concretement| alors| en premier)?"
     r"|(par )?(quoi|ou) (commencer|demarrer)( maintenant| concretement| alors)?"
@@ -72,7 +73,7 @@ WHAT_IF = re.compile(
 )
 # A short message that only makes sense against what was said before.
 _ELLIPTICAL_START = re.compile(
-    r"^(et|mais|donc|alors|ok|d accord|du coup|sinon|ensuite|aussi|pareil|idem|ah|bon|et puis|quid"
+    r"^(et|mais|donc|alors|ok|d accord|du coup|sinon|ensuite|aussi|pareil|idem|ah|bon|et puis|quid|meme"
     r"|ca|cela|c est|celui|celle|ceux|celles|elle|elles|il|ils|y|en)\b"
 )
 # After a verdict, « pourquoi, c'est pas un nouveau projet pourtant », « vous êtes sûrs qu'on est un opérateur ? »
@@ -115,7 +116,8 @@ MIN_WORDS_OF_A_NEW_SUBJECT = 4
 COMPARISON = re.compile(
     r"\b(differences?|different\w*|differencier|distingue\w*|distinction|compar\w*|versus|vs|par rapport (a|au|aux)"
     r"|plutot|ou bien|ou alors|contrairement|pareil|meme chose|quel rapport|lien entre|rapport entre|choisir entre"
-    r"|nuances?|confond\w*|ecart|hesit\w*|qu est ce qui change|ce qui change|entre (\w+ ){1,6}et)\b"
+    r"|nuances?|confond\w*|ecart|hesit\w*|qu est ce qui change|ce qui change|entre (\w+ ){1,6}et"
+    r"|(la |une )?meme (procedure|demarche|regle|notion)|identiques?)\b"
 )
 STEP_NUMBERS = {
     "premiere": 1, "1ere": 1, "1re": 1, "1": 1, "un": 1, "deuxieme": 2, "seconde": 2, "2e": 2, "2eme": 2, "2": 2,

@@ -121,7 +121,7 @@ _DIRECTION_GENERALE_ACRONYM = re.compile(r"\bDG(?!S\b|A\b|ST\b)[A-Z]{1,6}\b")
 # Words that mean « the fourth choice » only when they are the whole answer to the question.
 _OTHER_SHORT_ANSWERS = ("autre", "autres", "aucun", "aucune", "ni l un ni l autre", "autre chose")
 _COLLECTIVITE_KEYWORDS = dict(_ENTITY_KEYWORDS)[COLLECTIVITE]
-_NEGATIONS = ("pas", "ni", "plus", "jamais", "non")
+_NEGATIONS = ("pas", "ni", "plus", "jamais", "non", "rien", "aucun", "aucune", "sans")
 
 
 @dataclass(frozen=True)
@@ -325,7 +325,8 @@ _FRACTIONS: Tuple[Tuple[str, float], ...] = (
     ("completement", 100.0), ("integrale", 100.0), ("quasi totalite", 95.0), ("quasi tout", 95.0),
     ("presque tout", 95.0), ("quasiment tout", 95.0), ("la quasi totalite", 95.0), ("refaisait tout", 100.0),
     ("refaire tout", 100.0), ("tout refaire", 100.0), ("refait tout", 100.0), ("tout refait", 100.0),
-    ("refondait tout", 100.0), ("tout refondre", 100.0),
+    ("refondait tout", 100.0), ("tout refondre", 100.0), ("de fond en comble", 100.0), ("on refait tout", 100.0),
+    ("on refond tout", 100.0), ("refonte globale", 100.0), ("refonte integrale", 100.0),
 )
 _DONT_KNOW = ("je ne sais pas", "je sais pas", "sais pas", "aucune idee", "ne sais pas", "inconnu", "nsp")
 

@@ -687,3 +687,65 @@ def test_sensitive_data_stated_after_a_verdict_asks_where_to_host() -> None:
     got = reply("vu ce qu'on manipule je pense que c'est sensible. on l'héberge où du coup ?",
                 after(VERDICT_TOPIC, VERDICT_40))
     assert got is not None and got.response == "utter_ensuite_donnees_sensibles", got
+
+
+@pytest.mark.parametrize(
+    "topic, text, response",
+    [
+        ("regle_r7", "meme pour un petit projet à 300 k€ ?", "utter_suivi_r7_procedure"),
+        ("secnumcloud", "Du coup avec des infos perso (RIB, adresses), SecNumCloud obligatoire ?", "utter_suivi_rgpd"),
+        ("cinq_etapes", "On a fixé les objectifs et cartographié le SI. Ensuite ?", "utter_suivi_etape_3"),
+    ],
+)
+def test_parts_asked_in_other_words(topic: str, text: str, response: str) -> None:
+    got = reply(text, after(topic))
+    assert got is not None and (got.kind, got.response) == (RESPONSE, response), got
+
+
+@pytest.mark.parametrize(
+    "topic, text, key",
+    [
+        ("regle_r4", "et pouvoir changer de fournisseur sans tout refaire, c'est dans une autre règle non ?", "regle_r10"),
+        ("regle_r1", "la 2 aussi stp", "regle_r2"),
+        ("secnumcloud", "Et c'est qui qui tranche ça, nous ou quelqu'un d'autre ?", "evaluation_sensibilite"),
+        ("donnees_sensibles", "ok, c'est à qui de faire l'analyse ?", "evaluation_sensibilite"),
+    ],
+)
+def test_neighbouring_answers_asked_in_other_words(topic: str, text: str, key: str) -> None:
+    got = reply(text, after(topic))
+    assert got is not None and (got.kind, got.key) == (FAQ, key), got
+
+
+def test_why_asked_again_after_the_verdict_s_why_gives_where_it_comes_from() -> None:
+    context = Context(topic=VERDICT_TOPIC, last_check=VERDICT_NEW, last_responses=("utter_pourquoi_nouveau",),
+                      last_sections=("A3", "A1"), last_user_text="pourquoi ?")
+    got = reply("quel texte le dit ?", context)
+    assert got is not None and got.kind == EXPLAIN_ANSWER, got
+
+
+def test_the_same_procedure_is_a_comparison() -> None:
+    got = reply("Le contrôle de la doctrine et la dérogation à R6, c'est la même procédure ?", after(None))
+    assert got is not None and got.response == "utter_comparaison_controle_derogation", got
+
+
+def test_buying_after_a_collectivite_s_verdict() -> None:
+    got = reply("et pour acheter ce genre d'offre sans monter un appel d'offres nous-mêmes ?",
+                after(VERDICT_TOPIC, VERDICT_COLLECTIVITE))
+    assert got is not None and got.response == "utter_suivi_ouverture_clouds", got
+
+
+def test_diffusion_restreinte_after_a_verdict() -> None:
+    got = reply("on peut mettre de la DR où exactement ?", after(VERDICT_TOPIC, VERDICT_NEW))
+    assert got is not None and got.response == "utter_comparaison_nubo_cloud_pi", got
+
+
+def test_what_a_kind_of_data_changes_for_hosting_only_when_the_question_is_not_clear_on_its_own() -> None:
+    text = "il y aura des infos qui touchent à la défense nationale, ça change quelque chose pour l'hébergement ?"
+    got = reply(text, after(VERDICT_TOPIC, VERDICT_COMPANY))
+    assert got is not None and (got.kind, got.key) == (FAQ, "donnees_sensibles"), got
+    sren = FaqDecision("loi_sren", "confident", 0.9)
+    assert reply("la loi SREN, ça change quoi pour l'hébergement de nos données ?", after(None), sren) is None
+
+
+def test_mtn_is_maintenant() -> None:
+    assert asks_next_steps("ok et mtn ?", parse_data("ok et mtn ?", "faq", 0.2))

@@ -192,6 +192,7 @@ def test_bare_yes_is_ignored_when_the_question_was_not_asked():
         ("nous ne gardons que 40 %", 60.0),
         ("on conserve moins de 30 % de l'existant", 71.0),
         ("on refait 30 %, on garde le reste", 30.0),
+        ("On refait de fond en comble l'outil de gestion des habilitations", 100.0),
     ],
 )
 def test_percentages(text, value):
@@ -229,3 +230,9 @@ def test_an_exact_share_asked_for_is_read_with_its_exactness_words(text: str) ->
 
 def test_exactness_words_alone_do_not_make_a_share_of_a_number_said_in_passing() -> None:
     assert parse_percentage("pile 50", requested=False).value is None
+
+
+@pytest.mark.parametrize("text", ["nouveau projet de plateforme de phénotypage, rien d'existant",
+                                  "on crée un nouvel outil, sans existant à reprendre"])
+def test_no_existing_system_said_with_rien_or_sans_is_a_new_project(text: str) -> None:
+    assert parse_new_project(text, requested=False) is True
