@@ -72,7 +72,7 @@ def _what_if_reading(text: str, last_check: Dict[str, Any]) -> Dict[str, Any]:
     """The answers a what-if gives; a bare number counts as the share when the verdict rested on one."""
     reading = read_scope_answer(text, None, {}).slots
     entity = parse_entity_type(text, requested=False) if ENTITY_TYPE in reading else None
-    if entity is not None and not names_an_entity(text, entity):
+    if entity is not None and (not names_an_entity(text, entity) or _OTHER_HYPOTHESIS.search(normalize(text))):
         # « et si on change de prestataire ? » is another hypothesis, not « et si c'était un prestataire ? »
         reading.pop(ENTITY_TYPE, None)
         reading.pop(ORGANISATION, None)
@@ -85,6 +85,11 @@ def _what_if_reading(text: str, last_check: Dict[str, Any]) -> Dict[str, Any]:
     return reading
 
 
+_ANY_PROJECT = re.compile(
+    r"\b(pour|dans|avec|sur) (un|une|tout|toute|tous les|toutes les|les|des|chaque)"
+    r" (nouveaux?|nouvelles?|projets?)\b")
+# A hypothesis said as one (not « et pour la SREN ? »): a what-if even a few questions after the verdict.
+_HYPOTHESIS = re.compile(r"^(et |mais |ok |alors |donc |bon )*(si|imaginons|supposons|admettons|dans le cas ou)\b")
 # « les données de nos clients ministères sont sensibles, … ? »: a question on their data, not on who one is.
 _ABOUT_DATA = re.compile(
     r"\b(sensib\w*|qualif\w*|secnum\w*|snc|securite|diffusion restreinte|confidenti\w*|classifi\w*|secrets?"
@@ -102,7 +107,13 @@ def speaks_of_data(text: str) -> bool:
     return _DATA_OR_HOSTING.search(normalize(text)) is not None
 
 
-_OTHER_HYPOTHESIS = re.compile(r"\bchang\w* d(e|u|es) (prestataires?|fournisseurs?|editeurs?|societes?|hebergeurs?)\b")
+# « et si on change de prestataire ? », « et si l'éditeur du SaaS est américain ? »: the provider, not oneself.
+_OTHER_HYPOTHESIS = re.compile(
+    r"\bchang\w* d(e|u|es) (prestataires?|fournisseurs?|editeurs?|societes?|hebergeurs?)\b"
+    r"|\b(editeurs?|prestataires?|presta|fournisseurs?|hebergeurs?|societes?|entreprises?)"
+    r" (du|de la|de l|des|de notre|de nos)"
+    r" (saas|solution|logiciel|cloud|service|offre|application|appli|outil|plateforme)s?\b"
+    r"|\b(americain|americaine|etranger|etrangere|chinois|chinoise|extra europeen\w*|non europeen\w*)s?\b")
 # Entities whose verdict does not depend on the project.
 _ENTITY_ONLY_VERDICTS = (COLLECTIVITE, SERVICE_DECONCENTRE, AUTRE)
 
@@ -154,6 +165,13 @@ def read_check_in_context(text: str, context: Context, intent: str = "") -> Opti
                 return general
             if change and answers != previous:
                 return Reply(CHECK, "what_if", values=answers)
+    elif context.last_check is not None and _HYPOTHESIS.match(normalized):
+        # « et si au final on ne refait qu'un tiers ? » a few questions after the verdict: still that check.
+        previous = _check_answers(context.last_check)
+        change = _what_if_reading(text, context.last_check)
+        answers = changed_answers(previous, change)
+        if change and answers != previous and not _DATA_OR_HOSTING.search(normalized):
+            return Reply(CHECK, "what_if", values=answers)
     reading = read_scope_answer(text, None, {}).slots
     if reading.get(ENTITY_TYPE) == AUTRE and _OTHER_HYPOTHESIS.search(normalized):
         reading.pop(ENTITY_TYPE)  # « si on change de prestataire » names no organisation
@@ -161,8 +179,9 @@ def read_check_in_context(text: str, context: Context, intent: str = "") -> Opti
     asks_applicability = CONCERNED.search(question_part(text)) is not None or intent in ("inform", "check_scope")
     with_project = NEW_PROJECT in reading or REFACTOR_PERCENTAGE in reading
     if ENTITY_TYPE not in reading:
-        # « Nouveau projet de portail, on part de zéro : faut-il appliquer la doctrine ? »: the check asks who.
-        if with_project and own and asks_applicability:
+        # « Nouveau projet de portail, on part de zéro : faut-il appliquer la doctrine ? »: the check asks who;
+        # « pour un nouveau projet, on est obligés d'aller dans le cloud ? » asks the rule, of any project.
+        if with_project and own and asks_applicability and not _ANY_PROJECT.search(normalized):
             return Reply(CHECK, "situation", values=changed_answers({}, reading))
         return None
     if with_project and (own or asks_applicability or "?" not in text):

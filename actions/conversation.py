@@ -410,8 +410,10 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
     if collectivite is not None:
         return collectivite
     if asks_why(text, parse_data) or _short_why(normalized, context, decision):
-        if named and named != context.topic and not context.after_verdict \
+        about_another_notion = not context.after_verdict or named not in _PERIMETER_KEYS
+        if named and named != context.topic and about_another_notion \
                 and f"utter_faq/{named}" not in context.last_responses:
+            # « pourquoi le SaaS d'abord ? » after the next steps of a verdict: why that notion, not the verdict.
             # « pourquoi SecNumCloud spécifiquement ? » after the definition of sensitive data: what SecNumCloud is.
             return Reply(FAQ, "pourquoi d'une autre notion", key=named, topic=named)
         return why_reply(context, text)

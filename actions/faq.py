@@ -236,6 +236,12 @@ def say_both_sides(keys: List[str], text: str, domain: Dict[Text, Any],
     return [SlotSet("fallback_count", 0), SlotSet(TOPIC, keys[0])]
 
 
+# « tu m'as pas répondu pour le contrôle »: the answer given among others was missed; it is given again.
+_NOT_ANSWERED = re.compile(
+    r"\b((tu|vous) (ne )?(m |nous )?(as|avez) pas repondu|pas (eu )?de reponse (pour|sur|a)|et (ma|mon|la|le) (autre )?"
+    r"question (sur|pour))\b")
+
+
 def _aspect_not_said(text: str, key: str, context: Context) -> Optional[Reply]:
     """« données de santé => SecNumCloud d'office ? » right after the definition of sensitive data: the aspect the
     question asks (what health data imply), when it is not the answer just given."""
@@ -267,7 +273,8 @@ def carry_out(reply: Reply, context: Context, tracker: Tracker, dispatcher: Coll
     if reply.kind == ALREADY_SAID:
         return say_already_answered(context.topic, dispatcher)
     if reply.kind == FAQ and reply.key:
-        if f"{FAQ_RESPONSE_PREFIX}{reply.key}" in context.last_responses and text != context.last_user_text:
+        if f"{FAQ_RESPONSE_PREFIX}{reply.key}" in context.last_responses and text != context.last_user_text \
+                and not _NOT_ANSWERED.search(normalize(text)):
             part = part_reply(text, context)
             if part is not None:
                 return carry_out(part, context, tracker, dispatcher, domain)

@@ -15,6 +15,7 @@ import yaml
 
 from actions.context import VERDICT_TOPIC
 from actions.faq_decision import FaqDecision
+from actions.scope_answers import read_scope_answer
 from actions.scope_parsing import (
     parse_entity_type,
 )
@@ -334,11 +335,19 @@ def _best_reading(parse_data: Dict[str, Any]) -> Tuple[str, float]:
     return intent_of(parse_data)
 
 
+def _tells_a_situation(text: str) -> bool:
+    """An organisation and a project in one message: the subject of the check, whatever the classifier read."""
+    reading = read_scope_answer(text, None, {}).slots
+    return "entity_type" in reading and ("new_project" in reading or "refactor_percentage" in reading)
+
+
 def clearly_off_topic(text: str, parse_data: Dict[str, Any]) -> bool:
     """« au fait, tu peux m'expliquer comment poser mes congés ? », « tu peux me traduire ce mail ? »: a whole
     question off the subject is not a follow-up, whatever came before."""
     intent, confidence = intent_of(parse_data)
     whole_question = not is_elliptical(text) or opens_another_subject(text)
+    if _tells_a_situation(text):
+        return False  # « SGA ministère des armées. on démarre un SI de gestion des logements de fonction »
     if intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE and whole_question:
         return True
     best, best_confidence = _best_reading(parse_data)

@@ -55,7 +55,8 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
             "ministeriel", "ministerielle", "direction generale", "secretariat general",
             "direction interministerielle", "delegation interministerielle", "service a competence nationale",
             "premier ministre", "matignon", "bercy", "dgfip", "dgddi", "dgcl", "dgos", "insee",
-            "sgdsn", "dae", "direction des achats de l etat", "cabinet du ministre", "cabinet ministeriel",
+            "sgdsn", "dae", "direction des achats de l etat",
+            "min de l", "min de la", "min des", "min du", "cabinet du ministre", "cabinet ministeriel",
             "direction d administration centrale", "directions d administration centrale", "dac",
             "sous direction", "en centrale", "administration de tutelle", "meae", "minarm", "mte", "mtect", "masa",
             "menj", "mesr", "mefsin", "dgac", "dgsi", "dnum", "sg du ministere", "secretariat general du",
@@ -77,7 +78,7 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
         AUTRE,
         (
             "entreprise", "societe", "association", "prive", "privee", "start up", "startup",
-            "prestataire", "esn", "ssii", "editeur", "particulier", "citoyen", "fondation", "pme", "tpe",
+            "prestataire", "presta", "esn", "ssii", "editeur", "particulier", "citoyen", "fondation", "pme", "tpe",
             "cabinet de conseil", "bureau d etudes", "consultant", "consultante", "freelance", "integrateur",
             "sous traitant", "titulaire du marche", "boite privee", "entreprise privee", "societe privee", "boite",
         ),
@@ -272,11 +273,14 @@ _NEW_PROJECT_PHRASES = (
     "mettre en place un", "on met en place", "on lance un", "on lance une", "lancer un", "lancer une",
     "nouveaux", "nouvelles", "entierement nouvelle", "entierement nouveau", "completement nouvelle",
     "completement nouveau", "appli nouvelle", "application nouvelle", "outil nouveau", "nous creons", "creons un",
-    "creons une", "nous lancons un", "nous lancons une", "lancons un", "lancons une",
+    "creons une", "nous lancons un", "nous lancons une", "lancons un", "lancons une", "on demarre un",
+    "on demarre une", "nous demarrons un", "nous demarrons une", "rien n existait", "n existait pas", "rien n existe",
+    "partir de rien", "part de rien", "on avait rien", "on n avait rien", "nous n avions rien",
 )
 _EXISTING_SYSTEM_PHRASES = (
     "refonte", "refondre", "existant", "existante", "migration", "migrer", "modernisation", "reecriture",
     "refond", "refondons", "refondent", "refondu", "refondue", "on refait", "refaire", "refait", "modernise",
+    "faire evoluer", "fait evoluer", "faisons evoluer",
     "modernisons", "moderniser", "migre", "migrons", "reecrit", "reecrire", "evolution majeure", "ancien systeme",
     "ancienne application", "application actuelle", "systeme actuel", "notre si actuel",
 )

@@ -749,3 +749,56 @@ def test_what_a_kind_of_data_changes_for_hosting_only_when_the_question_is_not_c
 
 def test_mtn_is_maintenant() -> None:
     assert asks_next_steps("ok et mtn ?", parse_data("ok et mtn ?", "faq", 0.2))
+
+
+# --- a third independent set of conversations --------------------------------------------------------------
+
+def test_a_what_if_a_few_questions_after_the_verdict_still_changes_that_check() -> None:
+    context = Context(topic="secnumcloud", last_check=VERDICT_NEW, last_responses=("utter_suivi_donnees_sante",),
+                      last_sections=("A6",), last_user_text="ça impose du SecNumCloud ?")
+    got = reply("et si au final on ne refait qu'un tiers ?", context)
+    assert got is not None and (got.kind, got.reason) == (CHECK, "what_if"), got
+    assert got.values["new_project"] is False and got.values["refactor_percentage"] == pytest.approx(100 / 3)
+
+
+def test_the_provider_s_nationality_is_not_a_what_if_on_one_s_organisation() -> None:
+    got = reply("et si l'editeur du saas est americain ?", after(VERDICT_TOPIC, VERDICT_NEW))
+    assert got is not None and (got.kind, got.key) == (FAQ, "secnumcloud"), got
+
+
+def test_why_a_notion_after_a_verdict_s_next_steps_is_that_notion() -> None:
+    context = Context(topic=VERDICT_TOPIC, last_check=VERDICT_NEW, last_responses=("utter_ensuite_concerne",),
+                      last_sections=("B1-R1", "B3"), last_user_text="on commence par quoi ?")
+    got = reply("pourquoi le saas d'abord ?", context)
+    assert got is not None and (got.kind, got.key) == (FAQ, "solution_cloud"), got
+
+
+@pytest.mark.parametrize("topic", ["donnees_sensibles", "definition_sensible_2023", "regle_r9"])
+def test_where_to_host_after_sensitive_data(topic: str) -> None:
+    got = reply("ok on les heberge ou du coup", after(topic))
+    assert got is not None and got.response == "utter_ensuite_donnees_sensibles", got
+
+
+def test_health_data_and_secnumcloud_after_a_verdict_is_what_health_data_imply() -> None:
+    got = reply("ok mais pour les donnees de santé on doit passer par du secnumcloud ou pas", after(VERDICT_TOPIC, VERDICT_COMPANY))
+    assert got is not None and got.response == "utter_suivi_donnees_sante", got
+
+
+def test_whom_to_ask_after_a_verdict_to_confirm_is_the_contact() -> None:
+    got = reply("confirmer aupres de qui ?", after(VERDICT_TOPIC, VERDICT_NEW))
+    assert got is not None and (got.kind, got.key) == (FAQ, "autres_questions"), got
+
+
+def test_a_rule_asked_of_any_new_project_is_not_one_s_own_situation() -> None:
+    text = "pour un nouveau projet on est obligés d'aller dans le cloud, même pour un petit truc ?"
+    got = reply(text, after(None), FaqDecision("solution_cloud", "confident", 0.7))
+    assert got is None or got.kind != CHECK, got
+    own = "Salut, on a une nouvelle appli de gestion des stages à construire de zéro, y a des contraintes cloud ?"
+    got = reply(own, after(None))
+    assert got is not None and (got.kind, got.reason) == (CHECK, "situation"), got
+
+
+def test_a_situation_is_never_off_topic() -> None:
+    text = "SGA ministère des armées. on démarre un SI de gestion des logements de fonction, rien n'existait"
+    got = reply_in_context(text, parse_data(text, "out_of_scope", 0.9), after(None), FaqDecision(None, "not_faq"))
+    assert got is not None and got.kind == CHECK and got.values["new_project"] is True, got

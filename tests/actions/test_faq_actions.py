@@ -301,3 +301,11 @@ async def test_si_oui_with_a_question_is_answered_in_its_context(dispatcher, dom
     tracker = make_tracker(parse_data(text, "affirm", 0.6), slots={"topic": "donnees_sensibles"}, before=before)
     await ActionYesNoWithoutQuestion().run(dispatcher, tracker, domain)
     assert [message["response"] for message in dispatcher.messages] == ["utter_ensuite_donnees_sensibles"]
+
+
+async def test_an_answer_the_person_missed_is_given_again_when_they_say_so(dispatcher, domain):
+    text = "tu m'as pas répondu pour le contrôle"
+    before = earlier_turn("on est concernés ? et c'est qui qui controle ?", "utter_faq/controle", ["A8", "B1-R3"])
+    message = parse_data(text, faq_ranking=[("controle", 0.9), ("regle_r8", 0.05)])
+    await ActionAnswerFaq().run(dispatcher, make_tracker(message, before=before), domain)
+    assert [message["response"] for message in dispatcher.messages] == ["utter_faq/controle"]
