@@ -85,6 +85,7 @@ def _what_if_reading(text: str, last_check: Dict[str, Any]) -> Dict[str, Any]:
     return reading
 
 
+# « pour un nouveau projet », « pour tout projet »: a project in general, not the person's own.
 _ANY_PROJECT = re.compile(
     r"\b(pour|dans|avec|sur) (un|une|tout|toute|tous les|toutes les|les|des|chaque)"
     r" (nouveaux?|nouvelles?|projets?)\b")
