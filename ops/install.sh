@@ -45,6 +45,10 @@ venv() {
 }
 
 debian() {
+  # Parts install their packages in parallel (make -j): one apt at a time, or a second `apt-get update`
+  # fails at once on the lists lock (DPkg::Lock::Timeout only waits for dpkg's own lock).
+  exec 9>"${TMPDIR:-/tmp}/cloud-au-centre-apt.lock"
+  flock 9
   local package missing=()
   for package in "$@"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

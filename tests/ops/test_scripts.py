@@ -118,7 +118,7 @@ def test_the_installer_removes_its_policy_rc_d_when_the_install_fails(tmp_path: 
     """Stand-in commands only: redis-server looks missing, apt-get update works and install fails."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("bash", "ls", "id", "tee", "chmod", "rm", "cat", "env", "grep", "dirname", "sed"):
+    for tool in ("bash", "ls", "id", "tee", "chmod", "rm", "cat", "env", "grep", "dirname", "sed", "flock"):
         os.symlink(shutil.which(tool), bin_dir / tool)
     (bin_dir / "apt-get").write_text(
         '#!/bin/bash\nfor a; do [ "$a" = update ] && exit 0; done\necho "E: réseau coupé" >&2\nexit 100\n')
@@ -132,3 +132,27 @@ def test_the_installer_removes_its_policy_rc_d_when_the_install_fails(tmp_path: 
                           env={"PATH": str(bin_dir), "POLICY_RC_D": str(policy)}, capture_output=True, text=True)
     assert done.returncode != 0 and "redis-server" in done.stdout
     assert not policy.exists(), "policy-rc.d left behind: the machine's services would never start again"
+
+
+def test_parts_installing_debian_packages_at_once_run_apt_one_at_a_time(tmp_path: Path) -> None:
+    """`make -j install`: two parts call the installer together; a second apt-get would find the lists
+    locked and fail at once (seen on a fresh machine), so the installer waits for the first."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "id", "tee", "chmod", "rm", "cat", "env", "grep", "dirname", "sed", "flock", "mkdir",
+                 "rmdir", "sleep"):
+        os.symlink(shutil.which(tool), bin_dir / tool)
+    apt_busy = tmp_path / "apt-busy"
+    # The stand-in apt-get fails, like the real one on its lists lock, when another apt-get is running.
+    (bin_dir / "apt-get").write_text(
+        f'#!/bin/bash\nmkdir "{apt_busy}" 2>/dev/null || {{ echo "E: Could not get lock" >&2; exit 100; }}\n'
+        f'sleep 0.3\nrmdir "{apt_busy}"\n')
+    (bin_dir / "apt-get").chmod(0o755)
+    (bin_dir / "dpkg-query").write_text("#!/bin/bash\nexit 1\n")  # nothing installed
+    (bin_dir / "dpkg-query").chmod(0o755)
+    env = {"PATH": str(bin_dir), "POLICY_RC_D": str(tmp_path / "policy-rc.d"), "TMPDIR": str(tmp_path)}
+    installs = [subprocess.Popen([str(bin_dir / "bash"), str(REPO / "ops" / "install.sh"), "debian", package],
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for package in ("redis-server", "nginx", "chromium")]
+    results = [(install.wait(timeout=30), install.stderr.read()) for install in installs]
+    assert results == [(0, ""), (0, ""), (0, "")]
