@@ -107,7 +107,7 @@ actions_start() {
   # rasa-sdk listens on SANIC_HOST (its default: every interface).
   SANIC_HOST=127.0.0.1 setsid rasa run actions --actions actions --port "$PROD_ACTIONS_PORT" \
     >> "$log_dir/actions.log" 2>&1 < /dev/null 9>&- &
-  echo $! > "$pidfile"
+  write_pidfile "$pidfile" "$!"
 }
 
 actions_wait() {
@@ -139,7 +139,7 @@ rasa_start() {
   [ -n "$model" ] || { echo "Aucun modèle : lancez d'abord 'make train'." >&2; exit 1; }
   : > "$log_dir/rasa-$name.log"
   rasa_process "$model" "$port" "$log_dir/rasa-$name.log"
-  echo $! > "$pidfile"
+  write_pidfile "$pidfile" "$!"
   echo "$port" > "$PROD_DIR/rasa-$name.port"
   echo "$model" > "$PROD_DIR/rasa-$name.model"
 }
@@ -159,7 +159,7 @@ rasa_restart() {
   if running "$(cat "$PROD_DIR/rasa-$name.pid" 2>/dev/null)"; then return 0; fi
   model="$(cat "$PROD_DIR/rasa-$name.model" 2>/dev/null || latest_model)"
   rasa_process "$model" "$(cat "$PROD_DIR/rasa-$name.port")" "$log_dir/rasa-$name.log"
-  echo $! > "$PROD_DIR/rasa-$name.pid"
+  write_pidfile "$PROD_DIR/rasa-$name.pid" "$!"
 }
 
 rasa_wait() {
@@ -261,7 +261,7 @@ other_port() {
 
 # set_instance NAME PID PORT: what the instance's files say (the pid file is replaced at once).
 set_instance() {
-  echo "$2" > "$PROD_DIR/rasa-$1.pid.new" && mv "$PROD_DIR/rasa-$1.pid.new" "$PROD_DIR/rasa-$1.pid"
+  write_pidfile "$PROD_DIR/rasa-$1.pid" "$2"
   echo "$3" > "$PROD_DIR/rasa-$1.port"
 }
 

@@ -21,6 +21,12 @@ running() {
   [ "${stat%% *}" != Z ]
 }
 
+# write_pidfile FILE PID: replace FILE at once (a new file renamed over it): the supervision and the
+# tests read pid files at any moment, and `echo > FILE` lets them read an empty file in between.
+write_pidfile() {
+  echo "$2" > "$1.new" && mv -f "$1.new" "$1"
+}
+
 # Stop the process (group) of a pid file, then remove the file.
 stop_pidfile() {
   local pidfile="$1"
@@ -98,7 +104,7 @@ start_one_service() {
   [ -e "$log_dir/$name.log" ] || (umask 077; : > "$log_dir/$name.log")
   setsid bash "$service" >> "$log_dir/$name.log" 2>&1 < /dev/null &
   service_pids+=("$!")
-  echo "$!" > "$log_dir/$name.pid"
+  write_pidfile "$log_dir/$name.pid" "$!"
 }
 
 stop_services() {

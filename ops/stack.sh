@@ -76,7 +76,7 @@ deploy() {
     echo "La mise en service a échoué ; le modèle en service n'a pas changé." >&2
     exit 1
   fi
-  echo "$new" > "$dir/rasa.pid.new" && mv "$dir/rasa.pid.new" "$dir/rasa.pid"
+  write_pidfile "$dir/rasa.pid" "$new"
   echo "$model" > "$dir/rasa.model"
   rm -f "$dir/rasa-next.pid" "$ready"
   trap - TERM INT
@@ -90,7 +90,7 @@ start_actions() {
   # rasa-sdk listens on SANIC_HOST (its default: every interface).
   SANIC_HOST="$ACTIONS_INTERFACE" setsid rasa run actions --actions actions --port "$ACTIONS_PORT" \
     >> "$dir/actions.log" 2>&1 < /dev/null 9>&- &
-  echo $! > "$dir/actions.pid"
+  write_pidfile "$dir/actions.pid" "$!"
 }
 
 # restart PART: start again the server of PART (rasa or actions) if its process is gone; at once, under
@@ -106,7 +106,7 @@ restart() {
     start_actions
   else
     start_rasa "$(cat "$dir/rasa.model" 2>/dev/null || echo models)" "$dir/rasa.log"
-    echo $! > "$dir/rasa.pid"
+    write_pidfile "$dir/rasa.pid" "$!"
   fi
 }
 
@@ -127,7 +127,7 @@ case "$cmd" in
     : > "$dir/rasa.log"
     echo models > "$dir/rasa.model"
     start_rasa models "$dir/rasa.log"
-    echo $! > "$dir/rasa.pid"
+    write_pidfile "$dir/rasa.pid" "$!"
     wait_http "le serveur d'actions" "http://localhost:$ACTIONS_PORT/health" "$dir/actions.log" "$dir/actions.pid" \
       "${STACK_WAIT_SECONDS:-600}"
     wait_http "Rasa" "http://localhost:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" "$dir/rasa.log" "$dir/rasa.pid" \

@@ -48,7 +48,9 @@ def _returned_to_the_assistant(person: Any, text: str, delay: int, stack: dict[s
     except AssertionError as error:
         events = [{k: e.get(k) for k in ("event", "name", "text", "timestamp")}
                   for e in tracker_of(stack, session)["events"][-10:]]
-        log = Path(console["log"]).read_text(errors="replace")[-4000:]
+        # The watcher's warnings and tracebacks, not the pages' polling (the access log drowns them).
+        lines = Path(console["log"]).read_text(errors="replace").splitlines()
+        log = "\n".join([line for line in lines if '" 200 OK' not in line][-60:])
         raise AssertionError(f"{error}\n--- derniers événements ---\n{json.dumps(events, ensure_ascii=False)}"
                              f"\n--- console ---\n{log}") from None
 
