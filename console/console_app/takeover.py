@@ -11,8 +11,10 @@ and the assistant answers « je n'ai pas compris » to a question it understood.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,58 +197,69 @@ class TakeoverService:
         return result.rowcount == 1
 
     async def expire(self) -> list[str]:
-        """Both timeouts, as the watcher runs them; Rasa being down for one does not stop the other."""
+        """Both timeouts, as the watcher runs them, side by side: Rasa being slow or down for one
+        conversation neither delays nor stops the return of another."""
         expired: list[str] = []
-        for step in (self.expire_waiting, self.expire_idle):
-            try:
-                expired += await step()
-            except RasaError as exc:
-                log.warning("délai de prise en charge : %s (nouvel essai au prochain passage)", exc)
+        for outcome in await asyncio.gather(self.expire_waiting(), self.expire_idle(), return_exceptions=True):
+            if isinstance(outcome, RasaError):
+                log.warning("délai de prise en charge : %s (nouvel essai au prochain passage)", outcome)
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            else:
+                expired += outcome
         return expired
 
     async def expire_waiting(self) -> list[str]:
         """Give the contact address and resume every request nobody took within the delay."""
-        expired = []
-        for item in self.queue():
-            if item.status != "waiting" or item.waited < self.timeout:
-                continue
-            sender_id = item.summary.sender_id
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(takeovers).values(sender_id=sender_id, pause_ts=item.summary.pause_ts,
-                                                          status="timed_out", closed_at=time.time()))
-            except IntegrityError:
-                continue  # an agent took it at the same moment
-            try:
-                await self._resume(sender_id, TIMEOUT_TEXT, "console")
-            except RasaError:
-                self._forget(sender_id, item.summary.pause_ts)  # retried at the next tick
-                raise
-            audit(self.engine, "console", "timeout", sender_id, f"{int(item.waited)} s sans conseiller")
-            expired.append(sender_id)
-        return expired
+        due = [item for item in self.queue() if item.status == "waiting" and item.waited >= self.timeout]
+        return await _each_at_once(self._give_back_unanswered, due)
+
+    async def _give_back_unanswered(self, item: QueueItem) -> bool:
+        sender_id = item.summary.sender_id
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(takeovers).values(sender_id=sender_id, pause_ts=item.summary.pause_ts,
+                                                      status="timed_out", closed_at=time.time()))
+        except IntegrityError:
+            return False  # an agent took it at the same moment
+        try:
+            await self._resume(sender_id, TIMEOUT_TEXT, "console")
+        except RasaError:
+            self._forget(sender_id, item.summary.pause_ts)  # retried at the next tick
+            raise
+        audit(self.engine, "console", "timeout", sender_id, f"{int(item.waited)} s sans conseiller")
+        return True
 
     async def expire_idle(self) -> list[str]:
         """Give back to the assistant every taken conversation whose agent sent nothing for too long."""
-        expired = []
-        for item in self.queue():
-            if item.status != "active" or item.idle < self.idle_timeout:
-                continue
-            sender_id = item.summary.sender_id
-            record = self.record_for(sender_id, item.summary.pause_ts)
-            if record is None or not self._close(record["id"], "abandoned", only_if="active"):
-                continue  # handed back at the same moment
-            try:
-                await self._resume(sender_id, AGENT_GONE_TEXT, "console")
-            except RasaError:
-                with self.engine.begin() as conn:  # still the agent's: retried at the next tick
-                    conn.execute(update(takeovers).where(takeovers.c.id == record["id"])
-                                 .values(status="active", closed_at=None))
-                raise
-            audit(self.engine, "console", "idle_timeout", sender_id,
-                  f"{item.agent} sans message depuis {int(item.idle // 60)} min")
-            expired.append(sender_id)
-        return expired
+        due = [item for item in self.queue() if item.status == "active" and item.idle >= self.idle_timeout]
+        return await _each_at_once(self._give_back_abandoned, due)
+
+    async def _give_back_abandoned(self, item: QueueItem) -> bool:
+        sender_id = item.summary.sender_id
+        record = self.record_for(sender_id, item.summary.pause_ts)
+        if record is None or not self._close(record["id"], "abandoned", only_if="active"):
+            return False  # handed back at the same moment
+        try:
+            await self._resume(sender_id, AGENT_GONE_TEXT, "console")
+        except RasaError:
+            with self.engine.begin() as conn:  # still the agent's: retried at the next tick
+                conn.execute(update(takeovers).where(takeovers.c.id == record["id"])
+                             .values(status="active", closed_at=None))
+            raise
+        audit(self.engine, "console", "idle_timeout", sender_id,
+              f"{item.agent} sans message depuis {int(item.idle // 60)} min")
+        return True
+
+
+async def _each_at_once(give_back: Callable[[QueueItem], Awaitable[bool]], items: list[QueueItem]) -> list[str]:
+    """Give back every item concurrently (one slow Rasa answer does not hold the others); the conversations
+    given back, or the first error once all are done (those that failed are retried at the next tick)."""
+    outcomes = await asyncio.gather(*(give_back(item) for item in items), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return [item.summary.sender_id for item, given in zip(items, outcomes, strict=True) if given is True]
 
 
 def _last_agent_action(summary: Summary, record: dict[str, Any]) -> float:

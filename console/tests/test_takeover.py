@@ -257,3 +257,36 @@ def test_queue_reads_the_index_and_only_the_newer_events(agent, app, tracker, pa
     # A resume written after the watermark takes the conversation out of the queue.
     tracker.add("c-fallback", {"event": "resume"})
     assert [i["sender_id"] for i in client.get("/api/queue").json()["items"]] == ["c-scope"]
+
+
+def test_a_slow_rasa_answer_for_one_conversation_does_not_hold_another_s_return(agent, app, tracker, paused,
+                                                                                 rasa_calls, monkeypatch):
+    """Under load, Rasa may take seconds to take one conversation back: the watcher gives the others back
+    meanwhile. Here the unanswered request's call waits for the silent agent's one (at most 3 s, then
+    fails as a timed-out Rasa would): one after the other, neither comes back."""
+    client, token = agent
+    _take(client, token)  # c-fallback: taken, its agent silent
+    tracker.user("c-waiting", "je veux parler à quelqu'un", "human_handoff", 0.99)
+    tracker.slot("c-waiting", "handoff_requested", True)
+    tracker.add("c-waiting", {"event": "pause"})  # nobody takes it
+    other_given_back = asyncio.Event()
+    from console_app.rasa_api import RasaError
+    recorded = RasaClient._request
+
+    async def slow_for_the_waiting_one(self, method, path, timeout=None, **kwargs):
+        if "c-waiting" in path:
+            try:
+                await asyncio.wait_for(other_given_back.wait(), 3)
+            except asyncio.TimeoutError:
+                raise RasaError("Le serveur Rasa est injoignable (ReadTimeout).") from None
+        else:
+            other_given_back.set()
+        return await recorded(self, method, path, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(RasaClient, "_request", slow_for_the_waiting_one)
+    service = app.state.takeover
+    service.timeout = 0
+    clock = time.time()
+    monkeypatch.setattr("console_app.takeover.time.time", lambda: clock + 601)
+    assert sorted(asyncio.run(service.expire())) == ["c-fallback", "c-waiting"]
+    assert service.queue() == []
