@@ -80,7 +80,7 @@ from actions.text_normalization import normalize
 def _target(entry: Dict[str, str], reason: str, topic: Optional[str]) -> Reply:
     if "answer" in entry:
         return Reply(FAQ, reason, key=entry["answer"], topic=entry["answer"])
-    return Reply(RESPONSE, reason, response=entry["response"], topic=topic)
+    return Reply(RESPONSE, reason, response=entry["response"], topic=entry.get("topic", topic))
 
 
 def aspect_reply(text: str, topic: Optional[str], context: Optional[Context] = None) -> Optional[Reply]:
@@ -248,12 +248,19 @@ def _either_or(normalized: str, notions: List[Tuple[int, str]]) -> bool:
                if len(normalized[first:second].split()) <= 6)
 
 
+# An amount in euros as people write it: « 1 M€ », « 9 millions », « 500 k€ », « 300 000 € ».
+_AMOUNT = re.compile(r"\d+(?:[.,]\d+)? ?(?:m€|k€|€|millions?|me\b|meur\b)|\d{1,3}(?: \d{3})+ ?€", re.IGNORECASE)
+
+
 def comparison_reply(text: str, context: Context) -> Optional[Reply]:
     """Both sides of « X ou Y ? », « différence entre X et Y ? » (one side may be the last answer's)."""
     normalized = normalize(text)
     notions = notions_named(normalized)
     if not COMPARISON.search(normalized) and not _either_or(normalized, notions):
         return None
+    if COMPARISON.search(normalized) and len(_AMOUNT.findall(text)) >= 2:
+        # « quelle différence de procédure entre un projet à moins d'1 M€ et un à plus de 9 M€ ? »
+        return Reply(RESPONSE, "comparaison de montants", response="utter_suivi_controle_montants", topic="controle")
     followups = load_followups()
     named = [name for _, name in notions]
     if len(named) < 2 and COMPARISON.search(normalized) and context.topic:
@@ -394,6 +401,10 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
     if "sante" in said_before and "sante" not in aspects_of(text):
         # « faut-il du SecNumCloud ? » after « une appli avec des données de santé »: what health data imply.
         return Reply(RESPONSE, "données de santé dites avant", response="utter_suivi_donnees_sante", topic=named)
+    if "ou_heberger" in aspects_of(text) and "dr" in aspects_of(context.last_user_text):
+        # « on peut l'héberger où ? » after « une application qui traitera de la Diffusion Restreinte ».
+        return Reply(RESPONSE, "diffusion restreinte dite avant", response="utter_comparaison_nubo_cloud_pi",
+                     topic="cloud_interne")
     if elliptical or ANAPHORA.search(normalized):
         # « et pour la SREN, qui fait l'analyse ? »: the notion the message names, then the last answers'.
         for topic in _topics_in_context(named, context, decision, clear, text):
@@ -478,13 +489,14 @@ def _candidate_in_context(context: Context, decision: FaqDecision) -> Optional[R
     return None
 
 
-# After a verdict, the FAQ question its subject is (« et c'est quoi l'intérêt alors ? » after a collectivité).
-_TOPIC_OF_VERDICT = {
-    "hors_circulaire_collectivite": "collectivites",
-    "concerne": "projet_concerne",
-    "non_concerne": "projet_concerne",
-    "service_deconcentre_a_confirmer": "champ_application",
-    "hors_circulaire_autre": "champ_application",
+# After a verdict, the FAQ questions its subject is (« et c'est quoi l'intérêt alors ? » after a collectivité);
+# after « à confirmer », « comment confirmer ? » asks how to confirm with the DINUM first (followups.yml).
+_TOPICS_OF_VERDICT = {
+    "hors_circulaire_collectivite": ("collectivites",),
+    "concerne": ("projet_concerne",),
+    "non_concerne": ("projet_concerne",),
+    "service_deconcentre_a_confirmer": ("verdict_a_confirmer", "champ_application"),
+    "hors_circulaire_autre": ("champ_application",),
 }
 
 
@@ -504,7 +516,7 @@ def _topics_in_context(named: Optional[str], context: Context, decision: FaqDeci
         topics += [response.split("/", 1)[1] for response in context.last_responses
                    if response.startswith("utter_faq/")]
         if context.after_verdict and context.last_check:
-            topics.append(_TOPIC_OF_VERDICT.get(str(context.last_check.get("verdict")), ""))
+            topics += _TOPICS_OF_VERDICT.get(str(context.last_check.get("verdict")), ())
     return [topic for topic in dict.fromkeys(topics) if topic and topic != VERDICT_TOPIC]
 
 

@@ -35,7 +35,8 @@ BOTH_SIDES = "both_sides"  # a comparison with no written reply: the first line 
 # « pourquoi ? », « d'où ça sort ? », « quel texte le dit ? », « c'est écrit où ? »
 _WHY = re.compile(
     r"^(et |mais |ah |ok |d accord |hein |euh )*("
-    r"pourquoi( (donc|ca|cela|ce verdict|ce resultat|cette reponse|on est concernes?|nous|pas|on n est pas concernes?"
+    r"(pourquoi|pourkoi|pkoi|pk|pq)"
+    r"( (donc|ca|cela|ce verdict|ce resultat|cette reponse|on est concernes?|nous|pas|on n est pas concernes?"
     r"|je suis concernee?|je ne suis pas concernee?|ce n est pas|c est|non|oui|ca\b.*|exactement|au juste))*"
     r"|pour quelle raison.*|d ou (ca|cela) (sort|vient)|ca sort d ou|ca vient d ou|d ou vient (cette|ce|la|le).*"
     r"|(sur|selon) quelle base.*|sur quoi (vous )?(vous )?(basez|fondez|appuyez).*|quelle est la source.*"
@@ -79,7 +80,8 @@ _ELLIPTICAL_START = re.compile(
 )
 # After a verdict, « pourquoi, c'est pas un nouveau projet pourtant », « vous êtes sûrs qu'on est un opérateur ? »
 WHY_VERDICT = re.compile(
-    r"^(et |mais |ah |hein |euh |ok |bon )*(pourquoi|pour quelle raison|pourtant|vous etes s\w+|etes vous s\w+"
+    r"^(et |mais |ah |hein |euh |ok |bon )*(pourquoi|pourkoi|pkoi|pk|pq|pour quelle raison|pourtant"
+    r"|vous etes s\w+|etes vous s\w+"
     r"|c est s\w+ ca"
     r"|vraiment|sur quoi|meme pour (nous|moi)|meme si (nous|on))\b"
 )
@@ -111,11 +113,13 @@ _ACKNOWLEDGEMENT = re.compile(
     r"|c est note|note)( |$))+"
 )
 # « sinon, … », « au fait, … »: what follows opens another subject.
-_NEW_SUBJECT = re.compile(r"^(sinon|au fait|autre chose|autre question|rien a voir|par ailleurs|changement de sujet) ")
+_NEW_SUBJECT = re.compile(
+    r"^(et |mais |bon )?(sinon|au fait|autre chose|autre question|rien a voir|par ailleurs|changement de sujet) ")
 MIN_WORDS_OF_A_NEW_SUBJECT = 4
 # « quelle différence entre X et Y ? », « X ou Y ? », « X par rapport à Y »
 COMPARISON = re.compile(
-    r"\b(differences?|different\w*|differencier|distingue\w*|distinction|compar\w*|versus|vs|par rapport (a|au|aux)"
+    r"\b(differences?|diffs?|different\w*|differencier|distingue\w*|distinction|compar\w*|versus|vs"
+    r"|par rapport (a|au|aux)"
     r"|plutot|ou bien|ou alors|contrairement|pareil|meme chose|quel rapport|lien entre|rapport entre|choisir entre"
     r"|nuances?|confond\w*|ecart|hesit\w*|qu est ce qui change|ce qui change|entre (\w+ ){1,6}et"
     r"|(la |une )?meme (procedure|demarche|regle|notion)|identiques?)\b"
@@ -319,6 +323,12 @@ OFF_TOPIC_CONFIDENCE = 0.8
 # reading (the uncertainty fallback aside) and the message names nothing of the doctrine.
 OFF_TOPIC_CONFIDENCE_NAMING_NOTHING = 0.6
 OFF_TOPIC_CONFIDENCE_AFTER_SINON = 0.3
+# « cette année », « ce matin »: a moment, not a pointer to what was just said.
+_TIME_EXPRESSIONS = re.compile(r"\b(cette|ce|cet) (annee|semaine|mois|matin|soir|apres midi|fois)\b")
+_DOCTRINE_OWN_WORDS = re.compile(
+    r"\b(cloud\w*|doctrine|circulaires?|heberg\w*|secnum\w*|dinum|anssi|saas|iaas|paas|nubo|ugap|ftap|sren|migr\w*"
+    r"|donnees? (sensibles?|de sante|personnelles?)|regles? r?\d+|r\d{1,2})\b"
+)
 _DOCTRINE_WORDS = re.compile(
     r"\b(cloud\w*|doctrine|circulaires?|donnees?|heberg\w*|projets?|si|systemes? d information|dinum|anssi"
     r"|ministere\w*|operateurs?|administrations?|regles?|secnum\w*|migr\w*|refont\w*|applications?|logiciels?"
@@ -354,7 +364,11 @@ def clearly_off_topic(text: str, parse_data: Dict[str, Any]) -> bool:
     if best != "out_of_scope" or not whole_question:
         return False
     message = without_acknowledgement(normalize(text))
-    if _DOCTRINE_WORDS.search(message) or ANAPHORA.search(message) or re.search(r"(?<!il )\by \w+", message) \
+    # After « sinon », « autre chose »: only the doctrine's own words say it is still the subject (« le prochain
+    # marché des PC portables » is not the UGAP's cloud market).
+    doctrine_words = _DOCTRINE_OWN_WORDS if opens_another_subject(text) else _DOCTRINE_WORDS
+    refers_back = ANAPHORA.search(_TIME_EXPRESSIONS.sub(" ", message))
+    if doctrine_words.search(message) or refers_back or re.search(r"(?<!il )\by \w+", message) \
             or topic_named_in(text) or parse_entity_type(text, requested=False):
         return False  # « n'importe quelle structure publique peut y aller ? » speaks of what was just said
     floor = OFF_TOPIC_CONFIDENCE_AFTER_SINON if opens_another_subject(text) else OFF_TOPIC_CONFIDENCE_NAMING_NOTHING

@@ -214,17 +214,20 @@ def _acronym_matches(acronym: str, raw_text: str, normalized_text: str) -> bool:
 
 
 # An acronym the annex does not print (sigle_verifie = non) names an operator only when it cannot be a word
-# or a family name: one token of four characters or more with a capital letter inside (« MNHN »,
-# « FranceAgriMer », « AgroParisTech »), written as usual. « Canopé » or « Sciences Po » do not.
+# or a family name, written as usual: one token of four characters or more with a capital letter inside
+# (« MNHN », « FranceAgriMer », « AgroParisTech »), or a capitalised name of five letters or more that is no
+# French word (« Canopé », « Inalco », « Oniris »). « Sciences Po » (a family) or « Assas » (a street) do not.
 MIN_UNVERIFIED_ACRONYM = 4
-_DISTINCTIVE_ACRONYM = re.compile(r"^\w[\w-]*[A-Z][\w-]*$")
+_DISTINCTIVE_ACRONYM = re.compile(r"^\w[\w-]*[A-Z][\w-]*$|^[A-Z][a-zà-ÿ]{4,}$")
+_NAMES_THAT_ARE_PLACES = frozenset({"Assas"})
 
 
 def _acronym_names_it(operator: Operator, raw_text: str, normalized_text: str) -> bool:
     acronym = operator.acronym
     if operator.acronym_verified:
         return _acronym_matches(acronym, raw_text, normalized_text)
-    distinctive = len(acronym) >= MIN_UNVERIFIED_ACRONYM and _DISTINCTIVE_ACRONYM.match(acronym) is not None
+    distinctive = len(acronym) >= MIN_UNVERIFIED_ACRONYM and _DISTINCTIVE_ACRONYM.match(acronym) is not None \
+        and acronym not in _NAMES_THAT_ARE_PLACES
     return distinctive and whole_word_pattern(acronym).search(raw_text) is not None \
         and _acronym_matches(acronym, raw_text, normalized_text)
 

@@ -802,3 +802,78 @@ def test_a_situation_is_never_off_topic() -> None:
     text = "SGA ministère des armées. on démarre un SI de gestion des logements de fonction, rien n'existait"
     got = reply_in_context(text, parse_data(text, "out_of_scope", 0.9), after(None), FaqDecision(None, "not_faq"))
     assert got is not None and got.kind == CHECK and got.values["new_project"] is True, got
+
+
+VERDICT_A_CONFIRMER = {"verdict": "service_deconcentre_a_confirmer", "criterion": "service_deconcentre",
+                       "entity_type": "service_deconcentre", "organisation": None, "new_project": True,
+                       "refactor_percentage": None, "answers": []}
+
+
+@pytest.mark.parametrize(
+    "context, text, response, topic",
+    [
+        # « pk » / « pq »: how « pourquoi » is typed in a chat.
+        (after(VERDICT_TOPIC, VERDICT_COLLECTIVITE), "pk ? on est une administration publique quand meme",
+         "utter_pourquoi_collectivite", VERDICT_TOPIC),
+        # After « à confirmer », confirming is writing to the DINUM (not the operators' list).
+        (after(VERDICT_TOPIC, VERDICT_A_CONFIRMER), "je fais comment pour confirmer ?",
+         "utter_ensuite_service_deconcentre", "champ_application"),
+        (after(VERDICT_TOPIC, VERDICT_A_CONFIRMER), "et on écrit à qui ?", "utter_ensuite_service_deconcentre",
+         "champ_application"),
+        (after("financement"), "et les deux on les demande a qui ?", "utter_suivi_financement_montant", "financement"),
+        (after("accompagnement"), "super, on fait quoi pour en profiter ?", "utter_suivi_bin", "accompagnement"),
+    ],
+)
+def test_a_follow_up_typed_as_people_chat_gets_its_part(context: Context, text: str, response: str,
+                                                        topic: str) -> None:
+    got = reply(text, context, intent="faq", confidence=0.5)
+    assert got is not None and (got.kind, got.response, got.topic) == (RESPONSE, response, topic), got
+
+
+def test_where_to_host_after_a_project_with_diffusion_restreinte_names_the_offer_that_takes_it() -> None:
+    context = Context(topic=VERDICT_TOPIC, last_check=VERDICT_NEW, last_responses=("utter_verdict_concerne",),
+                      last_user_text="Administration centrale : une nouvelle application qui traitera des documents "
+                                     "Diffusion Restreinte. Sommes-nous concernés ?")
+    got = reply("on peut l'heberger ou du coup ?", context, intent="faq", confidence=0.7)
+    assert got is not None and (got.response, got.topic) == ("utter_comparaison_nubo_cloud_pi", "cloud_interne"), got
+    without_dr = Context(topic=VERDICT_TOPIC, last_check=VERDICT_NEW, last_responses=("utter_verdict_concerne",),
+                         last_user_text="Administration centrale : une nouvelle application. Sommes-nous concernés ?")
+    assert reply("on peut l'heberger ou du coup ?", without_dr, intent="faq", confidence=0.7) != got
+
+
+@pytest.mark.parametrize(
+    "topic, text, key",
+    [
+        ("regle_r4", "et si on devient dependants d'un seul fournisseur ?", "regle_r10"),
+        ("regle_r2", "et qui doit piloter le suivi de tout ça chez nous ?", "regle_r3"),
+    ],
+)
+def test_a_follow_up_that_moves_on_gets_the_neighbouring_rule(topic: str, text: str, key: str) -> None:
+    got = reply(text, after(topic))
+    assert got is not None and (got.kind, got.key) == (FAQ, key), got
+
+
+@pytest.mark.parametrize("text", ["quelle diff de procédure entre un projet à moins d'1 M€ et un à plus de 9 M€ ?",
+                                  "différence entre un projet de 500 k€ et un de 3 millions ?"])
+def test_two_amounts_compared_get_the_control_by_amount(text: str) -> None:
+    got = reply(text, after(None))
+    assert got is not None and (got.response, got.topic) == ("utter_suivi_controle_montants", "controle"), got
+
+
+@pytest.mark.parametrize(
+    "topic, text, confidence",
+    [
+        # « marché » and « portables » are words of the doctrine only when the message stays on its subject.
+        ("cloud_interne", "autre chose : c'est quand le prochain marché de renouvellement des PC portables ?", 0.57),
+        ("controle", "et sinon c'est quand la date limite pour les entretiens pro cette annee ?", 0.66),
+    ],
+)
+def test_a_question_after_sinon_or_autre_chose_off_the_doctrine_is_off_topic(topic: str, text: str,
+                                                                           confidence: float) -> None:
+    assert reply(text, after(topic), intent="out_of_scope", confidence=confidence) is None
+
+
+def test_after_sinon_a_question_on_the_doctrine_keeps_its_context() -> None:
+    got = reply("et sinon, pour nos données de santé, c'est quel hébergement ?", after("regle_r9"),
+                intent="out_of_scope", confidence=0.5)
+    assert got is not None, got

@@ -129,6 +129,11 @@ def test_unverified_short_acronyms_are_not_matched(acronym: str):
     assert find_operator(f"je suis à {acronym}") is None
 
 
+@pytest.mark.parametrize("text", ["sous la canopée", "une canope", "CANOPE", "nos bureaux rue d'Assas"])
+def test_a_name_like_unverified_acronym_counts_only_as_written(text: str):
+    assert find_operator(text) is None
+
+
 @pytest.mark.parametrize(
     "text, annex_name",
     [
@@ -199,7 +204,9 @@ def test_every_family_has_members():
 
 
 @pytest.mark.parametrize("text, acronym", [("Au MNHN on prévoit une refonte", "MNHN"), ("slt, FranceAgriMer ici", "FranceAgriMer"),
-                                           ("je suis à AgroParisTech", "AgroParisTech")])
+                                           ("je suis à AgroParisTech", "AgroParisTech"),
+                                           ("on est chez Canopé, on refond la boutique", "Canopé"),
+                                           ("DSI de l'Inalco", "Inalco")])
 def test_a_distinctive_unverified_acronym_written_as_usual_names_its_operator(text: str, acronym: str):
     operator = operator_named(text)
     assert operator is not None and operator.acronym == acronym
