@@ -68,6 +68,10 @@ def changed_answers(previous: Dict[str, Any], change: Dict[str, Any]) -> Dict[st
     return answers
 
 
+# « et à », « et si c'était »… before a bare number, on the raw text (« 50,5 » keeps its decimal comma).
+_WHAT_IF_OPENING = re.compile(r"^(et |mais )?(si |avec |à |a |pour )?(c['’ ]?[ée]tait |on [ée]tait |on est )?")
+
+
 def _what_if_reading(text: str, last_check: Dict[str, Any]) -> Dict[str, Any]:
     """The answers a what-if gives; a bare number counts as the share when the verdict rested on one."""
     reading = read_scope_answer(text, None, {}).slots
@@ -77,8 +81,7 @@ def _what_if_reading(text: str, last_check: Dict[str, Any]) -> Dict[str, Any]:
         reading.pop(ENTITY_TYPE, None)
         reading.pop(ORGANISATION, None)
     if REFACTOR_PERCENTAGE not in reading and last_check.get(REFACTOR_PERCENTAGE) is not None:
-        share = parse_percentage(re.sub(r"^(et |mais )?(si |avec |a |pour )?(c etait |on etait |on est )?", "",
-                                        normalize(text)), requested=True)
+        share = parse_percentage(_WHAT_IF_OPENING.sub("", text.lower().strip()).rstrip(" ?!.…"), requested=True)
         if share.value is not None:
             reading[REFACTOR_PERCENTAGE] = share.value
             reading.setdefault(NEW_PROJECT, False)

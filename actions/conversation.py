@@ -401,8 +401,8 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
     if "sante" in said_before and "sante" not in aspects_of(text):
         # « faut-il du SecNumCloud ? » after « une appli avec des données de santé »: what health data imply.
         return Reply(RESPONSE, "données de santé dites avant", response="utter_suivi_donnees_sante", topic=named)
-    if "ou_heberger" in aspects_of(text) and "dr" in aspects_of(context.last_user_text):
-        # « on peut l'héberger où ? » after « une application qui traitera de la Diffusion Restreinte ».
+    if "ou_heberger" in aspects_of(text) and "dr" in aspects_of(text) + aspects_of(context.last_user_text):
+        # « on peut l'héberger où ? » after (or in) « une application qui traitera de la Diffusion Restreinte ».
         return Reply(RESPONSE, "diffusion restreinte dite avant", response="utter_comparaison_nubo_cloud_pi",
                      topic="cloud_interne")
     if elliptical or ANAPHORA.search(normalized):
@@ -491,6 +491,7 @@ def _candidate_in_context(context: Context, decision: FaqDecision) -> Optional[R
 
 # After a verdict, the FAQ questions its subject is (« et c'est quoi l'intérêt alors ? » after a collectivité);
 # after « à confirmer », « comment confirmer ? » asks how to confirm with the DINUM first (followups.yml).
+_ASKS_WHY_FIRST = re.compile(r"^(et |mais |ok |ah )*(pourquoi|pourkoi|pkoi|pk|pq)\b")
 _TOPICS_OF_VERDICT = {
     "hors_circulaire_collectivite": ("collectivites",),
     "concerne": ("projet_concerne",),
@@ -516,7 +517,10 @@ def _topics_in_context(named: Optional[str], context: Context, decision: FaqDeci
         topics += [response.split("/", 1)[1] for response in context.last_responses
                    if response.startswith("utter_faq/")]
         if context.after_verdict and context.last_check:
-            topics += _TOPICS_OF_VERDICT.get(str(context.last_check.get("verdict")), ())
+            verdict_topics = _TOPICS_OF_VERDICT.get(str(context.last_check.get("verdict")), ())
+            if _ASKS_WHY_FIRST.match(normalize(text)):
+                verdict_topics = ()  # « et pk faut confirmer ? » asks why, not how: the verdict's why answers it
+            topics += verdict_topics
     return [topic for topic in dict.fromkeys(topics) if topic and topic != VERDICT_TOPIC]
 
 

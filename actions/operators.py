@@ -249,9 +249,12 @@ def _place_named(places: Tuple[Tuple[str, ...], ...], text_words: FrozenSet[str]
     return max((len(" ".join(place)) for place in places if set(place) <= text_words), default=0)
 
 
+_UNIV = re.compile(r"\buniv\b")
+
+
 def find_operator(text: str) -> Optional[OperatorMatch]:
     """The operator named in ``text``, preferring the longest name; a family without place names none."""
-    normalized_text = normalize(text)
+    normalized_text = _UNIV.sub("universite", normalize(text))  # « univ de Limoges »
     text_words = frozenset(significant_words(normalized_text))
     best: Optional[Tuple[int, OperatorMatch]] = None
 

@@ -45,7 +45,7 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
         (
             "operateur", "operateurs", "operatrice", "operateur de l etat", "etablissement public",
             "etablissements publics", "sous tutelle", "sous la tutelle", "organisme sous tutelle",
-            "organisme public", "universite", "universites", "epic", "epa", "epscp",
+            "organisme public", "universite", "universites", "univ", "epic", "epa", "epscp",
         ),
     ),
     (
@@ -77,7 +77,7 @@ _ENTITY_KEYWORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     (
         AUTRE,
         (
-            "entreprise", "societe", "association", "prive", "privee", "start up", "startup",
+            "entreprise", "societe", "association", "asso", "assos", "prive", "privee", "start up", "startup",
             "prestataire", "presta", "esn", "ssii", "editeur", "particulier", "citoyen", "fondation", "pme", "tpe",
             "cabinet de conseil", "bureau d etudes", "consultant", "consultante", "freelance", "integrateur",
             "sous traitant", "titulaire du marche", "boite privee", "entreprise privee", "societe privee", "boite",
@@ -123,6 +123,12 @@ _DIRECTION_GENERALE_ACRONYM = re.compile(r"\bDG(?!S\b|A\b|ST\b)[A-Z]{1,6}\b")
 _OTHER_SHORT_ANSWERS = ("autre", "autres", "aucun", "aucune", "ni l un ni l autre", "autre chose")
 _COLLECTIVITE_KEYWORDS = dict(_ENTITY_KEYWORDS)[COLLECTIVITE]
 _NEGATIONS = ("pas", "ni", "plus", "jamais", "non", "rien", "aucun", "aucune", "sans")
+
+
+# « une asso culturelle qui n'est pas dans la liste des opérateurs »: the operators named to say one is not one.
+_NOT_IN_THE_OPERATORS_LIST = re.compile(
+    r"\b(n est|ne sont|ne figure|ne figurent|ne fait|ne font|pas|hors)( pas| plus)?( partie)?( de| dans| sur)?"
+    r"( la| une)? (liste|annexe|jaune)( budgetaire)? des operateurs( de l etat)?\b")
 
 
 @dataclass(frozen=True)
@@ -231,6 +237,7 @@ def parse_entity_type(text: str, requested: bool) -> Optional[EntityAnswer]:
         return EntityAnswer(normalized.replace(" ", "_"))
     if works_for_the_state(normalized):
         return EntityAnswer(AUTRE)
+    normalized = _NOT_IN_THE_OPERATORS_LIST.sub(" ", normalized)  # « une asso qui n'est pas dans la liste des… »
     match = find_operator(text)
     if match is not None and match.operator is not None and not match.by_place:
         return EntityAnswer(OPERATEUR, match.operator)
@@ -330,7 +337,7 @@ _FRACTIONS: Tuple[Tuple[str, float], ...] = (
     ("presque tout", 95.0), ("quasiment tout", 95.0), ("la quasi totalite", 95.0), ("refaisait tout", 100.0),
     ("refaire tout", 100.0), ("tout refaire", 100.0), ("refait tout", 100.0), ("tout refait", 100.0),
     ("refondait tout", 100.0), ("tout refondre", 100.0), ("de fond en comble", 100.0), ("on refait tout", 100.0),
-    ("on refond tout", 100.0), ("refonte globale", 100.0), ("refonte integrale", 100.0),
+    ("on refond tout", 100.0), ("refonte globale", 100.0), ("refonte integrale", 100.0), ("totalement", 100.0),
 )
 _DONT_KNOW = ("je ne sais pas", "je sais pas", "sais pas", "aucune idee", "ne sais pas", "inconnu", "nsp")
 
@@ -390,6 +397,8 @@ _BARE_NUMBER = re.compile(
     r"^(?:environ |à peu près |a peu pres |approximativement |presque |près de |pres de |~ ?)?(-?\d{1,4}(?:[.,]\d+)?)$"
 )
 
+# « les 3/4 », « 2/3 de l'appli »: a fraction in digits (not a date such as « 12/2024 »).
+_DIGIT_FRACTION = re.compile(r"(?<![\d/])([1-9]) ?/ ?([2-9]|10)(?![\d/])")
 # « pile 50 », « 50 tout juste »: words that only say the number is exact.
 _EXACTLY = re.compile(r"\b(pile poil|pile|tout juste|exactement|précisément|precisement|juste)\b")
 
@@ -400,6 +409,9 @@ def _number_from_text(raw: str, normalized: str, requested: bool) -> Tuple[Optio
     match = _PERCENT_NUMBER.search(flat)
     if match:
         return float(match.group(1).replace(",", ".")), normalize(flat[: match.start()])
+    fraction = _DIGIT_FRACTION.search(flat)
+    if fraction and int(fraction.group(1)) < int(fraction.group(2)):
+        return 100.0 * int(fraction.group(1)) / int(fraction.group(2)), normalize(flat[: fraction.start()])
     for phrase, value in _FRACTIONS:
         if contains_phrase(normalized, phrase):
             return value, normalized[: normalized.find(phrase)].strip()

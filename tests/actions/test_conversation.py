@@ -877,3 +877,67 @@ def test_after_sinon_a_question_on_the_doctrine_keeps_its_context() -> None:
     got = reply("et sinon, pour nos données de santé, c'est quel hébergement ?", after("regle_r9"),
                 intent="out_of_scope", confidence=0.5)
     assert got is not None, got
+
+
+@pytest.mark.parametrize(
+    "context, text, key",
+    [
+        (after("regle_r13"), "et si l'offre commune ne couvre pas tous nos besoins ?", "regle_r12"),
+        (after("regle_r12"), "ces SaaS là doivent être secnumcloud ?", "regle_r14"),
+        (after("regle_r9"), "pourquoi c'est à nous d'en juger ? l'ANSSI peut pas trancher ?", "evaluation_sensibilite"),
+        (after("regle_r9"), "et si on estime que c'est sensible mais qu'on veut quand même une offre non qualifiée ?",
+         "derogation_r9"),
+        (after(VERDICT_TOPIC, VERDICT_NEW), "ok. et après, qui vérifie et qu'est-ce qu'on doit produire ?", "controle"),
+        (after("controle"), "on peut se faire aider pour tout ça ?", "accompagnement"),
+    ],
+)
+def test_a_follow_up_gets_the_answer_it_points_to(context: Context, text: str, key: str) -> None:
+    got = reply(text, context, intent="faq", confidence=0.5)
+    assert got is not None and (got.kind, got.key) == (FAQ, key), got
+
+
+@pytest.mark.parametrize(
+    "context, text, response",
+    [
+        (after("financement"), "on peut y prétendre nous ? on est une université", "utter_suivi_financement_beneficiaires"),
+        (after("financement"), "on envoie la demande où ?", "utter_suivi_financement_candidature"),
+        (after("accompagnement"), "ça se demande comment", "utter_suivi_bin"),
+        (after("cloud_commercial"), "ces offres sont toutes qualifiées secnumcloud ?",
+         "utter_comparaison_confiance_generique"),
+        (after(VERDICT_TOPIC, VERDICT_A_CONFIRMER), "ok, je demande confirmation à qui ?",
+         "utter_ensuite_service_deconcentre"),
+    ],
+)
+def test_a_follow_up_gets_the_part_it_asks(context: Context, text: str, response: str) -> None:
+    got = reply(text, context, intent="faq", confidence=0.5)
+    assert got is not None and (got.kind, got.response) == (RESPONSE, response), got
+
+
+def test_why_one_must_confirm_is_the_why_of_the_verdict_not_how_to_confirm() -> None:
+    got = reply("et pk faut confirmer ?", after(VERDICT_TOPIC, VERDICT_A_CONFIRMER), intent="faq", confidence=0.5)
+    assert got is not None and got.reason == "pourquoi du verdict", got
+
+
+def test_where_does_that_come_from_said_to_the_assistant_asks_why() -> None:
+    got = reply("d'où vous tenez qu'on y est soumis ? on est un petit établissement", after(VERDICT_TOPIC, VERDICT_40),
+                intent="out_of_scope", confidence=0.6)
+    assert got is not None and got.reason.startswith("pourquoi"), got
+
+
+def test_a_project_with_diffusion_restreinte_asking_where_to_host_names_the_offer_that_takes_it() -> None:
+    got = reply("on a des donnees DR pour une nouvelle appli, on les heberge ou ?", after(None), intent="faq",
+                confidence=0.9)
+    assert got is not None and got.response == "utter_comparaison_nubo_cloud_pi", got
+
+
+def test_a_what_if_with_a_decimal_share_keeps_its_decimal() -> None:
+    at_half = dict(VERDICT_40, refactor_percentage=50.0)
+    got = reply("et à 50,5 ?", after(VERDICT_TOPIC, at_half), intent="inform", confidence=0.5)
+    assert got is not None and got.kind == CHECK and got.values["refactor_percentage"] == 50.5, got
+
+
+@pytest.mark.parametrize("text", ["et si c'etait 45 ?", "et si c'était 45 ?", "et si c’était 45 %", "et à 45"])
+def test_a_what_if_share_is_read_however_the_apostrophe_and_accent_are_typed(text: str) -> None:
+    got = reply(text, after(VERDICT_TOPIC, dict(VERDICT_40, refactor_percentage=55.0)), intent="inform",
+                confidence=0.5)
+    assert got is not None and got.kind == CHECK and got.values["refactor_percentage"] == 45.0, got

@@ -236,3 +236,25 @@ def test_exactness_words_alone_do_not_make_a_share_of_a_number_said_in_passing()
                                   "on crée un nouvel outil, sans existant à reprendre"])
 def test_no_existing_system_said_with_rien_or_sans_is_a_new_project(text: str) -> None:
     assert parse_new_project(text, requested=False) is True
+
+
+@pytest.mark.parametrize("text, share", [("les 3/4 à peu près", 75.0), ("2/3", 200 / 3),
+                                         ("on refait totalement la billetterie", 100.0)])
+def test_a_share_written_as_a_fraction_or_totalement(text: str, share: float) -> None:
+    assert parse_percentage(text, requested=True).value == pytest.approx(share)
+
+
+def test_a_date_is_not_a_fraction() -> None:
+    assert parse_percentage("le 12/2024", requested=True).value is None
+
+
+@pytest.mark.parametrize("text", ["et pour une asso culturelle qui n'est pas dans la liste des opérateurs ?",
+                                  "on est une asso"])
+def test_an_association_that_says_it_is_no_operator_is_outside(text: str) -> None:
+    answer = parse_entity_type(text, requested=False)
+    assert answer is not None and answer.entity_type == "autre"
+
+
+def test_univ_names_the_university() -> None:
+    answer = parse_entity_type("univ de limoges, refonte de l'ENT à 60 %", requested=False)
+    assert answer is not None and answer.operator is not None and answer.operator.name == "UNIVERSITE DE LIMOGES"
