@@ -116,6 +116,10 @@ _ACKNOWLEDGEMENT = re.compile(
 # « sinon, … », « au fait, … »: what follows opens another subject.
 _NEW_SUBJECT = re.compile(
     r"^(et |mais |bon )?(sinon|au fait|autre chose|autre question|rien a voir|par ailleurs|changement de sujet) ")
+# After « merci », « top », « d'accord »: a request opening a question of its own.
+_REQUEST_AFTER_THANKS = re.compile(
+    r"^(et |sinon |bon )?(tu|vous) (peux|pouvez|pourrais|pourriez|sais|savez)( me| m| nous)?"
+    r"( dire| expliquer| indiquer| aider)? ")
 MIN_WORDS_OF_A_NEW_SUBJECT = 4
 # « quelle différence entre X et Y ? », « X ou Y ? », « X par rapport à Y »
 COMPARISON = re.compile(
@@ -254,8 +258,11 @@ def is_elliptical(text: str) -> bool:
 
 def opens_another_subject(text: str) -> bool:
     """« ok merci. sinon t'as une recette de crêpes ? »: a whole question after « sinon », « au fait »…"""
-    message = without_acknowledgement(normalize(text))
+    normalized = normalize(text)
+    message = without_acknowledgement(normalized)
     match = _NEW_SUBJECT.match(message)
+    if match is None and message != normalized:
+        match = _REQUEST_AFTER_THANKS.match(message)  # « top. et tu peux me dire comment on pose des RTT ? »
     return match is not None and len(message[match.end():].split()) >= MIN_WORDS_OF_A_NEW_SUBJECT
 
 
@@ -328,7 +335,7 @@ OFF_TOPIC_CONFIDENCE_AFTER_SINON = 0.3
 _TIME_EXPRESSIONS = re.compile(r"\b(cette|ce|cet) (annee|semaine|mois|matin|soir|apres midi|fois)\b")
 _DOCTRINE_OWN_WORDS = re.compile(
     r"\b(cloud\w*|doctrine|circulaires?|heberg\w*|secnum\w*|dinum|anssi|saas|iaas|paas|nubo|ugap|ftap|sren|migr\w*"
-    r"|donnees? (sensibles?|de sante|personnelles?)|regles? r?\d+|r\d{1,2})\b"
+    r"|donnees? (sensibles?|de sante|personnelles?)|regles? r?\d+|r\d{1,2}|control\w*|derog\w*|operateurs?)\b"
 )
 _DOCTRINE_WORDS = re.compile(
     r"\b(cloud\w*|doctrine|circulaires?|donnees?|heberg\w*|projets?|si|systemes? d information|dinum|anssi"

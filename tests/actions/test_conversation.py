@@ -941,3 +941,22 @@ def test_a_what_if_share_is_read_however_the_apostrophe_and_accent_are_typed(tex
     got = reply(text, after(VERDICT_TOPIC, dict(VERDICT_40, refactor_percentage=55.0)), intent="inform",
                 confidence=0.5)
     assert got is not None and got.kind == CHECK and got.values["refactor_percentage"] == 45.0, got
+
+
+@pytest.mark.parametrize("topic, text", [
+    ("controle", "top. et tu peux me dire comment on pose des RTT dans le logiciel RH ?"),
+    ("accompagnement", "merci. vous savez où on réserve une salle de réunion pour jeudi ?"),
+])
+def test_a_request_of_its_own_after_thanks_is_off_topic(topic: str, text: str) -> None:
+    assert reply(text, after(topic), intent="out_of_scope", confidence=0.52) is None
+
+
+def test_a_request_after_thanks_on_the_doctrine_keeps_its_context() -> None:
+    got = reply("merci. tu peux me dire qui contrôle au-dessus de 9 M€ ?", after("controle"), intent="out_of_scope",
+                confidence=0.52)
+    assert got is not None, got
+
+
+def test_how_to_ask_for_the_brigade_is_how_to_get_it() -> None:
+    got = reply("on la demande comment ?", after("accompagnement"), intent="out_of_scope", confidence=0.73)
+    assert got is not None and got.response == "utter_suivi_bin", got
