@@ -319,12 +319,10 @@ _SECOND_CRITERION = re.compile(
 _ASKS_DEFINITION = re.compile(
     r"\b(criteres?|conditions|definition|definit|c est quoi|c quoi|veut dire|signifie|comment (savoir|on sait))\b")
 _CONCLUDES = re.compile(r"\b(conclu\w*|analyse (montre|dit|indique|revele)|on a (determine|etabli)|s avere\w*)\b")
+# « quel cloud ? », « on prend quoi ? »; « on les héberge où ? » is the aspect ou_heberger (followups.yml).
 _ASKS_WHICH_CLOUD = re.compile(
     r"\bquel(le)?s? ((type|genre|sorte) d(e )?)?(cloud|hebergement|offre|solution)s?\b"
     r"|\b(on|je|nous) (doit |dois |devons )?(prend|prends|prendre|choisi\w*) quoi\b|\bquelle suite\b"
-    r"|\b(on|je|nous) (les |l |la |le )?(heberge\w*|met\w*|place\w*|va|allons) ou\b"
-    r"|\bou (les |l |la |le )?(heberger|mettre)\b"
-    r"|\bou (est ce qu )?(on|je|nous) (les |l |la |le )?(heberge\w*|met\w*|va)\b"
 )
 
 
@@ -335,7 +333,8 @@ def data_conclusion_reply(text: str, parse_data: Dict[str, Any]) -> Optional[Rep
     if _ASKS_DEFINITION.search(normalized):
         return None  # « c quoi les critères pour dire que des données sont d'une sensibilité particulière »
     both_criteria = _FIRST_CRITERION.search(normalized) is not None and _SECOND_CRITERION.search(normalized) is not None
-    asks = _ASKS_WHICH_CLOUD.search(normalized) is not None or asks_next_steps(text, parse_data)
+    asks = _ASKS_WHICH_CLOUD.search(normalized) is not None or "ou_heberger" in aspects_of(text) \
+        or asks_next_steps(text, parse_data)
     tells = "?" not in text and (_CONCLUDES.search(normalized) is not None or both_criteria)
     if not (asks or tells):
         return None
