@@ -45,6 +45,7 @@ from actions.followup_reading import (
     STEP_NUMBERS,
     STEP_TOPICS,
     WHY_VERDICT,
+    WHY_WORD,
     Context,
     Reply,
     asks_for_the_check,
@@ -392,15 +393,16 @@ def reply_in_context(text: str, parse_data: Dict[str, Any], context: Context,
     link = _link_asked(normalized, context)
     if link is not None:
         return link
+    asked = aspects_of(text)
     said_before = aspects_of(context.last_user_text) if named in ("secnumcloud", "regle_r9") else []
     if "non_sensible" in said_before:
         # « SecNumCloud obligatoire du coup ? » after « nos données ne sont pas sensibles ».
         return Reply(RESPONSE, "données non sensibles dites avant", response="utter_suivi_r9_non_sensibles",
                      topic=named)
-    if "sante" in said_before and "sante" not in aspects_of(text):
+    if "sante" in said_before and "sante" not in asked:
         # « faut-il du SecNumCloud ? » after « une appli avec des données de santé »: what health data imply.
         return Reply(RESPONSE, "données de santé dites avant", response="utter_suivi_donnees_sante", topic=named)
-    if "ou_heberger" in aspects_of(text) and "dr" in aspects_of(text) + aspects_of(context.last_user_text):
+    if "ou_heberger" in asked and "dr" in asked + aspects_of(context.last_user_text):
         # « on peut l'héberger où ? » after (or in) « une application qui traitera de la Diffusion Restreinte ».
         return Reply(RESPONSE, "diffusion restreinte dite avant", response="utter_comparaison_nubo_cloud_pi",
                      topic="cloud_interne")
@@ -490,7 +492,7 @@ def _candidate_in_context(context: Context, decision: FaqDecision) -> Optional[R
 
 # After a verdict, the FAQ questions its subject is (« et c'est quoi l'intérêt alors ? » after a collectivité);
 # after « à confirmer », « comment confirmer ? » asks how to confirm with the DINUM first (followups.yml).
-_ASKS_WHY_FIRST = re.compile(r"^(et |mais |ok |ah )*(pourquoi|pourkoi|pkoi|pk|pq)\b")
+_ASKS_WHY_FIRST = re.compile(r"^(et |mais |ok |ah )*" + WHY_WORD + r"\b")
 _TOPICS_OF_VERDICT = {
     "hors_circulaire_collectivite": ("collectivites",),
     "concerne": ("projet_concerne",),

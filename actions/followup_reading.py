@@ -32,10 +32,12 @@ ALREADY_SAID = "already_said"  # nothing more than the last answer: say so, with
 PART = "part"  # « Comme indiqué : » the line of the last answer asked about (values: extrait, sources)
 BOTH_SIDES = "both_sides"  # a comparison with no written reply: the first line of each answer (values: keys)
 
+# « pourquoi » as people type it in a chat (« pk », « pq »…).
+WHY_WORD = r"(pourquoi|pourkoi|pkoi|pk|pq)"
 # « pourquoi ? », « d'où ça sort ? », « quel texte le dit ? », « c'est écrit où ? »
 _WHY = re.compile(
     r"^(et |mais |ah |ok |d accord |hein |euh )*("
-    r"(pourquoi|pourkoi|pkoi|pk|pq)"
+    + WHY_WORD +
     r"( (donc|ca|cela|ce verdict|ce resultat|cette reponse|on est concernes?|nous|pas|on n est pas concernes?"
     r"|je suis concernee?|je ne suis pas concernee?|ce n est pas|c est|non|oui|ca\b.*|exactement|au juste))*"
     r"|pour quelle raison.*|d ou (ca|cela) (sort|vient)|d ou (vous |tu )?(tenez|tiens|sortez|sors|savez|sais)\b.*"
@@ -81,7 +83,7 @@ _ELLIPTICAL_START = re.compile(
 )
 # After a verdict, « pourquoi, c'est pas un nouveau projet pourtant », « vous êtes sûrs qu'on est un opérateur ? »
 WHY_VERDICT = re.compile(
-    r"^(et |mais |ah |hein |euh |ok |bon )*(pourquoi|pourkoi|pkoi|pk|pq|pour quelle raison|pourtant"
+    r"^(et |mais |ah |hein |euh |ok |bon )*(" + WHY_WORD + r"|pour quelle raison|pourtant"
     r"|vous etes s\w+|etes vous s\w+"
     r"|c est s\w+ ca"
     r"|vraiment|sur quoi|meme pour (nous|moi)|meme si (nous|on))\b"
@@ -363,7 +365,8 @@ def clearly_off_topic(text: str, parse_data: Dict[str, Any]) -> bool:
     """« au fait, tu peux m'expliquer comment poser mes congés ? », « tu peux me traduire ce mail ? »: a whole
     question off the subject is not a follow-up, whatever came before."""
     intent, confidence = intent_of(parse_data)
-    whole_question = not is_elliptical(text) or opens_another_subject(text)
+    another_subject = opens_another_subject(text)
+    whole_question = not is_elliptical(text) or another_subject
     if _tells_a_situation(text):
         return False  # « SGA ministère des armées. on démarre un SI de gestion des logements de fonction »
     if intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE and whole_question:
@@ -374,12 +377,12 @@ def clearly_off_topic(text: str, parse_data: Dict[str, Any]) -> bool:
     message = without_acknowledgement(normalize(text))
     # After « sinon », « autre chose »: only the doctrine's own words say it is still the subject (« le prochain
     # marché des PC portables » is not the UGAP's cloud market).
-    doctrine_words = _DOCTRINE_OWN_WORDS if opens_another_subject(text) else _DOCTRINE_WORDS
+    doctrine_words = _DOCTRINE_OWN_WORDS if another_subject else _DOCTRINE_WORDS
     refers_back = ANAPHORA.search(_TIME_EXPRESSIONS.sub(" ", message))
     if doctrine_words.search(message) or refers_back or re.search(r"(?<!il )\by \w+", message) \
             or topic_named_in(text) or parse_entity_type(text, requested=False):
         return False  # « n'importe quelle structure publique peut y aller ? » speaks of what was just said
-    floor = OFF_TOPIC_CONFIDENCE_AFTER_SINON if opens_another_subject(text) else OFF_TOPIC_CONFIDENCE_NAMING_NOTHING
+    floor = OFF_TOPIC_CONFIDENCE_AFTER_SINON if another_subject else OFF_TOPIC_CONFIDENCE_NAMING_NOTHING
     return best_confidence >= floor
 
 

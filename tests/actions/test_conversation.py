@@ -709,6 +709,8 @@ def test_parts_asked_in_other_words(topic: str, text: str, response: str) -> Non
         ("regle_r1", "la 2 aussi stp", "regle_r2"),
         ("secnumcloud", "Et c'est qui qui tranche ça, nous ou quelqu'un d'autre ?", "evaluation_sensibilite"),
         ("donnees_sensibles", "ok, c'est à qui de faire l'analyse ?", "evaluation_sensibilite"),
+        ("regle_r4", "et si on devient dependants d'un seul fournisseur ?", "regle_r10"),
+        ("regle_r2", "et qui doit piloter le suivi de tout ça chez nous ?", "regle_r3"),
     ],
 )
 def test_neighbouring_answers_asked_in_other_words(topic: str, text: str, key: str) -> None:
@@ -822,6 +824,14 @@ VERDICT_A_CONFIRMER = {"verdict": "service_deconcentre_a_confirmer", "criterion"
          "champ_application"),
         (after("financement"), "et les deux on les demande a qui ?", "utter_suivi_financement_montant", "financement"),
         (after("accompagnement"), "super, on fait quoi pour en profiter ?", "utter_suivi_bin", "accompagnement"),
+        (after("financement"), "on peut y prétendre nous ? on est une université",
+         "utter_suivi_financement_beneficiaires", "financement"),
+        (after("financement"), "on envoie la demande où ?", "utter_suivi_financement_candidature", "financement"),
+        (after("accompagnement"), "ça se demande comment", "utter_suivi_bin", "accompagnement"),
+        (after("cloud_commercial"), "ces offres sont toutes qualifiées secnumcloud ?",
+         "utter_comparaison_confiance_generique", "cloud_commercial"),
+        (after(VERDICT_TOPIC, VERDICT_A_CONFIRMER), "ok, je demande confirmation à qui ?",
+         "utter_ensuite_service_deconcentre", "champ_application"),
     ],
 )
 def test_a_follow_up_typed_as_people_chat_gets_its_part(context: Context, text: str, response: str,
@@ -839,18 +849,6 @@ def test_where_to_host_after_a_project_with_diffusion_restreinte_names_the_offer
     without_dr = Context(topic=VERDICT_TOPIC, last_check=VERDICT_NEW, last_responses=("utter_verdict_concerne",),
                          last_user_text="Administration centrale : une nouvelle application. Sommes-nous concernés ?")
     assert reply("on peut l'heberger ou du coup ?", without_dr, intent="faq", confidence=0.7) != got
-
-
-@pytest.mark.parametrize(
-    "topic, text, key",
-    [
-        ("regle_r4", "et si on devient dependants d'un seul fournisseur ?", "regle_r10"),
-        ("regle_r2", "et qui doit piloter le suivi de tout ça chez nous ?", "regle_r3"),
-    ],
-)
-def test_a_follow_up_that_moves_on_gets_the_neighbouring_rule(topic: str, text: str, key: str) -> None:
-    got = reply(text, after(topic))
-    assert got is not None and (got.kind, got.key) == (FAQ, key), got
 
 
 @pytest.mark.parametrize("text", ["quelle diff de procédure entre un projet à moins d'1 M€ et un à plus de 9 M€ ?",
@@ -894,23 +892,6 @@ def test_after_sinon_a_question_on_the_doctrine_keeps_its_context() -> None:
 def test_a_follow_up_gets_the_answer_it_points_to(context: Context, text: str, key: str) -> None:
     got = reply(text, context, intent="faq", confidence=0.5)
     assert got is not None and (got.kind, got.key) == (FAQ, key), got
-
-
-@pytest.mark.parametrize(
-    "context, text, response",
-    [
-        (after("financement"), "on peut y prétendre nous ? on est une université", "utter_suivi_financement_beneficiaires"),
-        (after("financement"), "on envoie la demande où ?", "utter_suivi_financement_candidature"),
-        (after("accompagnement"), "ça se demande comment", "utter_suivi_bin"),
-        (after("cloud_commercial"), "ces offres sont toutes qualifiées secnumcloud ?",
-         "utter_comparaison_confiance_generique"),
-        (after(VERDICT_TOPIC, VERDICT_A_CONFIRMER), "ok, je demande confirmation à qui ?",
-         "utter_ensuite_service_deconcentre"),
-    ],
-)
-def test_a_follow_up_gets_the_part_it_asks(context: Context, text: str, response: str) -> None:
-    got = reply(text, context, intent="faq", confidence=0.5)
-    assert got is not None and (got.kind, got.response) == (RESPONSE, response), got
 
 
 def test_why_one_must_confirm_is_the_why_of_the_verdict_not_how_to_confirm() -> None:
