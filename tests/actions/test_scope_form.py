@@ -267,3 +267,12 @@ async def test_a_data_question_right_after_a_verdict_is_answered_as_a_question(d
     await ActionInformOutsideCheck().run(dispatcher, tracker, domain)
     print(responses(dispatcher))
     assert responses(dispatcher) == ["utter_faq/donnees_sensibles"]
+
+
+async def test_an_answer_inside_the_check_that_gives_two_facts_fills_both(dispatcher, domain):
+    """Asked for the entity, « un ministère, et c'est un tout nouveau projet » answers the next question too."""
+    text = "un ministère, et c'est un tout nouveau projet"
+    events = await run_validation(dispatcher, domain, text, requested="entity_type")
+    assert slot("entity_type", "administration_centrale") in events
+    assert slot("new_project", True) in events
+    assert slot("requested_slot", "new_project") not in events
